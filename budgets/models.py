@@ -1,0 +1,165 @@
+"""The multi-year budget: columns YEAR:KIND, lines by category, amounts, scenarios."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from finsam.models import Federation, Member
+from interventions.models import Intervention
+
+
+class ColumnKind(models.TextChoices):
+    BUDGET = "budget", _("Budget")
+    PLAN = "plan", _("Plan")
+    FORECAST = "forecast", _("Prognos")
+    ACTUAL = "actual", _("Utfall")
+
+
+class Category(models.TextChoices):
+    CONTRIBUTION = "contribution", _("Medlemsbidrag")
+    OTHER_INCOME = "other_income", _("Övriga intäkter")
+    INTERVENTION = "intervention", _("Insatser")
+    ADMINISTRATION = "administration", _("Administration")
+    OTHER_COST = "other_cost", _("Övriga kostnader")
+
+
+INCOME_CATEGORIES = (Category.CONTRIBUTION, Category.OTHER_INCOME)
+COST_CATEGORIES = (Category.INTERVENTION, Category.ADMINISTRATION, Category.OTHER_COST)
+
+
+class Budget(models.Model):
+    federation = models.ForeignKey(
+        Federation, on_delete=models.CASCADE, related_name="budgets", verbose_name=_("förbund")
+    )
+    year = models.PositiveIntegerField(_("budgetår"))
+    opening_equity = models.DecimalField(
+        _("eget kapital vid årets början (IB)"), max_digits=14, decimal_places=2, default=0
+    )
+    deficit_reason = models.TextField(_("skäl till underskott"), blank=True)
+    # Optimistic concurrency: every save bumps it; a save from an older version conflicts.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["federation", "-year"]
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgetar")
+        constraints = [
+            models.UniqueConstraint(fields=["federation", "year"], name="budget_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Budget {self.year} – {self.federation}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("budget_detail", args=[self.federation.slug, self.year])
+
+
+class Column(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="columns")
+    year = models.PositiveIntegerField(_("år"))
+    kind = models.CharField(_("slag"), max_length=10, choices=ColumnKind.choices)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "year", "kind"], name="column_unique"),
+        ]
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}:{self.kind}"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Scenario(models.Model):
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="scenarios")
+    name = models.CharField(_("namn"), max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarier")
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "name"], name="scenario_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Line(models.Model):
+    """A budget line. Base lines have no scenario; a scenario's line with the same
+    key as a base line overrides that line's amounts, any other adds a line."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="lines")
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, null=True, blank=True, related_name="lines"
+    )
+    key = models.SlugField(_("nyckel"), max_length=80)
+    category = models.CharField(_("kategori"), max_length=20, choices=Category.choices)
+    label = models.CharField(_("benämning"), max_length=200)
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="budget_lines",
+        verbose_name=_("medlem"),
+    )
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="budget_lines", verbose_name=_("insats"),
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("budgetrad")
+        verbose_name_plural = _("budgetrader")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "key"], condition=Q(scenario__isnull=True),
+                name="line_key_unique_in_base",
+            ),
+            models.UniqueConstraint(
+                fields=["scenario", "key"], condition=Q(scenario__isnull=False),
+                name="line_key_unique_in_scenario",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category="contribution") | Q(member__isnull=False),
+                name="line_contribution_has_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(category="contribution") | Q(member__isnull=True),
+                name="line_member_only_on_contribution",
+            ),
+            models.CheckConstraint(
+                condition=Q(category="intervention") | Q(intervention__isnull=True),
+                name="line_intervention_only_on_intervention",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Amount(models.Model):
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="amounts")
+    column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="amounts")
+    amount = models.DecimalField(_("belopp"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "column"], name="amount_one_per_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line.key} {self.column.code}: {self.amount}"

@@ -1,0 +1,102 @@
+"""Money: rounding and formatting, in one place.
+
+Amounts are Decimal kronor. Percentages round half-up to two decimals
+(Nationella rådet's follow-up and our report format both show two).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.numberformat import format as number_format
+
+ORE = Decimal("0.01")
+HUNDRED = Decimal(100)
+NBSP = "\u00a0"
+MINUS = "\u2212"
+
+
+def parse_amount(value: object) -> Decimal:
+    """Parse an amount from JSON (int or decimal string) or a form.
+
+    Accepts spaces, no-break spaces and thin spaces as thousands separators and a
+    decimal comma. Raises ValueError with a Swedish message on anything else;
+    floats are refused so that no binary rounding slips in.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("inte ett tal")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("inte ett tal")
+        return value
+    if not isinstance(value, str):
+        raise ValueError("inte ett tal")
+    text = value.strip()
+    for sep in (" ", NBSP, "\u202f", "\u2009"):
+        text = text.replace(sep, "")
+    text = text.replace(MINUS, "-").replace(",", ".")
+    if not text or text.count(".") > 1:
+        raise ValueError("inte ett tal")
+    if not all(c.isdigit() or c in ".-+" for c in text):
+        raise ValueError("inte ett tal")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("inte ett tal") from None
+    if not amount.is_finite():
+        raise ValueError("inte ett tal")
+    if amount != amount.quantize(ORE, rounding=ROUND_HALF_UP):
+        raise ValueError("fler än två decimaler")
+    return amount
+
+
+def round_ore(value: Decimal) -> Decimal:
+    return value.quantize(ORE, rounding=ROUND_HALF_UP)
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """part / whole in percent, rounded half-up to two decimals; None if whole is 0."""
+    if not whole:
+        return None
+    return (part * HUNDRED / whole).quantize(ORE, rounding=ROUND_HALF_UP)
+
+
+def amount_str(value: Decimal) -> str:
+    """An amount as the report writes it: "1296000", "645333.50", "-253000"."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return str(round_ore(value))
+
+
+def percent_str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(ORE, rounding=ROUND_HALF_UP))
+
+
+def format_kr(value: Decimal | int | None, *, decimals: int | None = None) -> str:
+    """ "1 296 000 kr" with no-break spaces; öre only when there are any."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    if decimals is None:
+        decimals = 0 if value == value.to_integral_value() else 2
+    text = number_format(
+        abs(value), ",", decimal_pos=decimals, grouping=3, thousand_sep=NBSP,
+        force_grouping=True,
+    )
+    sign = MINUS if value < 0 else ""
+    return f"{sign}{text}{NBSP}kr"
+
+
+def format_number(value: Decimal | int | None) -> str:
+    """A grouped number without unit: "1 296 000"."""
+    return format_kr(value).removesuffix(f"{NBSP}kr")
+
+
+def format_percent(value: Decimal | None) -> str:
+    """ "36,07 %" """
+    if value is None:
+        return "–"
+    text = number_format(value, ",", decimal_pos=2)
+    return f"{text}{NBSP}%"

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from finsam import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("logga-in/", auth_views.LoginView.as_view(), name="login"),
+    path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("f/<slug:slug>/", include("finsam.federation_urls")),
+    path("f/<slug:slug>/budget/", include("budgets.urls")),
+]

@@ -1,0 +1,59 @@
+"""The fixed cast: director (förbundschef), reviewer (beredningsgrupp),
+board_member (styrelse), viewer, and outsider (another förbund's director)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from finsam.models import Role
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, complete_federation
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def federation(db):
+    return complete_federation(name="Samordningsförbundet Alfa", slug="alfa")
+
+
+@pytest.fixture
+def other_federation(db):
+    return complete_federation(name="Samordningsförbundet Beta", slug="beta")
+
+
+def _user_with_role(federation, role, username):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, federation=federation, role=role)
+    return user
+
+
+@pytest.fixture
+def director(federation):
+    return _user_with_role(federation, Role.DIRECTOR, "director")
+
+
+@pytest.fixture
+def reviewer(federation):
+    return _user_with_role(federation, Role.REVIEWER, "reviewer")
+
+
+@pytest.fixture
+def board_member(federation):
+    return _user_with_role(federation, Role.BOARD, "board_member")
+
+
+@pytest.fixture
+def viewer(federation):
+    return _user_with_role(federation, Role.VIEWER, "viewer")
+
+
+@pytest.fixture
+def outsider(other_federation):
+    return _user_with_role(other_federation, Role.DIRECTOR, "outsider")
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
