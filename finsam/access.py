@@ -62,3 +62,15 @@ def get_federation_for_user(user, slug: str, *, action: str = VIEW) -> Access:  
 def get_in_federation(queryset: QuerySet, access: Access, *, path: str = "federation", **lookup) -> Model:  # type: ignore[type-arg]
     """Fetch one object of `queryset` that belongs to the access's förbund, or 404."""
     return get_object_or_404(queryset, **{path: access.federation}, **lookup)
+
+
+def edit_view(view):  # type: ignore[no-untyped-def]
+    """Mark a view as an edit view: the access tests check that every such view
+    answers 403 to roles that may only read."""
+    view.finsam_action = EDIT
+    return view
+
+
+def comment_view(view):  # type: ignore[no-untyped-def]
+    view.finsam_action = COMMENT
+    return view
