@@ -74,12 +74,12 @@ class Column(models.Model):
             models.UniqueConstraint(fields=["budget", "year", "kind"], name="column_unique"),
         ]
 
+    def __str__(self) -> str:
+        return self.code
+
     @property
     def code(self) -> str:
         return f"{self.year}:{self.kind}"
-
-    def __str__(self) -> str:
-        return self.code
 
 
 class Scenario(models.Model):

@@ -4,4 +4,5 @@ from budgets import views
 
 urlpatterns = [
     path("<int:year>/", views.budget_detail, name="budget_detail"),
+    path("<int:year>/rapport.json", views.budget_report_json, name="budget_report_json"),
 ]

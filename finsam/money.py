@@ -6,6 +6,7 @@ Amounts are Decimal kronor. Percentages round half-up to two decimals
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.numberformat import format as number_format
@@ -100,3 +101,16 @@ def format_percent(value: Decimal | None) -> str:
         return "–"
     text = number_format(value, ",", decimal_pos=2)
     return f"{text}{NBSP}%"
+
+
+MONTHS = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)
+
+
+def swedish_date(value: date | None) -> str:
+    """ "19 november 2019" """
+    if value is None:
+        return ""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"

@@ -1,0 +1,341 @@
+"""Reads that compute: stored budget → facts → figures, findings and the report.
+
+`budget_summary()` is the one selector every output uses: the budget page, the
+PDF, the Excel export, the JSON report and the CLI.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from budgets.models import Amount, Budget, Category, Line
+from budgets.rules import (
+    CATEGORIES,
+    BudgetFacts,
+    ColumnFigures,
+    Evaluation,
+    InterventionFacts,
+    LineFacts,
+    MemberFacts,
+    ScenarioFacts,
+    evaluate,
+    find_scenario,
+)
+from finsam.findings import ERROR, Finding, by_severity
+from finsam.money import amount_str, percent_str
+from interventions.models import Intervention
+from plans.models import Plan, PlanStatus
+
+REPORT_FORMAT = "finsam-report/1"
+CATEGORY_LABELS = dict(Category.choices)
+
+
+def budget_queryset():  # type: ignore[no-untyped-def]
+    return Budget.objects.select_related("federation", "updated_by")
+
+
+def budget_facts(budget: Budget) -> BudgetFacts:
+    """Everything the rules need, in a fixed number of queries."""
+    federation = budget.federation
+    columns = list(budget.columns.all())
+    codes = {c.pk: c.code for c in columns}
+    lines = list(
+        Line.objects.filter(budget=budget)
+        .select_related("member", "intervention")
+        .prefetch_related(Prefetch("amounts", queryset=Amount.objects.only("line_id", "column_id", "amount")))
+        .order_by("position", "id")
+    )
+    members = list(federation.members.all())
+    interventions = list(
+        Intervention.objects.filter(federation=federation).prefetch_related(
+            Prefetch("members", queryset=federation.members.model.objects.only("key"))
+        )
+    )
+    scenarios = list(budget.scenarios.all())
+    plan = Plan.objects.filter(federation=federation, year=budget.year).first()
+
+    def facts_of(line: Line) -> LineFacts:
+        return LineFacts(
+            key=line.key,
+            category=line.category,
+            label=line.label,
+            amounts={codes[a.column_id]: a.amount for a in line.amounts.all()},
+            member=line.member.key if line.member else None,
+            intervention=line.intervention.key if line.intervention else None,
+        )
+
+    by_scenario: dict[int | None, list[LineFacts]] = defaultdict(list)
+    for line in lines:
+        by_scenario[line.scenario_id].append(facts_of(line))
+
+    decided_on = plan.decided_on if plan and plan.status == PlanStatus.DECIDED else None
+    return BudgetFacts(
+        federation=federation.slug,
+        year=budget.year,
+        columns=tuple(c.code for c in columns),
+        opening_equity=budget.opening_equity,
+        lines=tuple(by_scenario[None]),
+        members=tuple(
+            MemberFacts(key=m.key, name=m.name, kind=m.kind, population=m.population)
+            for m in members
+        ),
+        interventions=tuple(
+            InterventionFacts(
+                key=i.key,
+                name=i.name,
+                individual_share_percent=i.individual_share_percent,
+                member_keys=tuple(m.key for m in i.members.all()),
+            )
+            for i in interventions
+        ),
+        deficit_reason=budget.deficit_reason or None,
+        equity_cap_percent=federation.equity_cap_percent,
+        equity_floor=federation.equity_floor,
+        individual_share_target_percent=federation.individual_share_target_percent,
+        decided_on=decided_on,
+        decision_meeting_on=plan.decision_meeting_on if plan else None,
+        scenarios=tuple(
+            ScenarioFacts(name=s.name, lines=tuple(by_scenario[s.pk])) for s in scenarios
+        ),
+    )
+
+
+# --- what the pages show ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    column: str
+    amount: Decimal
+    severity: str | None = None  # set when a finding points at this cell
+
+
+@dataclass(frozen=True)
+class LineRow:
+    line: LineFacts
+    cells: tuple[Cell, ...]
+    member_name: str | None
+    intervention_name: str | None
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class CategoryBlock:
+    category: str
+    label: str
+    rows: tuple[LineRow, ...]
+    subtotals: tuple[FigureValue, ...]
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    """One scenario (or the base budget) as the grid shows it."""
+
+    evaluation: Evaluation
+    blocks: tuple[CategoryBlock, ...]
+    flagged: frozenset[tuple[str, str]]  # (figure, column) pairs a finding points at
+
+    @property
+    def name(self) -> str:
+        return self.evaluation.scenario or "Grundbudget"
+
+    @property
+    def columns(self) -> tuple[ColumnFigures, ...]:
+        return self.evaluation.columns
+
+    @property
+    def findings(self) -> list[Finding]:
+        return by_severity(list(self.evaluation.findings))
+
+    @property
+    def figure_rows(self) -> tuple[FigureRow, ...]:
+        rows = []
+        for label, figure, unit, style in FIGURE_ROWS:
+            values = tuple(
+                FigureValue(
+                    value=getattr(col, figure),
+                    flagged=(figure, col.column) in self.flagged,
+                )
+                for col in self.columns
+            )
+            rows.append(FigureRow(label=label, figure=figure, unit=unit, style=style, values=values))
+        return tuple(rows)
+
+
+@dataclass(frozen=True)
+class FigureValue:
+    value: Decimal | None
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    label: str
+    figure: str
+    unit: str  # "kr" or "%"
+    style: str  # "total", "subtotal", "share" or ""
+    values: tuple[FigureValue, ...]
+
+
+# The rows under the lines, in the order the seeds print them.
+FIGURE_ROWS = (
+    ("Summa intäkter", "income", "kr", "subtotal"),
+    ("Summa kostnader", "costs", "kr", "subtotal"),
+    ("Årets resultat", "result", "kr", "total"),
+    ("Eget kapital vid årets början (IB)", "opening_equity", "kr", ""),
+    ("Eget kapital vid årets slut (UB)", "closing_equity", "kr", "total"),
+    ("Tak för eget kapital", "equity_cap", "kr", ""),
+    ("Statens andel av bidragen", "state_share", "%", "share"),
+    ("Regionens andel av bidragen", "region_share", "%", "share"),
+    ("Kommunernas andel av bidragen", "municipal_share", "%", "share"),
+    ("Insatser i % av bidragen", "intervention_share", "%", "share"),
+    ("Administration i % av bidragen", "administration_share", "%", "share"),
+    ("Individinriktad andel av insatsmedlen", "individual_share", "%", "share"),
+    ("Strukturell andel av insatsmedlen", "structural_share", "%", "share"),
+)
+
+
+# The figure row a year-bound rule points at when it has no line.
+RULE_FIGURE = {
+    "funding-split": "contributions",
+    "municipal-split": "contributions",
+    "equity-cap": "closing_equity",
+    "equity-floor": "closing_equity",
+    "negative-equity": "closing_equity",
+    "budget-balance": "result",
+    "individual-share-target": "individual_share",
+}
+
+
+def _view(facts: BudgetFacts, evaluation: Evaluation, names: dict[str, dict[str, str]]) -> BudgetView:
+    codes = [c.column for c in evaluation.columns]
+    marks: dict[tuple[str, str], str] = {}
+    flagged: set[tuple[str, str]] = set()
+    for finding in evaluation.findings:
+        if finding.line and finding.column:
+            if marks.get((finding.line, finding.column)) != ERROR:
+                marks[(finding.line, finding.column)] = finding.severity
+        if finding.rule in RULE_FIGURE and finding.column:
+            flagged.add((RULE_FIGURE[finding.rule], finding.column))
+    base_keys = {line.key: line for line in facts.lines}
+    scenario_keys: set[str] = set()
+    if evaluation.scenario is not None:
+        scenario_keys = {line.key for line in find_scenario(facts, evaluation.scenario).lines}
+
+    blocks = []
+    for category in CATEGORIES:
+        rows = tuple(
+            LineRow(
+                line=line,
+                cells=tuple(
+                    Cell(column=c, amount=line.amount(c), severity=marks.get((line.key, c)))
+                    for c in codes
+                ),
+                member_name=names["member"].get(line.member or ""),
+                intervention_name=names["intervention"].get(line.intervention or ""),
+                overridden=line.key in scenario_keys and line.key in base_keys,
+            )
+            for line in evaluation.lines
+            if line.category == category
+        )
+        subtotals = tuple(
+            FigureValue(
+                value=sum((row.cells[i].amount for row in rows), Decimal(0)),
+                flagged=category == "contribution" and ("contributions", code) in flagged,
+            )
+            for i, code in enumerate(codes)
+        )
+        blocks.append(
+            CategoryBlock(category=category, label=CATEGORY_LABELS[category], rows=rows, subtotals=subtotals)
+        )
+    return BudgetView(evaluation=evaluation, blocks=tuple(blocks), flagged=frozenset(flagged))
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    budget: Budget
+    facts: BudgetFacts
+    base: BudgetView
+    scenarios: tuple[BudgetView, ...]
+
+    @property
+    def title(self) -> str:
+        """ "Budget 2020 och plan 2021–2022" """
+        later = [c.year for c in self.base.evaluation.planning if c.year > self.facts.year]
+        if not later:
+            return f"Budget {self.facts.year}"
+        span = str(later[0]) if len(later) == 1 else f"{later[0]}–{later[-1]}"
+        return f"Budget {self.facts.year} och plan {span}"
+
+    @property
+    def views(self) -> tuple[BudgetView, ...]:
+        return (self.base, *self.scenarios)
+
+    def view(self, scenario: str | None) -> BudgetView:
+        for view in self.views:
+            if view.evaluation.scenario == scenario:
+                return view
+        raise KeyError(scenario)
+
+
+def budget_summary(budget: Budget) -> BudgetSummary:
+    """The base budget and every scenario, computed once from one load."""
+    facts = budget_facts(budget)
+    names = {
+        "member": {m.key: m.name for m in facts.members},
+        "intervention": {i.key: i.name for i in facts.interventions},
+    }
+    base = _view(facts, evaluate(facts), names)
+    scenarios = tuple(_view(facts, evaluate(facts, s), names) for s in facts.scenarios)
+    return BudgetSummary(budget=budget, facts=facts, base=base, scenarios=scenarios)
+
+
+# --- the report ---------------------------------------------------------------------
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else amount_str(value)
+
+
+def report_years(evaluation: Evaluation) -> dict[str, dict[str, str | None]]:
+    years = {}
+    for col in evaluation.planning:
+        years[str(col.year)] = {
+            "contributions": _amount(col.contributions),
+            "state": _amount(col.state),
+            "region": _amount(col.region),
+            "municipalities": _amount(col.municipalities),
+            "state_share": percent_str(col.state_share),
+            "region_share": percent_str(col.region_share),
+            "municipal_share": percent_str(col.municipal_share),
+            "other_income": _amount(col.other_income),
+            "costs": _amount(col.costs),
+            "intervention_costs": _amount(col.intervention_costs),
+            "administration_costs": _amount(col.administration_costs),
+            "other_costs": _amount(col.other_costs),
+            "result": _amount(col.result),
+            "opening_equity": _amount(col.opening_equity),
+            "closing_equity": _amount(col.closing_equity),
+            "equity_cap": _amount(col.equity_cap),
+            "intervention_share": percent_str(col.intervention_share),
+            "administration_share": percent_str(col.administration_share),
+            "individual_share": percent_str(col.individual_share),
+            "structural_share": percent_str(col.structural_share),
+        }
+    return years
+
+
+def budget_report(facts: BudgetFacts, evaluation: Evaluation) -> dict[str, object]:
+    """A `finsam-report/1` document."""
+    return {
+        "format": REPORT_FORMAT,
+        "federation": facts.federation,
+        "year": facts.year,
+        "scenario": evaluation.scenario,
+        "years": report_years(evaluation),
+        "findings": [f.as_report() for f in evaluation.findings],
+    }
