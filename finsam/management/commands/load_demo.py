@@ -1,0 +1,130 @@
+"""python manage.py load_demo: the demo förbund (finsam/demo/*.json) and demo users.
+
+Idempotent: a plan year that is already in the database is left as it is (so that
+`make run` keeps what you changed in the browser); --replace reads it in again.
+Passwords are set only when a user is created.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from budgets.bundle import BundleError, parse_bundle
+from budgets.models import Budget
+from budgets.services import bundle_import
+from finsam.models import Federation, Membership, Role
+from plans.models import Plan
+
+DEMO_DIR = Path(settings.BASE_DIR) / "finsam" / "demo"
+DEMO_PASSWORD = "finsam-demo-2026"
+# username, role, first name, last name
+DEMO_USERS = (
+    ("chef", Role.DIRECTOR, "Anna", "Lindqvist"),
+    ("beredning", Role.REVIEWER, "Johan", "Bergström"),
+    ("styrelse", Role.BOARD, "Eva", "Sjöberg"),
+    ("lasare", Role.VIEWER, "Lars", "Åkesson"),
+)
+ADMIN = ("admin", "Karin", "Ekström")
+
+
+class Command(BaseCommand):
+    help = "Läser in demoförbunden och skapar demoanvändare (lösenord finsam-demo-2026)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="läs in planår som redan finns på nytt (ersätter dem)",
+        )
+        parser.add_argument(
+            "--dir", default=str(DEMO_DIR), help="mapp med planpaket (standard: finsam/demo)"
+        )
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        files = sorted(Path(options["dir"]).glob("*.json"))
+        if not files:
+            self.stderr.write(f"Inga planpaket i {options['dir']}.")
+        federations: list[Federation] = []
+        imported, kept = [], []
+        for path in files:
+            data = self._read(path)
+            slug, year = data["federation"]["slug"], data["plan"]["year"]
+            present = (
+                Plan.objects.filter(federation__slug=slug, year=year).exists()
+                and Budget.objects.filter(federation__slug=slug, year=year).exists()
+            )
+            if present and not options["replace"]:
+                federations.append(Federation.objects.get(slug=slug))
+                kept.append(f"{slug} {year}")
+                continue
+            budget = bundle_import(data=data)
+            federations.append(budget.federation)
+            imported.append(f"{slug} {year}")
+
+        created = self._users(federations)
+
+        if imported:
+            self.stdout.write(f"Inlästa planår: {', '.join(imported)}.")
+        if kept:
+            self.stdout.write(
+                f"Fanns redan (orörda; --replace läser in dem på nytt): {', '.join(kept)}."
+            )
+        names = ", ".join(username for username, *_ in DEMO_USERS)
+        self.stdout.write(
+            f"Demoanvändare: {names} och {ADMIN[0]} (administratör), "
+            f"med behörighet i {len(set(federations))} förbund."
+        )
+        if created:
+            self.stdout.write(f"Nya användare: {', '.join(created)}; lösenord {DEMO_PASSWORD}.")
+
+    def _read(self, path: Path) -> dict[str, Any]:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            parse_bundle(data)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            self.fail(f"Kan inte läsa {path.name}: {exc}")
+        except BundleError as exc:
+            self.fail(f"{path.name} avvisades: {exc}")
+        return data
+
+    def _users(self, federations: list[Federation]) -> list[str]:
+        """The demo cast; returns the usernames created now."""
+        user_model = get_user_model()
+        created = []
+        for username, role, first_name, last_name in DEMO_USERS:
+            user = user_model.objects.filter(username=username).first()
+            if user is None:
+                user = user_model.objects.create_user(
+                    username,
+                    password=DEMO_PASSWORD,
+                    first_name=first_name,
+                    last_name=last_name,
+                )
+                created.append(username)
+            for federation in federations:
+                Membership.objects.update_or_create(
+                    user=user, federation=federation, defaults={"role": role}
+                )
+        username, first_name, last_name = ADMIN
+        if not user_model.objects.filter(username=username).exists():
+            user_model.objects.create_superuser(
+                username,
+                email="",
+                password=DEMO_PASSWORD,
+                first_name=first_name,
+                last_name=last_name,
+            )
+            created.append(username)
+        return created
+
+    def fail(self, message: str) -> NoReturn:
+        self.stderr.write(message)
+        raise SystemExit(1)
