@@ -7,6 +7,7 @@ PDF, the Excel export, the JSON report and the CLI.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -137,7 +138,7 @@ class BudgetView:
 
     evaluation: Evaluation
     blocks: tuple[CategoryBlock, ...]
-    flagged: frozenset[tuple[str, str]]  # (figure, column) pairs a finding points at
+    flagged: Mapping[tuple[str, str], str]  # (figure, column) → severity of a finding there
 
     @property
     def name(self) -> str:
@@ -158,7 +159,7 @@ class BudgetView:
             values = tuple(
                 FigureValue(
                     value=getattr(col, figure),
-                    flagged=(figure, col.column) in self.flagged,
+                    flagged=self.flagged.get((figure, col.column)),
                 )
                 for col in self.columns
             )
@@ -169,7 +170,7 @@ class BudgetView:
 @dataclass(frozen=True)
 class FigureValue:
     value: Decimal | None
-    flagged: bool
+    flagged: str | None  # the severity of a finding that points here
 
 
 @dataclass(frozen=True)
@@ -214,13 +215,15 @@ RULE_FIGURE = {
 def _view(facts: BudgetFacts, evaluation: Evaluation, names: dict[str, dict[str, str]]) -> BudgetView:
     codes = [c.column for c in evaluation.columns]
     marks: dict[tuple[str, str], str] = {}
-    flagged: set[tuple[str, str]] = set()
+    flagged: dict[tuple[str, str], str] = {}
     for finding in evaluation.findings:
         if finding.line and finding.column:
             if marks.get((finding.line, finding.column)) != ERROR:
                 marks[(finding.line, finding.column)] = finding.severity
         if finding.rule in RULE_FIGURE and finding.column:
-            flagged.add((RULE_FIGURE[finding.rule], finding.column))
+            where = (RULE_FIGURE[finding.rule], finding.column)
+            if flagged.get(where) != ERROR:
+                flagged[where] = finding.severity
     base_keys = {line.key: line for line in facts.lines}
     scenario_keys: set[str] = set()
     if evaluation.scenario is not None:
@@ -245,14 +248,14 @@ def _view(facts: BudgetFacts, evaluation: Evaluation, names: dict[str, dict[str,
         subtotals = tuple(
             FigureValue(
                 value=sum((row.cells[i].amount for row in rows), Decimal(0)),
-                flagged=category == "contribution" and ("contributions", code) in flagged,
+                flagged=flagged.get(("contributions", code)) if category == "contribution" else None,
             )
             for i, code in enumerate(codes)
         )
         blocks.append(
             CategoryBlock(category=category, label=CATEGORY_LABELS[category], rows=rows, subtotals=subtotals)
         )
-    return BudgetView(evaluation=evaluation, blocks=tuple(blocks), flagged=frozenset(flagged))
+    return BudgetView(evaluation=evaluation, blocks=tuple(blocks), flagged=flagged)
 
 
 @dataclass(frozen=True)
