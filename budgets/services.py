@@ -6,10 +6,14 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budgets.bundle import BundleError, ParsedBundle, parse_bundle
+from budgets.editing import BudgetDraft, scenario_overrides
 from budgets.models import Amount, Budget, Column, Line, Scenario
+from budgets.rules import LineFacts
 from finsam.models import BoardSeat, Federation, Member
 from interventions.models import Intervention, InterventionGoal
 from plans.models import Goal, Meeting, Plan, Section
@@ -271,3 +275,100 @@ def _move_after(stale: list[Member] | list[Intervention], start: int, model: typ
         row.position = start + offset
     if stale:
         model.objects.bulk_update(stale, ["position"])
+
+
+class BudgetConflict(Exception):
+    """Someone else saved the budget since the editor loaded it."""
+
+    def __init__(self, budget: Budget) -> None:
+        super().__init__("budget changed")
+        self.budget = budget
+
+
+@transaction.atomic
+def budget_save(
+    *,
+    budget: Budget,
+    draft: BudgetDraft,
+    expected_version: int,
+    by: AbstractBaseUser | None = None,
+) -> Budget:
+    """Save the editor's draft in one transaction, if nobody saved in between.
+
+    Optimistic concurrency: the version is bumped with `UPDATE … WHERE version=`,
+    which works on SQLite (no row locks) and PostgreSQL alike; 0 rows updated means
+    a conflict, and nothing is written.
+    """
+    updated = Budget.objects.filter(pk=budget.pk, version=expected_version).update(
+        version=F("version") + 1, updated_by=by, updated_at=timezone.now()
+    )
+    if not updated:
+        raise BudgetConflict(Budget.objects.select_related("updated_by").get(pk=budget.pk))
+    budget.refresh_from_db()
+
+    columns = _save_columns(budget, draft.columns)
+    members = {m.key: m for m in budget.federation.members.all()}
+    interventions = {i.key: i for i in budget.federation.interventions.all()}
+    if draft.scenario is None:
+        budget.opening_equity = draft.opening_equity
+        budget.deficit_reason = draft.deficit_reason
+        budget.full_clean()
+        budget.save(update_fields=["opening_equity", "deficit_reason"])
+        scenario = None
+        lines = [line.as_facts() for line in draft.lines]
+    else:
+        scenario = budget.scenarios.get(name=draft.scenario)
+        base = tuple(
+            LineFacts(
+                key=line.key,
+                category=line.category,
+                label=line.label,
+                member=line.member.key if line.member else None,
+                intervention=line.intervention.key if line.intervention else None,
+                amounts={a.column.code: a.amount for a in line.amounts.all()},
+            )
+            for line in budget.lines.filter(scenario=None)
+            .select_related("member", "intervention")
+            .prefetch_related("amounts__column")
+        )
+        lines = list(scenario_overrides(base, tuple(line.as_facts() for line in draft.lines)))
+
+    Line.objects.filter(budget=budget, scenario=scenario).delete()
+    created = Line.objects.bulk_create(
+        Line(
+            budget=budget,
+            scenario=scenario,
+            key=line.key,
+            category=line.category,
+            label=line.label,
+            member=members.get(line.member) if line.member else None,
+            intervention=interventions.get(line.intervention) if line.intervention else None,
+            position=position,
+        )
+        for position, line in enumerate(lines)
+    )
+    Amount.objects.bulk_create(
+        Amount(line=row, column=columns[code], amount=amount)
+        for row, line in zip(created, lines, strict=True)
+        for code, amount in line.amounts.items()
+        if code in columns
+    )
+    return budget
+
+
+def _save_columns(budget: Budget, codes: list[str]) -> dict[str, Column]:
+    existing = {c.code: c for c in budget.columns.all()}
+    for code, column in existing.items():
+        if code not in codes:
+            column.delete()
+    result = {}
+    for position, code in enumerate(codes):
+        column = existing.get(code)
+        if column is None:
+            year, kind = code.split(":")
+            column = Column.objects.create(budget=budget, year=int(year), kind=kind, position=position)
+        elif column.position != position:
+            column.position = position
+            column.save(update_fields=["position"])
+        result[code] = column
+    return result

@@ -1,0 +1,235 @@
+"""The budget as the editor holds it before saving: a draft.
+
+The grid posts every cell; `parse_draft()` reads the post into a `BudgetDraft` and
+a dict of Swedish messages per field, keeping what the user typed so that nothing
+is lost when one cell is wrong. `draft_facts()` turns a draft into the facts the
+rules evaluate, so the figures follow each keystroke without saving anything.
+The Excel import builds the same draft, so both paths save the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from django.utils.text import slugify
+
+from budgets.rules import CATEGORIES, COLUMN_KINDS, BudgetFacts, LineFacts, ScenarioFacts
+from finsam.money import parse_amount
+
+ZERO = Decimal(0)
+COLUMN_RE = re.compile(r"^(\d{4}):(budget|plan|forecast|actual)$")
+
+
+@dataclass
+class DraftLine:
+    key: str
+    category: str
+    label: str
+    member: str | None = None
+    intervention: str | None = None
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)  # what was typed, per column
+
+    def as_facts(self) -> LineFacts:
+        return LineFacts(
+            key=self.key,
+            category=self.category,
+            label=self.label,
+            amounts=dict(self.amounts),
+            member=self.member if self.category == "contribution" else None,
+            intervention=self.intervention if self.category == "intervention" else None,
+        )
+
+
+@dataclass
+class BudgetDraft:
+    columns: list[str]
+    lines: list[DraftLine]
+    opening_equity: Decimal = ZERO
+    deficit_reason: str = ""
+    scenario: str | None = None  # the scenario these lines are for; None is the base
+    version: int | None = None
+    raw_opening_equity: str = ""
+
+
+@dataclass
+class DraftErrors:
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+
+def line_field(index: int, name: str) -> str:
+    return f"line-{index}-{name}"
+
+
+def amount_field(index: int, column: int) -> str:
+    return f"line-{index}-amount-{column}"
+
+
+def parse_draft(
+    data: Mapping[str, str],
+    *,
+    members: set[str],
+    interventions: set[str],
+) -> tuple[BudgetDraft, DraftErrors]:
+    """Read the editor's post. Field names: `column-J` (a `YEAR:KIND` code),
+    `line-I-key|label|category|member|intervention|delete`, `line-I-amount-J`,
+    `opening_equity`, `deficit_reason`, `version`, `scenario`."""
+    errors = DraftErrors()
+
+    columns: list[str] = []
+    for j in range(_count(data, "column-")):
+        code = (data.get(f"column-{j}") or "").strip()
+        if not code:
+            continue
+        if not COLUMN_RE.match(code):
+            errors.add(f"column-{j}", "Kolumnen ska skrivas ÅR:SLAG, t.ex. 2021:plan.")
+        elif code in columns:
+            errors.add(f"column-{j}", f"Kolumnen {code} finns redan.")
+        columns.append(code)
+    column_index = {j: (data.get(f"column-{j}") or "").strip() for j in range(_count(data, "column-"))}
+
+    lines: list[DraftLine] = []
+    seen: set[str] = set()
+    for i in range(_count(data, "line-")):
+        if data.get(line_field(i, "delete")) or line_field(i, "label") not in data:
+            continue
+        label = (data.get(line_field(i, "label")) or "").strip()
+        category = data.get(line_field(i, "category")) or ""
+        key = (data.get(line_field(i, "key")) or "").strip() or slugify(label)[:80]
+        member = (data.get(line_field(i, "member")) or "").strip() or None
+        intervention = (data.get(line_field(i, "intervention")) or "").strip() or None
+        if not label:
+            errors.add(line_field(i, "label"), "Ange en benämning.")
+        if category not in CATEGORIES:
+            errors.add(line_field(i, "category"), "Välj en kategori.")
+        if not key:
+            key = f"rad-{i}"
+        base_key, n = key, 2
+        while key in seen:
+            key, n = f"{base_key}-{n}", n + 1
+        seen.add(key)
+        if category == "contribution":
+            if not member:
+                errors.add(line_field(i, "member"), "Ett medlemsbidrag ska höra till en medlem.")
+            elif member not in members:
+                errors.add(line_field(i, "member"), "Medlemmen finns inte.")
+        if category == "intervention" and intervention and intervention not in interventions:
+            errors.add(line_field(i, "intervention"), "Insatsen finns inte.")
+        line = DraftLine(
+            key=key,
+            category=category,
+            label=label,
+            member=member if category == "contribution" else None,
+            intervention=intervention if category == "intervention" else None,
+        )
+        for j, code in column_index.items():
+            name = amount_field(i, j)
+            raw = (data.get(name) or "").strip()
+            line.raw[code] = raw
+            if not raw or not code:
+                continue
+            try:
+                line.amounts[code] = parse_amount(raw)
+            except ValueError as exc:
+                errors.add(name, _amount_message(str(exc)))
+        lines.append(line)
+
+    raw_equity = (data.get("opening_equity") or "").strip()
+    opening = ZERO
+    if raw_equity:
+        try:
+            opening = parse_amount(raw_equity)
+        except ValueError as exc:
+            errors.add("opening_equity", _amount_message(str(exc)))
+    version = data.get("version")
+    draft = BudgetDraft(
+        columns=columns,
+        lines=lines,
+        opening_equity=opening,
+        deficit_reason=(data.get("deficit_reason") or "").strip(),
+        scenario=(data.get("scenario") or "").strip() or None,
+        version=int(version) if version and version.isdigit() else None,
+        raw_opening_equity=raw_equity,
+    )
+    return draft, errors
+
+
+def _amount_message(reason: str) -> str:
+    if reason == "fler än två decimaler":
+        return "Högst två decimaler (öre)."
+    return "Inte ett belopp. Skriv t.ex. 1 296 000 eller 1 296 000,50."
+
+
+def _count(data: Mapping[str, str], prefix: str) -> int:
+    """How many indexed rows a post has: one more than the highest index."""
+    highest = -1
+    for name in data:
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            number = rest.split("-", 1)[0]
+            if number.isdigit():
+                highest = max(highest, int(number))
+    return highest + 1
+
+
+def draft_facts(facts: BudgetFacts, draft: BudgetDraft) -> BudgetFacts:
+    """The stored facts with the draft in place of the stored lines: of the base
+    budget, or of the draft's scenario."""
+    columns = tuple(c for c in draft.columns if COLUMN_RE.match(c))
+    lines = tuple(line.as_facts() for line in draft.lines if line.category in CATEGORIES)
+    if draft.scenario is None:
+        return replace(
+            facts,
+            columns=columns,
+            lines=lines,
+            opening_equity=draft.opening_equity,
+            deficit_reason=draft.deficit_reason or None,
+        )
+    scenarios = tuple(
+        ScenarioFacts(name=s.name, lines=scenario_overrides(facts.lines, lines))
+        if s.name == draft.scenario
+        else s
+        for s in facts.scenarios
+    )
+    return replace(facts, columns=columns, scenarios=scenarios)
+
+
+def scenario_overrides(
+    base: tuple[LineFacts, ...], effective: tuple[LineFacts, ...]
+) -> tuple[LineFacts, ...]:
+    """What a scenario must store so that applying it to `base` gives `effective`:
+    a line whose amounts differ from the base line, and every line the base lacks.
+    Base lines missing from `effective` cannot be removed by a scenario; they are
+    kept with zero amounts (an override of nothing)."""
+    by_key = {line.key: line for line in base}
+    result = []
+    shown = set()
+    for line in effective:
+        shown.add(line.key)
+        base_line = by_key.get(line.key)
+        if base_line is None:
+            result.append(line)
+        elif _nonzero(base_line.amounts) != _nonzero(line.amounts):
+            result.append(replace(base_line, amounts=dict(line.amounts)))
+    for line in base:
+        if line.key not in shown:
+            result.append(replace(line, amounts={}))
+    return tuple(result)
+
+
+def _nonzero(amounts: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    return {k: v for k, v in amounts.items() if v != 0}
+
+
+def column_sort_key(code: str) -> tuple[int, int]:
+    year, kind = code.split(":")
+    return int(year), COLUMN_KINDS.index(kind)
