@@ -107,6 +107,14 @@ def parse_draft(
         key = (data.get(line_field(i, "key")) or "").strip() or slugify(label)[:80]
         member = (data.get(line_field(i, "member")) or "").strip() or None
         intervention = (data.get(line_field(i, "intervention")) or "").strip() or None
+        # The grid posts one select, `link`: "member:KEY" or "intervention:KEY".
+        link = (data.get(line_field(i, "link")) or "").strip()
+        if link:
+            kind, _, value = link.partition(":")
+            if kind == "member":
+                member = value
+            elif kind == "intervention":
+                intervention = value
         if not label:
             errors.add(line_field(i, "label"), "Ange en benämning.")
         if category not in CATEGORIES:
@@ -166,7 +174,7 @@ def parse_draft(
 def _amount_message(reason: str) -> str:
     if reason == "fler än två decimaler":
         return "Högst två decimaler (öre)."
-    return "Inte ett belopp. Skriv t.ex. 1 296 000 eller 1 296 000,50."
+    return "Inte ett belopp (skriv t.ex. 1 296 000 eller 1 296 000,50)."
 
 
 def _count(data: Mapping[str, str], prefix: str) -> int:

@@ -212,7 +212,12 @@ RULE_FIGURE = {
 }
 
 
-def _view(facts: BudgetFacts, evaluation: Evaluation, names: dict[str, dict[str, str]]) -> BudgetView:
+def budget_view(facts: BudgetFacts, evaluation: Evaluation) -> BudgetView:
+    """One evaluation laid out as the grid shows it."""
+    names = {
+        "member": {m.key: m.name for m in facts.members},
+        "intervention": {i.key: i.name for i in facts.interventions},
+    }
     codes = [c.column for c in evaluation.columns]
     marks: dict[tuple[str, str], str] = {}
     flagged: dict[tuple[str, str], str] = {}
@@ -288,12 +293,8 @@ class BudgetSummary:
 def budget_summary(budget: Budget) -> BudgetSummary:
     """The base budget and every scenario, computed once from one load."""
     facts = budget_facts(budget)
-    names = {
-        "member": {m.key: m.name for m in facts.members},
-        "intervention": {i.key: i.name for i in facts.interventions},
-    }
-    base = _view(facts, evaluate(facts), names)
-    scenarios = tuple(_view(facts, evaluate(facts, s), names) for s in facts.scenarios)
+    base = budget_view(facts, evaluate(facts))
+    scenarios = tuple(budget_view(facts, evaluate(facts, s)) for s in facts.scenarios)
     return BudgetSummary(budget=budget, facts=facts, base=base, scenarios=scenarios)
 
 

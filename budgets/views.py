@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from budgets.editing import DraftErrors, parse_draft
+from budgets.grid import apply_layout_action, draft_differences, editor_grid, stored_draft
 from budgets.rules import evaluate, find_scenario
 from budgets.selectors import budget_facts, budget_queryset, budget_report, budget_summary
-from finsam.access import get_federation_for_user, get_in_federation
+from budgets.services import BudgetConflict, budget_save
+from finsam.access import edit_view, get_federation_for_user, get_in_federation
+from finsam.roles import EDIT, VIEW
 
 
 @login_required
-@require_GET
 def budget_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug)
     budget = get_in_federation(budget_queryset(), access, year=year)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     summary = budget_summary(budget)
     return render(
         request,
@@ -26,11 +34,12 @@ def budget_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def budget_report_json(request: HttpRequest, slug: str, year: int) -> JsonResponse:
+def budget_report_json(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """The `finsam-report/1` document; `?scenario=NAME` for a scenario."""
     access = get_federation_for_user(request.user, slug)
     budget = get_in_federation(budget_queryset(), access, year=year)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     facts = budget_facts(budget)
     scenario = None
     if name := request.GET.get("scenario"):
@@ -40,3 +49,100 @@ def budget_report_json(request: HttpRequest, slug: str, year: int) -> JsonRespon
             raise Http404("Scenariot finns inte.") from None
     report = budget_report(facts, evaluate(facts, scenario))
     return JsonResponse(report, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+# --- the editor grid ---------------------------------------------------------------
+
+
+def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW):  # type: ignore[no-untyped-def]
+    access = get_federation_for_user(request.user, slug, action=action)
+    budget = get_in_federation(budget_queryset(), access, year=year)
+    return access, budget
+
+
+@login_required
+def budget_grid(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """The editor: the director edits; other roles see the same grid read-only."""
+    access, budget = _load(request, slug, year)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    facts = budget_facts(budget)
+    scenario = request.GET.get("scenario") or None
+    if scenario is not None and scenario not in {s.name for s in facts.scenarios}:
+        raise Http404("Scenariot finns inte.")
+    draft = stored_draft(facts, budget, scenario)
+    return _render_grid(request, access, budget, facts, draft, DraftErrors())
+
+
+@login_required
+@edit_view
+def budget_grid_recompute(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """htmx: the figures and findings of what is typed, nothing saved."""
+    access, budget = _load(request, slug, year, action=EDIT)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    facts = budget_facts(budget)
+    draft, errors = _parse(request, facts)
+    grid = editor_grid(facts, draft, errors)
+    return render(request, "budgets/partials/grid_update.html", {"grid": grid})
+
+
+@login_required
+@edit_view
+def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """Save the grid in one transaction; or apply a layout action (add, move,
+    delete a line or column) to the draft without saving."""
+    access, budget = _load(request, slug, year, action=EDIT)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    facts = budget_facts(budget)
+    draft, errors = _parse(request, facts)
+    action = request.POST.get("action", "save")
+    if action != "save":
+        apply_layout_action(draft, action, request.POST)
+        return _render_grid(request, access, budget, facts, draft, errors)
+    if errors:
+        messages.error(request, "Budgeten är inte sparad: rätta de markerade fälten.")
+        return _render_grid(request, access, budget, facts, draft, errors, status=422)
+    try:
+        budget_save(budget=budget, draft=draft, expected_version=draft.version or 0, by=request.user)
+    except BudgetConflict as conflict:
+        current = conflict.budget
+        current_facts = budget_facts(current)
+        differences = draft_differences(stored_draft(current_facts, current, draft.scenario), draft)
+        draft.version = current.version
+        return _render_grid(
+            request, access, budget, current_facts, draft, errors,
+            conflict={"budget": current, "differences": differences}, status=409,
+        )
+    messages.success(request, "Budgeten är sparad.")
+    url = reverse("budget_grid", args=[slug, year])
+    if draft.scenario:
+        url += "?" + urlencode({"scenario": draft.scenario})
+    return redirect(url)
+
+
+def _parse(request: HttpRequest, facts):  # type: ignore[no-untyped-def]
+    return parse_draft(
+        request.POST,
+        members={m.key for m in facts.members},
+        interventions={i.key for i in facts.interventions},
+    )
+
+
+def _render_grid(request, access, budget, facts, draft, errors, *, conflict=None, status=200):  # type: ignore[no-untyped-def]
+    grid = editor_grid(facts, draft, errors)
+    return render(
+        request,
+        "budgets/budget_grid.html",
+        {
+            "access": access,
+            "federation": access.federation,
+            "budget": budget,
+            "facts": facts,
+            "grid": grid,
+            "conflict": conflict,
+            "read_only": not access.may_edit,
+        },
+        status=status,
+    )

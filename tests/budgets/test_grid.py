@@ -1,0 +1,181 @@
+"""The editor grid: parse, recompute, save, conflicts, layout actions, access."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from budgets.editing import parse_draft
+from budgets.grid import editor_grid, stored_draft
+from budgets.models import Amount, Budget, Line
+from budgets.selectors import budget_facts
+from tests.budgets.test_views import make_budget
+
+D = Decimal
+
+
+def grid_post(budget: Budget, scenario: str | None = None, **changes: str) -> dict[str, str]:
+    """The post the grid page would send, with `changes` applied."""
+    facts = budget_facts(budget)
+    draft = stored_draft(facts, budget, scenario)
+    data = {"version": str(budget.version), "opening_equity": draft.raw_opening_equity,
+            "deficit_reason": draft.deficit_reason}
+    if scenario:
+        data["scenario"] = scenario
+    for j, code in enumerate(draft.columns):
+        data[f"column-{j}"] = code
+    for i, line in enumerate(draft.lines):
+        data[f"line-{i}-key"] = line.key
+        data[f"line-{i}-label"] = line.label
+        data[f"line-{i}-category"] = line.category
+        link = f"member:{line.member}" if line.member else (
+            f"intervention:{line.intervention}" if line.intervention else "")
+        data[f"line-{i}-link"] = link
+        for j, code in enumerate(draft.columns):
+            data[f"line-{i}-amount-{j}"] = line.raw.get(code, "")
+    data.update({k.replace("_", "-"): v for k, v in changes.items()})
+    return data
+
+
+def test_parse_draft_reads_swedish_numbers_and_keeps_bad_input():
+    data = {
+        "column-0": "2021:budget", "column-1": "2022:plan",
+        "line-0-key": "fk", "line-0-label": "FK", "line-0-category": "contribution",
+        "line-0-link": "member:fk", "line-0-amount-0": "1\u00a0296\u00a0000,50",
+        "line-0-amount-1": "1\u202f296\u202f000",
+        "line-1-key": "kansli", "line-1-label": "Kansli", "line-1-category": "administration",
+        "line-1-link": "", "line-1-amount-0": "12 tusen", "line-1-amount-1": "935 000",
+        "opening_equity": "548 077", "version": "3",
+    }
+    draft, errors = parse_draft(data, members={"fk"}, interventions=set())
+    assert draft.lines[0].amounts == {"2021:budget": D("1296000.50"), "2022:plan": D(1296000)}
+    assert draft.lines[0].member == "fk"
+    assert errors.fields == {"line-1-amount-0": errors.fields["line-1-amount-0"]}
+    assert "Inte ett belopp" in errors.fields["line-1-amount-0"]
+    assert draft.lines[1].raw["2021:budget"] == "12 tusen"  # nothing the user typed is lost
+    assert draft.lines[1].amounts == {"2022:plan": D(935000)}
+    assert (draft.opening_equity, draft.version) == (D(548077), 3)
+
+
+def test_parse_draft_requires_a_member_on_contributions():
+    data = {"column-0": "2021:budget", "line-0-label": "Bidrag", "line-0-category": "contribution",
+            "line-0-link": "", "line-0-amount-0": "5"}
+    _, errors = parse_draft(data, members={"fk"}, interventions=set())
+    assert "line-0-member" in errors.fields
+
+
+@pytest.mark.django_db
+def test_it_works(client, director, federation):
+    budget = make_budget(federation)
+    client.force_login(director)
+    url = reverse("budget_grid", args=[federation.slug, 2021])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="line-0-amount-1"' in page.content.decode()
+
+    # Recompute: the figures of what is typed, nothing saved.
+    data = grid_post(budget, line_5_amount_1="1 000 000")  # kansli 2021
+    response = client.post(reverse("budget_grid_recompute", args=[federation.slug, 2021]), data)
+    assert response.status_code == 200
+    assert "\u2212318\u00a0000\u00a0kr" in response.content.decode()  # 2 592 000 − 2 910 000
+    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(935000)
+
+    # Save: one transaction, then the stored figures follow.
+    response = client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data)
+    assert response.status_code == 302
+    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(1000000)
+    budget.refresh_from_db()
+    assert budget.version == 2 and budget.updated_by == director
+
+
+@pytest.mark.django_db
+def test_bad_cell_is_not_saved_and_keeps_every_input(client, director, federation):
+    budget = make_budget(federation)
+    client.force_login(director)
+    data = grid_post(budget, line_5_amount_1="abc", line_4_amount_1="2 000 000")
+    response = client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Inte ett belopp" in html
+    assert 'value="abc"' in html and 'value="2 000 000"' in html
+    assert Amount.objects.get(line__key="enter", line__scenario=None, column__year=2021).amount == D(1910000)
+
+
+@pytest.mark.django_db
+def test_conflict_keeps_input_and_names_who_saved(client, director, federation):
+    budget = make_budget(federation)
+    client.force_login(director)
+    url = reverse("budget_grid_save", args=[federation.slug, 2021])
+    first = grid_post(budget, line_5_amount_1="900 000")
+    second = grid_post(budget, line_5_amount_1="950 000")
+    assert client.post(url, first).status_code == 302
+    response = client.post(url, second)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Någon annan har sparat budgeten" in html
+    assert director.get_full_name() in html
+    assert "900\u00a0000\u00a0kr" in html and "950\u00a0000\u00a0kr" in html
+    assert 'value="950 000"' in html
+    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(900000)
+    # Saving again after seeing the conflict overwrites knowingly.
+    assert 'name="version" value="2"' in html
+    second["version"] = "2"
+    assert client.post(url, second).status_code == 302
+    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(950000)
+
+
+@pytest.mark.django_db
+def test_layout_actions_change_the_draft_not_the_database(client, director, federation):
+    budget = make_budget(federation)
+    client.force_login(director)
+    url = reverse("budget_grid_save", args=[federation.slug, 2021])
+    lines = Line.objects.count()
+    html = client.post(url, {**grid_post(budget), "action": "add-line-other_cost"}).content.decode()
+    assert 'name="line-6-label"' in html
+    html = client.post(url, {**grid_post(budget), "action": "add-column", "new_column": "2024:plan"}).content.decode()
+    assert "Plan 2024" in html
+    html = client.post(url, {**grid_post(budget), "action": "delete-line-5"}).content.decode()
+    assert 'value="Kansli"' not in html
+    html = client.post(url, {**grid_post(budget), "action": "move-down-0"}).content.decode()
+    assert html.index('value="Region Test"') < html.index('value="Försäkringskassan"')
+    assert Line.objects.count() == lines
+
+
+@pytest.mark.django_db
+def test_scenario_save_stores_only_differences(client, director, federation):
+    budget = make_budget(federation)
+    client.force_login(director)
+    name = "Om ESF-projektet beviljas"
+    data = grid_post(budget, scenario=name, line_5_amount_1="800 000")
+    assert client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data).status_code == 302
+    stored = Line.objects.filter(scenario__name=name).order_by("key")
+    assert [line.key for line in stored] == ["esf", "kansli"]
+    facts = budget_facts(budget)
+    grid = editor_grid(facts, stored_draft(facts, budget, name), parse_draft({}, members=set(), interventions=set())[1])
+    assert grid.columns[1].figures.administration_costs == D(800000)
+    # The base is untouched.
+    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(935000)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["reviewer", "board_member", "viewer"])
+def test_read_only_roles_see_the_grid_but_cannot_save(client, request, federation, role):
+    budget = make_budget(federation)
+    client.force_login(request.getfixturevalue(role))
+    page = client.get(reverse("budget_grid", args=[federation.slug, 2021]))
+    assert page.status_code == 200
+    assert "<fieldset disabled>" in page.content.decode()
+    data = grid_post(budget, line_5_amount_1="1")
+    assert client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data).status_code == 403
+    assert client.post(reverse("budget_grid_recompute", args=[federation.slug, 2021]), data).status_code == 403
+
+
+@pytest.mark.django_db
+def test_it_checks_access(client, outsider, federation):
+    budget = make_budget(federation)
+    client.force_login(outsider)
+    for name in ("budget_grid", "budget_grid_recompute", "budget_grid_save"):
+        assert client.get(reverse(name, args=[federation.slug, 2021])).status_code == 404
+        assert client.post(reverse(name, args=[federation.slug, 2021]), grid_post(budget)).status_code == 404
