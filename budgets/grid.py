@@ -39,7 +39,7 @@ KIND_LABELS = dict(ColumnKind.choices)
 
 def raw_amount(value: Decimal) -> str:
     """An amount as the grid shows it in an input: "1 296 000" or "1 296 000,50"."""
-    return format_number(value).replace("\u2212", "-")
+    return format_number(value).replace("\u2212", "-").replace("\u00a0", " ")
 
 
 def stored_draft(facts: BudgetFacts, budget: Budget, scenario: str | None) -> BudgetDraft:
