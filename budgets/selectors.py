@@ -44,12 +44,18 @@ def budget_facts(budget: Budget) -> BudgetFacts:
     federation = budget.federation
     columns = list(budget.columns.all())
     codes = {c.pk: c.code for c in columns}
+    # Plain values, not model instances: a 300-line budget has 1 500 cells, and the
+    # editor recomputes them as the user types.
     lines = list(
         Line.objects.filter(budget=budget)
-        .select_related("member", "intervention")
-        .prefetch_related(Prefetch("amounts", queryset=Amount.objects.only("line_id", "column_id", "amount")))
         .order_by("position", "id")
+        .values_list("id", "scenario_id", "key", "category", "label", "member__key", "intervention__key")
     )
+    amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for line_id, column_id, amount in Amount.objects.filter(line__budget=budget).values_list(
+        "line_id", "column_id", "amount"
+    ):
+        amounts[line_id][codes[column_id]] = amount
     members = list(federation.members.all())
     interventions = list(
         Intervention.objects.filter(federation=federation).prefetch_related(
@@ -59,19 +65,18 @@ def budget_facts(budget: Budget) -> BudgetFacts:
     scenarios = list(budget.scenarios.all())
     plan = Plan.objects.filter(federation=federation, year=budget.year).first()
 
-    def facts_of(line: Line) -> LineFacts:
-        return LineFacts(
-            key=line.key,
-            category=line.category,
-            label=line.label,
-            amounts={codes[a.column_id]: a.amount for a in line.amounts.all()},
-            member=line.member.key if line.member else None,
-            intervention=line.intervention.key if line.intervention else None,
-        )
-
     by_scenario: dict[int | None, list[LineFacts]] = defaultdict(list)
-    for line in lines:
-        by_scenario[line.scenario_id].append(facts_of(line))
+    for line_id, scenario_id, key, category, label, member, intervention in lines:
+        by_scenario[scenario_id].append(
+            LineFacts(
+                key=key,
+                category=category,
+                label=label,
+                amounts=amounts[line_id],
+                member=member,
+                intervention=intervention,
+            )
+        )
 
     decided_on = plan.decided_on if plan and plan.status == PlanStatus.DECIDED else None
     return BudgetFacts(

@@ -1,0 +1,91 @@
+"""`make bench`: server-side timings, printed as JSON.
+
+Runs against a throw-away test database. Measures the budget editor's recompute of
+a 300-line budget (target: under 50 ms), the budget page and the JSON report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from urllib.parse import urlencode
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finsam.settings")
+    os.environ.setdefault("PYTEST_VERSION", "bench")  # test settings: http, no secure cookies
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _time(fn, repeat: int = 30) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    fn()  # warm up
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p90_ms": round(sorted(samples)[int(len(samples) * 0.9) - 1], 2),
+        "max_ms": round(max(samples), 2),
+    }
+
+
+def run() -> int:
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.budgets.test_grid import grid_post
+    from tests.budgets.test_views import make_budget
+    from tests.factories import MembershipFactory, UserFactory, complete_federation
+
+    federation = complete_federation(name="Bänk", slug="bank")
+    user = UserFactory(username="bench")
+    MembershipFactory(user=user, federation=federation)
+    budget = make_budget(federation, extra_lines=294)
+    client = Client()
+    client.force_login(user)
+    # htmx posts the form urlencoded, as a browser does without files.
+    data = urlencode(grid_post(budget, line_5_amount_1="1 000 000"))
+    recompute_url = reverse("budget_grid_recompute", args=[federation.slug, budget.year])
+
+    def recompute() -> None:
+        response = client.post(
+            recompute_url, data, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 200, response.status_code
+
+    def page() -> None:
+        assert client.get(reverse("budget_detail", args=[federation.slug, budget.year])).status_code == 200
+
+    def report() -> None:
+        assert client.get(reverse("budget_report_json", args=[federation.slug, budget.year])).status_code == 200
+
+    results = {
+        "budget_lines": budget.lines.filter(scenario=None).count(),
+        "recompute_300_lines": _time(recompute),
+        "budget_page_300_lines": _time(page, 10),
+        "report_json_300_lines": _time(report, 10),
+        "target": {"recompute_300_lines_median_ms": 50},
+    }
+    results["recompute_within_target"] = results["recompute_300_lines"]["median_ms"] < 50
+    print(json.dumps(results, indent=2))
+    return 0 if results["recompute_within_target"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
