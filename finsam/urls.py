@@ -6,9 +6,15 @@ from finsam import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("logga-in/", auth_views.LoginView.as_view(), name="login"),
-    path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "logga-in/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logga-ut/", views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("f/<slug:slug>/", include("finsam.federation_urls")),
     path("f/<slug:slug>/budget/", include("budgets.urls")),
+    path("f/<slug:slug>/insatser/", include("interventions.urls")),
+    path("f/<slug:slug>/plan/", include("plans.urls")),
 ]
