@@ -1,0 +1,67 @@
+"""Admin for the core: förbund with their members, members with their board seats,
+and who may do what (Membership). For the site's staff; directors use the pages."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from finsam.models import BoardSeat, Federation, Member, Membership
+
+admin.site.site_header = _("Finsam planering – administration")
+admin.site.site_title = _("Finsam planering")
+admin.site.index_title = _("Administration")
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+    fields = (
+        "position",
+        "key",
+        "name",
+        "kind",
+        "population",
+        "population_date",
+        "fixed_share_percent",
+    )
+    show_change_link = True
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Federation)
+class FederationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "org_number", "municipal_split")
+    search_fields = ("name", "slug", "org_number")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MemberInline, MembershipInline]
+
+
+class BoardSeatInline(admin.TabularInline):
+    model = BoardSeat
+    extra = 0
+    fields = ("person", "role", "position", "term_end")
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "federation", "population", "position")
+    list_filter = ("kind", "federation")
+    list_select_related = ("federation",)
+    search_fields = ("name", "key", "federation__name")
+    autocomplete_fields = ("federation",)
+    inlines = [BoardSeatInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "federation", "role")
+    list_filter = ("role", "federation")
+    list_select_related = ("user", "federation")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "federation__name")
+    autocomplete_fields = ("user", "federation")

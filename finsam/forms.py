@@ -1,0 +1,161 @@
+"""Forms of the core: the förbund's settings, a member, a board seat.
+
+Plain forms whose fields come from the model fields (labels, lengths, choices);
+the services validate the model and save. A ModelForm would write the posted
+values into the instance before the service runs, so a page showing the
+instance after an error would show half-saved values.
+
+`AmountField` is the one form field for kronor: it accepts "180 000",
+"180 000,50" (spaces, no-break or thin spaces and a decimal comma).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from finsam.models import BoardSeat, Federation, Member, MemberKind
+from finsam.money import format_number, parse_amount
+
+
+class AmountField(forms.DecimalField):
+    """Kronor, typed the Swedish way."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "text-end"})
+    default_error_messages = {
+        "invalid": gettext_lazy("Ange ett belopp i kronor, till exempel 180 000 eller 645 333,50."),
+    }
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_amount(value)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return format_number(value)
+        return value
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
+    """The model field's own form field (its Swedish label, length and choices)."""
+    field = model._meta.get_field(name).formfield(**kwargs)  # type: ignore[union-attr]
+    assert field is not None
+    return field
+
+
+def initial_from(instance: Model, form_class: type[forms.Form]) -> dict[str, Any]:
+    """The instance's values for the form's fields (foreign keys as objects)."""
+    return {name: getattr(instance, name) for name in form_class.base_fields}
+
+
+class FederationForm(forms.Form):
+    name = _field(Federation, "name")
+    org_number = _field(Federation, "org_number")
+    address = _field(Federation, "address", widget=forms.Textarea(attrs={"rows": 3}))
+    contact = _field(Federation, "contact", widget=forms.Textarea(attrs={"rows": 3}))
+    equity_cap_percent = _field(
+        Federation,
+        "equity_cap_percent",
+        localize=True,
+        min_value=0,
+        max_value=100,
+        help_text=gettext_lazy(
+            "Nationella rådet rekommenderar att eget kapital stannar under en andel av "
+            "årets medlemsbidrag, ofta 20 %."
+        ),
+    )
+    equity_floor = AmountField(
+        label=gettext_lazy("Golv för eget kapital (kr)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=gettext_lazy("Lägsta eget kapital för oförutsedda kostnader och semesterlöner."),
+    )
+    individual_share_target_percent = _field(
+        Federation,
+        "individual_share_target_percent",
+        localize=True,
+        min_value=0,
+        max_value=100,
+        help_text=gettext_lazy(
+            "Till exempel 60 om minst 60 % av insatsmedlen ska vara individinriktade."
+        ),
+    )
+    municipal_split = _field(Federation, "municipal_split")
+    population_date = _field(Federation, "population_date", widget=DateInput())
+
+
+class MemberForm(forms.Form):
+    name = _field(Member, "name")
+    kind = _field(Member, "kind")
+    key = _field(
+        Member,
+        "key",
+        required=False,
+        help_text=gettext_lazy(
+            "Kort namn utan mellanslag, till exempel habo. Används i budgeten och vid "
+            "export. Lämnas det tomt skapas det av namnet."
+        ),
+    )
+    population = _field(Member, "population", help_text=gettext_lazy("Bara för kommuner."))
+    population_date = _field(Member, "population_date", widget=DateInput())
+    fixed_share_percent = _field(
+        Member,
+        "fixed_share_percent",
+        localize=True,
+        min_value=0,
+        max_value=100,
+        help_text=gettext_lazy("Bara för kommuner, när förbundsordningen anger fasta andelar."),
+    )
+    position = _field(
+        Member,
+        "position",
+        required=False,
+        initial=None,
+        help_text=gettext_lazy("Medlemmarna visas i den här ordningen. Tomt: sist."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("key") and data.get("name"):
+            data["key"] = slugify(data["name"])[:60]
+            if not data["key"]:
+                self.add_error("key", _("Ange en nyckel med bokstäver eller siffror."))
+        if data.get("kind") and data["kind"] != MemberKind.MUNICIPALITY:
+            for name in ("population", "fixed_share_percent"):
+                if data.get(name) is not None:
+                    self.add_error(name, _("Anges bara för kommuner."))
+        return data
+
+
+class BoardSeatForm(forms.Form):
+    member = _field(BoardSeat, "member", queryset=Member.objects.none())
+    person = _field(BoardSeat, "person")
+    role = _field(BoardSeat, "role")
+    position = _field(BoardSeat, "position")
+    term_end = _field(BoardSeat, "term_end", widget=DateInput())
+
+    def __init__(self, *args: Any, federation: Federation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        member_field = self.fields["member"]
+        assert isinstance(member_field, forms.ModelChoiceField)
+        member_field.queryset = Member.objects.filter(federation=federation)

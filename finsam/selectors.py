@@ -1,0 +1,175 @@
+"""Reads that compute: the förbund page's overview and the start page's list.
+
+Each selector runs a fixed number of queries, however many members, seats and
+years a förbund has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Prefetch
+
+from budgets.models import Budget
+from finsam.access import federations_for_user
+from finsam.findings import ERROR, WARNING, Finding, by_severity
+from finsam.models import (
+    BoardSeat,
+    Federation,
+    Member,
+    MemberKind,
+    Role,
+    SeatPosition,
+    SeatRole,
+)
+from finsam.money import percent
+from finsam.rules import MemberFacts, federation_setup_findings
+from plans.models import Plan, PlanStatus
+
+
+@dataclass(frozen=True)
+class MemberOverview:
+    member: Member
+    seats: tuple[BoardSeat, ...]
+    # A municipality's share of the municipalities' total population (percent),
+    # the usual basis of the municipal split; None when not known.
+    population_share: Decimal | None
+
+    @property
+    def ledamot_count(self) -> int:
+        return sum(1 for seat in self.seats if seat.role == SeatRole.MEMBER)
+
+    @property
+    def ersattare_count(self) -> int:
+        return sum(1 for seat in self.seats if seat.role == SeatRole.DEPUTY)
+
+    def facts(self) -> MemberFacts:
+        return MemberFacts(
+            key=self.member.key,
+            name=self.member.name,
+            kind=self.member.kind,
+            ledamot_count=self.ledamot_count,
+            ersattare_count=self.ersattare_count,
+        )
+
+
+@dataclass(frozen=True)
+class PlanYear:
+    year: int
+    has_budget: bool
+    plan_title: str | None
+    plan_status: str | None
+
+    @property
+    def plan_status_label(self) -> str | None:
+        return None if self.plan_status is None else PlanStatus(self.plan_status).label
+
+
+@dataclass(frozen=True)
+class FederationOverview:
+    federation: Federation
+    members: tuple[MemberOverview, ...]
+    findings: tuple[Finding, ...]
+    # Sorted union of the years that have a budget or a verksamhetsplan.
+    plan_years: tuple[int, ...]
+    years: tuple[PlanYear, ...]
+    municipal_population: int | None
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == WARNING)
+
+    @property
+    def seats(self) -> tuple[tuple[MemberOverview, BoardSeat], ...]:
+        """Every board seat with its member, in member order."""
+        return tuple((row, seat) for row in self.members for seat in row.seats)
+
+
+_ROLE_ORDER = {SeatRole.MEMBER: 0, SeatRole.DEPUTY: 1}
+_POSITION_ORDER = {SeatPosition.CHAIR: 0, SeatPosition.VICE_CHAIR: 1}
+
+
+def _seat_order(seat: BoardSeat) -> tuple[int, int, int]:
+    """Ledamöter before ersättare, the chair and vice chair first."""
+    return (_ROLE_ORDER.get(seat.role, 2), _POSITION_ORDER.get(seat.position, 2), seat.pk)
+
+
+def federation_overview(federation: Federation) -> FederationOverview:
+    """Members with their board seats, the setup findings and the plan years.
+
+    Four queries: members, seats, budget years, plans.
+    """
+    members = list(
+        Member.objects.filter(federation=federation).prefetch_related(
+            Prefetch("board_seats", queryset=BoardSeat.objects.order_by("id"))
+        )
+    )
+    municipal_population = (
+        sum(m.population or 0 for m in members if m.kind == MemberKind.MUNICIPALITY) or None
+    )
+    rows = tuple(
+        MemberOverview(
+            member=m,
+            seats=tuple(sorted(m.board_seats.all(), key=_seat_order)),
+            population_share=(
+                percent(Decimal(m.population), Decimal(municipal_population))
+                if m.kind == MemberKind.MUNICIPALITY
+                and m.population is not None
+                and municipal_population
+                else None
+            ),
+        )
+        for m in members
+    )
+    findings = by_severity(federation_setup_findings([row.facts() for row in rows]))
+
+    budget_years = set(
+        Budget.objects.filter(federation=federation).order_by().values_list("year", flat=True)
+    )
+    plans = {
+        year: (title, status)
+        for year, title, status in Plan.objects.filter(federation=federation)
+        .order_by()
+        .values_list("year", "title", "status")
+    }
+    plan_years = tuple(sorted(budget_years | plans.keys()))
+    years = tuple(
+        PlanYear(
+            year=year,
+            has_budget=year in budget_years,
+            plan_title=plans[year][0] if year in plans else None,
+            plan_status=plans[year][1] if year in plans else None,
+        )
+        for year in plan_years
+    )
+    return FederationOverview(
+        federation=federation,
+        members=rows,
+        findings=tuple(findings),
+        plan_years=plan_years,
+        years=years,
+        municipal_population=municipal_population,
+    )
+
+
+@dataclass(frozen=True)
+class FederationEntry:
+    federation: Federation
+    role: str
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+
+def federations_with_role(user) -> list[FederationEntry]:  # type: ignore[no-untyped-def]
+    """The start page: the user's förbund with the user's role in each; one query."""
+    # filter() before annotate() on the same relation reuses its join, so `role`
+    # is this user's role, not any member's.
+    federations = federations_for_user(user).annotate(user_role=F("memberships__role"))
+    return [FederationEntry(federation=f, role=f.user_role) for f in federations]

@@ -1,0 +1,223 @@
+"""Every write to the core: the förbund, its members and its board seats.
+
+Keyword-only, typed, one transaction each, and `full_clean()` before saving.
+Views call these and never `.save()` a domain model themselves. An incomplete
+setup (no region yet, a member without ersättare) is allowed: the rules in
+finsam/rules.py report it on the förbund page.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from finsam.models import BoardSeat, Federation, Member, MemberKind
+
+# Until the models carry history, who did what goes to this log.
+audit_log = logging.getLogger("finsam.audit")
+
+
+def _record(by: AbstractBaseUser | None, action: str, obj: object) -> None:
+    audit_log.info("%s: %s %s", by, action, obj)
+
+
+@transaction.atomic
+def federation_update(
+    *,
+    federation: Federation,
+    by: AbstractBaseUser | None,
+    name: str,
+    org_number: str = "",
+    address: str = "",
+    contact: str = "",
+    equity_cap_percent: Decimal,
+    equity_floor: Decimal | None = None,
+    individual_share_target_percent: Decimal | None = None,
+    municipal_split: str,
+    population_date: date | None = None,
+) -> Federation:
+    """Change the förbund's own settings. The slug (part of every URL) is not one."""
+    federation.name = name
+    federation.org_number = org_number
+    federation.address = address
+    federation.contact = contact
+    federation.equity_cap_percent = equity_cap_percent
+    federation.equity_floor = equity_floor
+    federation.individual_share_target_percent = individual_share_target_percent
+    federation.municipal_split = municipal_split
+    federation.population_date = population_date
+    federation.full_clean()
+    federation.save()
+    _record(by, "ändrade förbundet", federation)
+    return federation
+
+
+def _check_member_key_free(federation_id: int, key: str, *, except_pk: int | None) -> None:
+    taken = Member.objects.filter(federation_id=federation_id, key=key).exclude(pk=except_pk)
+    if taken.exists():
+        raise ValidationError(
+            {
+                "key": _("Nyckeln ”%(key)s” används redan av en annan medlem i förbundet.")
+                % {"key": key}
+            }
+        )
+
+
+def _check_municipal_fields(
+    kind: str, population: int | None, fixed_share_percent: Decimal | None
+) -> None:
+    # Member.clean() and a check constraint say the same; checking first gives one
+    # message on the field instead of two on the form.
+    if kind == MemberKind.MUNICIPALITY:
+        return
+    errors = {}
+    if population is not None:
+        errors["population"] = _("Folkmängd anges bara för kommuner.")
+    if fixed_share_percent is not None:
+        errors["fixed_share_percent"] = _("Fast andel anges bara för kommuner.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def member_create(
+    *,
+    federation: Federation,
+    by: AbstractBaseUser | None,
+    key: str,
+    name: str,
+    kind: str,
+    population: int | None = None,
+    population_date: date | None = None,
+    fixed_share_percent: Decimal | None = None,
+    position: int | None = None,
+) -> Member:
+    """Add a member; without a position it goes last."""
+    _check_member_key_free(federation.pk, key, except_pk=None)
+    _check_municipal_fields(kind, population, fixed_share_percent)
+    if position is None:
+        last = Member.objects.filter(federation=federation).order_by("-position").first()
+        position = (last.position + 1) if last else 1
+    member = Member(
+        federation=federation,
+        key=key,
+        name=name,
+        kind=kind,
+        population=population,
+        population_date=population_date,
+        fixed_share_percent=fixed_share_percent,
+        position=position,
+    )
+    member.full_clean()
+    member.save()
+    _record(by, "lade till medlemmen", member)
+    return member
+
+
+@transaction.atomic
+def member_update(
+    *,
+    member: Member,
+    by: AbstractBaseUser | None,
+    key: str,
+    name: str,
+    kind: str,
+    population: int | None = None,
+    population_date: date | None = None,
+    fixed_share_percent: Decimal | None = None,
+    position: int | None = None,
+) -> Member:
+    _check_member_key_free(member.federation_id, key, except_pk=member.pk)
+    _check_municipal_fields(kind, population, fixed_share_percent)
+    member.key = key
+    member.name = name
+    member.kind = kind
+    member.population = population
+    member.population_date = population_date
+    member.fixed_share_percent = fixed_share_percent
+    if position is not None:
+        member.position = position
+    member.full_clean()
+    member.save()
+    _record(by, "ändrade medlemmen", member)
+    return member
+
+
+def member_delete_refusal(member: Member) -> str | None:
+    """Why `member_delete` would refuse this member, or None. A member that a
+    budget line still uses (its medlemsbidrag) stays: Line.member is PROTECT, and
+    the budget would lose its income."""
+    years = sorted(set(member.budget_lines.values_list("budget__year", flat=True)))
+    if not years:
+        return None
+    return _(
+        "%(name)s kan inte tas bort eftersom budgeten för %(years)s har rader för "
+        "medlemmen. Ta bort eller ändra de raderna först."
+    ) % {"name": member.name, "years": ", ".join(str(y) for y in years)}
+
+
+@transaction.atomic
+def member_delete(*, member: Member, by: AbstractBaseUser | None) -> None:
+    """Remove a member and its board seats; refused while a budget uses it."""
+    if refusal := member_delete_refusal(member):
+        raise ValidationError(refusal)
+    _record(by, "tog bort medlemmen", member)
+    member.delete()
+
+
+def _check_seat_member(member: Member, federation_id: int) -> None:
+    if member.federation_id != federation_id:
+        raise ValidationError({"member": _("Medlemmen hör till ett annat förbund.")})
+
+
+@transaction.atomic
+def seat_create(
+    *,
+    member: Member,
+    by: AbstractBaseUser | None,
+    person: str,
+    role: str,
+    position: str = "",
+    term_end: date | None = None,
+) -> BoardSeat:
+    seat = BoardSeat(member=member, person=person, role=role, position=position, term_end=term_end)
+    seat.full_clean()
+    seat.save()
+    _record(by, "lade till styrelseplatsen", seat)
+    return seat
+
+
+@transaction.atomic
+def seat_update(
+    *,
+    seat: BoardSeat,
+    by: AbstractBaseUser | None,
+    member: Member,
+    person: str,
+    role: str,
+    position: str = "",
+    term_end: date | None = None,
+) -> BoardSeat:
+    """Change a seat; it may move to another member of the same förbund only."""
+    _check_seat_member(member, seat.member.federation_id)
+    seat.member = member
+    seat.person = person
+    seat.role = role
+    seat.position = position
+    seat.term_end = term_end
+    seat.full_clean()
+    seat.save()
+    _record(by, "ändrade styrelseplatsen", seat)
+    return seat
+
+
+@transaction.atomic
+def seat_delete(*, seat: BoardSeat, by: AbstractBaseUser | None) -> None:
+    _record(by, "tog bort styrelseplatsen", seat)
+    seat.delete()
