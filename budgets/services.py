@@ -10,12 +10,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from budgets.bundle import BundleError, ParsedBundle, parse_bundle
+from budgets.bundle import BundleError, ParsedBundle, ParsedOutcome, parse_bundle
 from budgets.editing import BudgetDraft, scenario_overrides
 from budgets.models import Amount, Budget, Column, Line, Scenario
 from budgets.rules import LineFacts
 from finsam.models import BoardSeat, Federation, Member
-from interventions.models import Intervention, InterventionGoal
+from interventions.models import Intervention, InterventionGoal, InterventionOutcome
 from plans.models import Goal, Meeting, Plan, Section
 
 if TYPE_CHECKING:
@@ -51,6 +51,22 @@ def _validation_error(path: str, exc: ValidationError) -> BundleError:
             path = f"{path}.{field}"
         return BundleError(path, "; ".join(errors[0].messages))
     return BundleError(path, "; ".join(exc.messages))
+
+
+# The intervention fields a bundle carries besides the spec's own keys.
+INTERVENTION_FIELDS = (
+    "short_name",
+    "status",
+    "category_label",
+    "age_min",
+    "age_max",
+    "description",
+    "owner_unit",
+    "steering_group",
+    "reports_participants",
+    "interim_report_on",
+    "annual_report_on",
+)
 
 
 class _BundleWriter:
@@ -134,6 +150,8 @@ class _BundleWriter:
             intervention.end = parsed.end
             intervention.target_group = parsed.target_group
             intervention.purpose = parsed.purpose
+            for field in INTERVENTION_FIELDS:
+                setattr(intervention, field, getattr(parsed, field))
             intervention.extra = parsed.extra
             intervention.position = index
             intervention.save()
@@ -142,27 +160,57 @@ class _BundleWriter:
         _move_after(list(existing.values()), len(self.bundle.interventions), Intervention)
 
         ids = [intervention.pk for intervention in self.interventions.values()]
-        InterventionGoal.objects.filter(intervention_id__in=ids).delete()
-        InterventionGoal.objects.bulk_create(
-            InterventionGoal(
-                intervention=self.interventions[parsed.key],
-                text=goal.text,
-                target=goal.target,
-                unit=goal.unit,
-                position=position,
+        self._intervention_goals(ids)
+        for relation, attribute in (("members", "members"), ("steering_members", "steering_members")):
+            through = getattr(Intervention, relation).through
+            through.objects.filter(intervention_id__in=ids).delete()
+            through.objects.bulk_create(
+                through(
+                    intervention_id=self.interventions[parsed.key].pk,
+                    member_id=self.members[key].pk,
+                )
+                for parsed in self.bundle.interventions
+                for key in getattr(parsed, attribute)
             )
-            for parsed in self.bundle.interventions
-            for position, goal in enumerate(parsed.goals)
-        )
-        through = Intervention.members.through
-        through.objects.filter(intervention_id__in=ids).delete()
-        through.objects.bulk_create(
-            through(
-                intervention_id=self.interventions[parsed.key].pk,
-                member_id=self.members[key].pk,
+
+    def _intervention_goals(self, ids: list[int]) -> None:
+        """Goals are matched to the stored ones by their text, so a goal that stays
+        keeps its recorded outcomes; a goal's outcomes are replaced only when the
+        bundle gives them. Stored goals the bundle no longer has are deleted."""
+        stored: dict[tuple[int, str], list[InterventionGoal]] = {}
+        for goal in InterventionGoal.objects.filter(intervention_id__in=ids).order_by(
+            "position", "id"
+        ):
+            stored.setdefault((goal.intervention_id, goal.text), []).append(goal)
+        kept: list[InterventionGoal] = []
+        created: list[InterventionGoal] = []
+        outcomes: list[tuple[InterventionGoal, tuple[ParsedOutcome, ...]]] = []
+        for parsed in self.bundle.interventions:
+            intervention = self.interventions[parsed.key]
+            for position, parsed_goal in enumerate(parsed.goals):
+                same = stored.get((intervention.pk, parsed_goal.text))
+                goal = same.pop(0) if same else InterventionGoal(
+                    intervention=intervention, text=parsed_goal.text
+                )
+                goal.target = parsed_goal.target
+                goal.unit = parsed_goal.unit
+                goal.comparison = parsed_goal.comparison
+                goal.position = position
+                (kept if goal.pk else created).append(goal)
+                if parsed_goal.outcomes is not None:
+                    outcomes.append((goal, parsed_goal.outcomes))
+        InterventionGoal.objects.filter(
+            pk__in=[goal.pk for goals in stored.values() for goal in goals]
+        ).delete()
+        InterventionGoal.objects.bulk_update(kept, ["target", "unit", "comparison", "position"])
+        InterventionGoal.objects.bulk_create(created)
+        InterventionOutcome.objects.filter(goal__in=[goal for goal, _ in outcomes]).delete()
+        InterventionOutcome.objects.bulk_create(
+            InterventionOutcome(
+                goal=goal, year=outcome.year, value=outcome.value, note=outcome.note, updated_by=self.by
             )
-            for parsed in self.bundle.interventions
-            for key in parsed.members
+            for goal, goal_outcomes in outcomes
+            for outcome in goal_outcomes
         )
 
     def _plan(self, federation: Federation) -> Plan:
@@ -180,9 +228,16 @@ class _BundleWriter:
         plan.status = parsed.status
         plan.decided_on = parsed.decided_on
         plan.decision_meeting_on = parsed.decision_meeting_on
+        plan.vision = parsed.vision
         plan.save()
         Section.objects.bulk_create(
-            Section(plan=plan, heading=section.heading, body=section.body, position=position)
+            Section(
+                plan=plan,
+                heading=section.heading,
+                kind=section.kind,
+                body=section.body,
+                position=position,
+            )
             for position, section in enumerate(parsed.sections)
         )
         Goal.objects.bulk_create(
@@ -200,6 +255,8 @@ class _BundleWriter:
                 plan=plan,
                 kind=meeting.kind,
                 date=meeting.date,
+                time=meeting.time,
+                place=meeting.place,
                 title=meeting.title,
                 note=meeting.note,
             )
@@ -372,3 +429,208 @@ def _save_columns(budget: Budget, codes: list[str]) -> dict[str, Column]:
             column.save(update_fields=["position"])
         result[code] = column
     return result
+
+
+# --- scenarios and the contribution planner ------------------------------------------
+# (Appended after the code above, which stays as it is; hence the imports here.)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from decimal import Decimal
+
+# The base budget's name on every page; a scenario by that name would be ambiguous.
+BASE_NAME = "Grundbudget"
+
+
+def _budget_touched(budget: Budget, by: AbstractBaseUser | None) -> None:
+    """Bump the version, so an editor opened before this write gets a conflict
+    (a renamed or deleted scenario, changed contributions) instead of overwriting."""
+    Budget.objects.filter(pk=budget.pk).update(
+        version=F("version") + 1, updated_by=by, updated_at=timezone.now()
+    )
+    budget.refresh_from_db(fields=["version", "updated_by", "updated_at"])
+
+
+def _clean_scenario_name(budget: Budget, name: str, *, except_pk: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Ange ett namn på scenariot.")})
+    if name.casefold() == BASE_NAME.casefold():
+        raise ValidationError(
+            {
+                "name": _("”%(name)s” är budgeten utan scenario. Välj ett annat namn.")
+                % {"name": BASE_NAME}
+            }
+        )
+    # Case-insensitive: "ESF" and "esf" side by side would only confuse.
+    taken = budget.scenarios.exclude(pk=except_pk).values_list("name", flat=True)
+    if any(other.casefold() == name.casefold() for other in taken):
+        raise ValidationError(
+            {"name": _("Budgeten har redan ett scenario som heter ”%(name)s”.") % {"name": name}}
+        )
+    return name
+
+
+@transaction.atomic
+def scenario_create(*, budget: Budget, name: str, by: AbstractBaseUser | None) -> Scenario:
+    """A new scenario. It copies nothing: an empty scenario equals the base budget,
+    and its lines are changed in the budget editor."""
+    name = _clean_scenario_name(budget, name)
+    last = budget.scenarios.order_by("-position").values_list("position", flat=True).first()
+    scenario = Scenario(budget=budget, name=name, position=0 if last is None else last + 1)
+    scenario.full_clean()
+    scenario.save()
+    _budget_touched(budget, by)
+    return scenario
+
+
+@transaction.atomic
+def scenario_rename(*, scenario: Scenario, name: str, by: AbstractBaseUser | None) -> Scenario:
+    budget = scenario.budget
+    scenario.name = _clean_scenario_name(budget, name, except_pk=scenario.pk)
+    scenario.full_clean()
+    scenario.save(update_fields=["name"])
+    _budget_touched(budget, by)
+    return scenario
+
+
+@transaction.atomic
+def scenario_delete(*, scenario: Scenario, by: AbstractBaseUser | None) -> None:
+    """Delete a scenario with its lines and amounts; the base budget is untouched."""
+    budget = scenario.budget
+    scenario.delete()
+    _budget_touched(budget, by)
+
+
+@transaction.atomic
+def contributions_fill(
+    *,
+    budget: Budget,
+    column: str,
+    amounts: Mapping[str, Decimal],
+    scenario: Scenario | None = None,
+    by: AbstractBaseUser | None,
+) -> Budget:
+    """Write each member's contribution in one column (`YEAR:KIND`), e.g. from the
+    contribution planner. `amounts` maps member keys to kronor.
+
+    A member's first contribution line gets the amount and its other contribution
+    lines 0 in that column, so the member pays exactly the amount. A member without
+    a contribution line gets one (key = member key, label = member name), unless its
+    amount is 0. Other columns and other lines are untouched.
+
+    In a scenario the lines are the scenario's: a base line gets an override that
+    keeps the base line's other columns (an override replaces a line's amounts).
+    """
+    from django.db.models import Q
+
+    from budgets.rules import parse_column_code
+    from finsam.money import ORE
+
+    try:
+        year, kind = parse_column_code(column)
+    except ValueError:
+        year, kind = 0, ""
+    target = budget.columns.filter(year=year, kind=kind).first()
+    if target is None:
+        raise ValidationError(
+            {"column": _("Budgeten har ingen kolumn %(column)s.") % {"column": column}}
+        )
+    if scenario is not None and scenario.budget_id != budget.pk:
+        raise ValidationError({"scenario": _("Scenariot hör inte till budgeten.")})
+    members = {m.key: m for m in budget.federation.members.all()}
+    for key, amount in amounts.items():
+        if key not in members:
+            raise ValidationError(
+                {"amounts": _("Förbundet har ingen medlem med nyckeln ”%(key)s”.") % {"key": key}}
+            )
+        if not amount.is_finite() or amount != amount.quantize(ORE) or abs(amount) >= 10**12:
+            raise ValidationError(
+                {
+                    "amounts": _("%(amount)s är inte ett belopp i kronor och öre.")
+                    % {"amount": amount}
+                }
+            )
+
+    all_lines = list(
+        Line.objects.filter(Q(scenario=None) | Q(scenario=scenario), budget=budget)
+        .prefetch_related("amounts")
+        .order_by("position", "id")
+    )
+    base = [line for line in all_lines if line.scenario_id is None]
+    own = [line for line in all_lines if scenario is not None and line.scenario_id == scenario.pk]
+    overrides = {line.key: line for line in own}
+    next_position = max((line.position for line in (base + own)), default=-1) + 1
+    base_keys = {line.key for line in base}
+    taken_keys = base_keys | set(overrides)
+
+    def override_of(base_line: Line) -> Line:
+        """The scenario's line for a base line, created with the base line's amounts."""
+        line = overrides.get(base_line.key)
+        if line is None:
+            line = Line(
+                budget=budget,
+                scenario=scenario,
+                key=base_line.key,
+                category=base_line.category,
+                label=base_line.label,
+                member=base_line.member,
+                position=base_line.position,
+            )
+            line.full_clean()
+            line.save()
+            Amount.objects.bulk_create(
+                Amount(line=line, column_id=a.column_id, amount=a.amount)
+                for a in base_line.amounts.all()
+            )
+            overrides[line.key] = line
+        return line
+
+    for key, amount in amounts.items():
+        member = members[key]
+        if scenario is None:
+            lines = [
+                line
+                for line in base
+                if line.category == "contribution" and line.member_id == member.pk
+            ]
+        else:
+            # The scenario's effective lines: base lines (overridden or not) keep
+            # their member; lines only in the scenario count by their own member.
+            lines = [
+                override_of(line)
+                for line in base
+                if line.category == "contribution" and line.member_id == member.pk
+            ] + [
+                line
+                for line in own
+                if line.key not in base_keys
+                and line.category == "contribution"
+                and line.member_id == member.pk
+            ]
+        if not lines:
+            if amount == 0:
+                continue
+            new_key, n = member.key, 2
+            while new_key in taken_keys:
+                new_key, n = f"{member.key}-{n}", n + 1
+            taken_keys.add(new_key)
+            line = Line(
+                budget=budget,
+                scenario=scenario,
+                key=new_key,
+                category="contribution",
+                label=member.name,
+                member=member,
+                position=next_position,
+            )
+            next_position += 1
+            line.full_clean()
+            line.save()
+            lines = [line]
+        first, *others = lines
+        Amount.objects.update_or_create(line=first, column=target, defaults={"amount": amount})
+        Amount.objects.filter(line__in=others, column=target).delete()
+
+    _budget_touched(budget, by)
+    return budget

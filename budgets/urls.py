@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budgets import views
+from budgets import excel_views, scenario_views, views
 
 urlpatterns = [
     path("<int:year>/", views.budget_detail, name="budget_detail"),
@@ -10,5 +10,22 @@ urlpatterns = [
     path("<int:year>/rutnat/berakna/", views.budget_grid_recompute, name="budget_grid_recompute"),
     path("<int:year>/rutnat/spara/", views.budget_grid_save, name="budget_grid_save"),
     # excel (budgets/excel_views.py)
+    path("<int:year>/excel/", excel_views.budget_excel_export, name="budget_excel_export"),
+    path(
+        "<int:year>/excel/importera/", excel_views.budget_excel_import, name="budget_excel_import"
+    ),
     # scenarios and planner (budgets/scenario_views.py)
+    path("<int:year>/scenarier/", scenario_views.scenario_compare, name="scenario_compare"),
+    path("<int:year>/scenarier/nytt/", scenario_views.scenario_create, name="scenario_create"),
+    path(
+        "<int:year>/scenarier/<int:scenario_id>/byt-namn/",
+        scenario_views.scenario_rename,
+        name="scenario_rename",
+    ),
+    path(
+        "<int:year>/scenarier/<int:scenario_id>/ta-bort/",
+        scenario_views.scenario_delete,
+        name="scenario_delete",
+    ),
+    path("<int:year>/bidragsplanerare/", scenario_views.budget_planner, name="budget_planner"),
 ]
