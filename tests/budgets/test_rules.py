@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from budgets.rules import (
     BudgetFacts,
@@ -370,3 +372,24 @@ def test_scenario_overrides_replace_amounts_and_add_lines():
     assert ev.column("2022:plan").administration_costs == 0
     # The base is untouched.
     assert evaluate(base).column(BUDGET).result == 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    amounts=st.lists(st.decimals(min_value=1, max_value=10**9, places=2), min_size=4, max_size=4),
+    factor=st.decimals(min_value="0.01", max_value=1000, places=2),
+)
+def test_scaling_every_contribution_keeps_the_shares(amounts, factor):
+    def budget(scale: Decimal) -> BudgetFacts:
+        lines = tuple(
+            LineFacts(m.key, "contribution", m.name, {BUDGET: amount * scale}, member=m.key)
+            for m, amount in zip(MEMBERS, amounts, strict=True)
+        )
+        return BudgetFacts(federation="t", year=2021, columns=(BUDGET,), opening_equity=D(0),
+                           lines=lines, members=MEMBERS)
+
+    before = evaluate(budget(D(1))).column(BUDGET)
+    after = evaluate(budget(factor)).column(BUDGET)
+    assert after.contributions == before.contributions * factor
+    for share in ("state_share", "region_share", "municipal_share"):
+        assert getattr(after, share) == getattr(before, share)
