@@ -42,78 +42,11 @@ from budgets.rules import (
     find_scenario,
     planning_columns,
 )
+from finsam.forms import AmountField
 from finsam.models import Federation, Member, MemberKind, MunicipalSplit
-from finsam.money import HUNDRED, ORE, format_kr, format_number, parse_amount, percent, round_ore
+from finsam.money import HUNDRED, ORE, format_kr, percent, round_ore
 
 ZERO = Decimal(0)
-# DecimalField(max_digits=14, decimal_places=2): twelve digits of kronor.
-AMOUNT_LIMIT = Decimal(10) ** 12
-
-
-class AmountField(forms.Field):
-    """Kronor, typed the Swedish way; cleans to a Decimal (None when left empty).
-
-    Accepts "1 296 000", "1 296 000,50" and "1296000.50", with normal, no-break
-    (U+00A0) or thin (U+202F, U+2009) spaces between thousands. Never a float.
-    """
-
-    widget = forms.TextInput(
-        attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-control text-end"}
-    )
-    default_error_messages = {
-        "invalid": gettext_lazy("Inte ett belopp. Skriv t.ex. 1 296 000 eller 1 296 000,50."),
-        "decimals": gettext_lazy("Högst två decimaler (öre)."),
-        "too_large": gettext_lazy("Beloppet är för stort."),
-        "min_value": gettext_lazy("Beloppet får inte vara lägre än %(limit)s."),
-        "max_value": gettext_lazy("Beloppet får inte vara högre än %(limit)s."),
-    }
-
-    def __init__(
-        self,
-        *,
-        min_value: Decimal | int | None = None,
-        max_value: Decimal | int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.min_value = None if min_value is None else Decimal(min_value)
-        self.max_value = None if max_value is None else Decimal(max_value)
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str):
-            value = value.strip()
-        if value in self.empty_values:
-            return None
-        try:
-            amount = parse_amount(value)
-        except ValueError as exc:
-            code = "decimals" if str(exc) == "fler än två decimaler" else "invalid"
-            raise ValidationError(self.error_messages[code], code=code) from None
-        if abs(amount) >= AMOUNT_LIMIT:
-            raise ValidationError(self.error_messages["too_large"], code="too_large")
-        return amount
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if not isinstance(value, Decimal):
-            return
-        if self.min_value is not None and value < self.min_value:
-            raise ValidationError(
-                self.error_messages["min_value"],
-                code="min_value",
-                params={"limit": format_kr(self.min_value)},
-            )
-        if self.max_value is not None and value > self.max_value:
-            raise ValidationError(
-                self.error_messages["max_value"],
-                code="max_value",
-                params={"limit": format_kr(self.max_value)},
-            )
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, Decimal | int) and not isinstance(value, bool):
-            return format_number(value)
-        return value
 
 
 @dataclass(frozen=True)

@@ -22,24 +22,71 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finsam.models import BoardSeat, Federation, Member, MemberKind
-from finsam.money import format_number, parse_amount
+from finsam.money import format_kr, format_number, parse_amount
+
+# DecimalField(max_digits=14, decimal_places=2): twelve digits of kronor.
+AMOUNT_LIMIT = Decimal(10) ** 12
 
 
-class AmountField(forms.DecimalField):
-    """Kronor, typed the Swedish way."""
+class AmountField(forms.Field):
+    """Kronor, typed the Swedish way; cleans to a Decimal (None when left empty).
 
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "class": "text-end"})
+    Accepts "1 296 000", "1 296 000,50" and "1296000.50", with normal, no-break
+    (U+00A0) or thin (U+202F, U+2009) spaces between thousands. Never a float.
+    """
+
+    widget = forms.TextInput(
+        attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-control text-end"}
+    )
     default_error_messages = {
-        "invalid": gettext_lazy("Ange ett belopp i kronor, till exempel 180 000 eller 645 333,50."),
+        "invalid": gettext_lazy("Inte ett belopp. Skriv t.ex. 1 296 000 eller 1 296 000,50."),
+        "decimals": gettext_lazy("Högst två decimaler (öre)."),
+        "too_large": gettext_lazy("Beloppet är för stort."),
+        "min_value": gettext_lazy("Beloppet får inte vara lägre än %(limit)s."),
+        "max_value": gettext_lazy("Beloppet får inte vara högre än %(limit)s."),
     }
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def __init__(
+        self,
+        *,
+        min_value: Decimal | int | None = None,
+        max_value: Decimal | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.min_value = None if min_value is None else Decimal(min_value)
+        self.max_value = None if max_value is None else Decimal(max_value)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
         if value in self.empty_values:
             return None
         try:
-            return parse_amount(value)
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            amount = parse_amount(value)
+        except ValueError as exc:
+            code = "decimals" if str(exc) == "fler än två decimaler" else "invalid"
+            raise ValidationError(self.error_messages[code], code=code) from None
+        if abs(amount) >= AMOUNT_LIMIT:
+            raise ValidationError(self.error_messages["too_large"], code="too_large")
+        return amount
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if not isinstance(value, Decimal):
+            return
+        if self.min_value is not None and value < self.min_value:
+            raise ValidationError(
+                self.error_messages["min_value"],
+                code="min_value",
+                params={"limit": format_kr(self.min_value)},
+            )
+        if self.max_value is not None and value > self.max_value:
+            raise ValidationError(
+                self.error_messages["max_value"],
+                code="max_value",
+                params={"limit": format_kr(self.max_value)},
+            )
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Decimal | int) and not isinstance(value, bool):
@@ -86,8 +133,6 @@ class FederationForm(forms.Form):
         label=gettext_lazy("Golv för eget kapital (kr)"),
         required=False,
         min_value=0,
-        max_digits=14,
-        decimal_places=2,
         help_text=gettext_lazy("Lägsta eget kapital för oförutsedda kostnader och semesterlöner."),
     )
     individual_share_target_percent = _field(

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from budgets.forms import AmountField, Increase, OfferField, PlannerForm
+from budgets.forms import Increase, OfferField, PlannerForm
 from budgets.models import Amount, Budget, Line
 from budgets.rules import evaluate
 from budgets.selectors import budget_facts
 from budgets.services import bundle_import, contributions_fill, scenario_create
+from finsam.forms import AmountField
 from finsam.models import Role
 from finsam.money import round_ore
 from tests.factories import MembershipFactory, UserFactory
