@@ -96,12 +96,13 @@ def largest_budget(
     """
     limits: list[Limit] = []
     for member in members:
-        if member.offer is None:
+        if member.offer is None or member_fraction(member, members) == 0:
             continue
-        fraction = member_fraction(member, members)
-        if fraction == 0:
-            continue
-        limits.append(Limit(member.key, member.name, member.offer, (member.offer / fraction)))
+        # offer / (share × weight / group weight), divided last so that an exact
+        # limit (a 10 % increase on a key of whole kronor) stays exact.
+        group_weight = sum((m.weight for m in members if group_of(m) == group_of(member)), ZERO)
+        limit = member.offer * group_weight / (GROUP_SHARES[group_of(member)] * member.weight)
+        limits.append(Limit(member.key, member.name, member.offer, limit))
     for group, offer in (group_offers or {}).items():
         limits.append(Limit(group, group, offer, offer / GROUP_SHARES[group]))
     if not limits:
