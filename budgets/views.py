@@ -123,11 +123,14 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
 
 
 def _parse(request: HttpRequest, facts):  # type: ignore[no-untyped-def]
-    return parse_draft(
+    draft, errors = parse_draft(
         request.POST,
         members={m.key for m in facts.members},
         interventions={i.key for i in facts.interventions},
     )
+    if draft.scenario is not None and draft.scenario not in {s.name for s in facts.scenarios}:
+        raise Http404("Scenariot finns inte.")
+    return draft, errors
 
 
 def _render_grid(request, access, budget, facts, draft, errors, *, conflict=None, status=200):  # type: ignore[no-untyped-def]
