@@ -6,8 +6,13 @@ förbund's plan year back in a fixed number of queries.
 
 Our optional keys (the spec allows optional keys): federation.org_number, .address,
 .contact, .municipal_split, .population_date; members[].fixed_share_percent;
-top-level "board"; plan.decision_meeting_on; and an intervention's unknown keys,
-which are kept in Intervention.extra and written back.
+top-level "board"; plan.decision_meeting_on; an intervention's short_name, status,
+category_label, age_min, age_max, description, owner_unit, steering_members,
+steering_group, reports_participants, interim_report_on and annual_report_on, and
+its goals' comparison and outcomes (written only when they differ from the
+default, so a bundle without them exports back unchanged; a key left out is the
+default on import); and an intervention's unknown keys, which are kept in
+Intervention.extra and written back.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Value
 from django.utils.translation import gettext as _
 
 from budgets.models import Amount, Budget, Category, ColumnKind, Line
@@ -33,8 +39,14 @@ from finsam.models import (
     SeatRole,
 )
 from finsam.money import amount_str, parse_amount, round_ore
-from interventions.models import Intervention
-from plans.models import GoalLevel, MeetingKind, Plan, PlanStatus
+from interventions.models import (
+    MAX_AGE,
+    GoalComparison,
+    Intervention,
+    InterventionGoal,
+    InterventionStatus,
+)
+from plans.models import GoalLevel, MeetingKind, Plan, PlanStatus, SectionKind
 
 FORMAT = "finsam-bundle/1"
 
@@ -43,10 +55,27 @@ MAX_AMOUNT = Decimal(10) ** 12
 MAX_POPULATION = 2_147_483_647
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+TIME_RE = re.compile(r"^\d{2}:\d{2}\Z")
 COLUMN_RE = re.compile(r"^(\d{4}):([a-z]+)\Z")
 PERCENT_RE = re.compile(r"^-?\d+(\.\d+)?\Z")
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
+# Our optional intervention keys with their defaults (export leaves out a default).
+INTERVENTION_DEFAULTS: dict[str, Any] = {
+    "short_name": "",
+    "status": InterventionStatus.ONGOING.value,
+    "category_label": "",
+    "age_min": None,
+    "age_max": None,
+    "description": "",
+    "owner_unit": "",
+    "steering_members": [],
+    "steering_group": "",
+    "reports_participants": False,
+    "interim_report_on": None,
+    "annual_report_on": None,
+}
+OPTIONAL_INTERVENTION_KEYS = tuple(INTERVENTION_DEFAULTS)
 INTERVENTION_KEYS = (
     "key",
     "name",
@@ -58,6 +87,7 @@ INTERVENTION_KEYS = (
     "target_group",
     "purpose",
     "goals",
+    *OPTIONAL_INTERVENTION_KEYS,
 )
 FEDERATION_OPTIONAL_KEYS = (
     "equity_cap_percent",
@@ -120,10 +150,20 @@ class ParsedSeat:
 
 
 @dataclass(frozen=True)
+class ParsedOutcome:
+    year: int
+    value: Decimal
+    note: str
+
+
+@dataclass(frozen=True)
 class ParsedInterventionGoal:
     text: str
-    target: str
+    target: Decimal | None
     unit: str
+    comparison: str = GoalComparison.AT_LEAST.value
+    # None: the bundle says nothing about outcomes (import keeps what is stored).
+    outcomes: tuple[ParsedOutcome, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,12 +179,25 @@ class ParsedIntervention:
     purpose: str
     goals: tuple[ParsedInterventionGoal, ...]
     extra: dict[str, Any]
+    short_name: str = ""
+    status: str = InterventionStatus.ONGOING.value
+    category_label: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    description: str = ""
+    owner_unit: str = ""
+    steering_members: tuple[str, ...] = ()
+    steering_group: str = ""
+    reports_participants: bool = False
+    interim_report_on: date | None = None
+    annual_report_on: date | None = None
 
 
 @dataclass(frozen=True)
 class ParsedSection:
     heading: str
     body: str
+    kind: str = SectionKind.TEXT
 
 
 @dataclass(frozen=True)
@@ -160,6 +213,8 @@ class ParsedMeeting:
     date: date
     title: str
     note: str
+    time: time | None = None
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +228,7 @@ class ParsedPlan:
     sections: tuple[ParsedSection, ...]
     goals: tuple[ParsedPlanGoal, ...]
     meetings: tuple[ParsedMeeting, ...]
+    vision: str = ""
 
 
 @dataclass(frozen=True)
@@ -332,6 +388,18 @@ def _date(obj: dict[str, Any], key: str, path: str, *, required: bool = False) -
         except ValueError:
             pass
     raise BundleError(_child(path, key), _("inte ett datum (ÅÅÅÅ-MM-DD)"))
+
+
+def _time(obj: dict[str, Any], key: str, path: str) -> time | None:
+    value = _get(obj, key, path, required=False)
+    if value is _MISSING or value is None:
+        return None
+    if isinstance(value, str) and TIME_RE.match(value):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    raise BundleError(_child(path, key), _("inte en tid (TT:MM)"))
 
 
 def _year(value: object, path: str) -> int:
@@ -546,20 +614,7 @@ def _parse_interventions(
             _get(obj, "individual_share_percent", path),
             _child(path, "individual_share_percent"),
         )
-        members_path = _child(path, "members")
-        members: list[str] = []
-        for member_index, member in enumerate(_list_at(obj, "members", path)):
-            member_path = _item(members_path, member_index)
-            if not isinstance(member, str) or member not in member_keys:
-                raise BundleError(
-                    member_path,
-                    _("medlemmen %(key)s finns inte i members") % {"key": _quote(member)},
-                )
-            if member in members:
-                raise BundleError(
-                    member_path, _("medlemmen %(key)s står två gånger") % {"key": _quote(member)}
-                )
-            members.append(member)
+        members = _member_list(obj, "members", path, member_keys, required=True)
         owner = None
         if obj.get("owner") is not None:
             owner = _member_ref(obj, "owner", path, member_keys)
@@ -572,17 +627,16 @@ def _parse_interventions(
         goals = []
         goals_path = _child(path, "goals")
         for goal_index, goal_value in enumerate(_list_at(obj, "goals", path, required=False)):
-            goal_path = _item(goals_path, goal_index)
-            goal = _object(goal_value, goal_path)
-            if isinstance(goal.get("target"), int) and not isinstance(goal["target"], bool):
-                goal = {**goal, "target": str(goal["target"])}  # "target": 40 means "40"
-            goals.append(
-                ParsedInterventionGoal(
-                    text=_text(goal, "text", goal_path),
-                    target=_text(goal, "target", goal_path, max_length=40, required=False),
-                    unit=_text(goal, "unit", goal_path, max_length=40, required=False),
-                )
-            )
+            goals.append(_parse_intervention_goal(goal_value, _item(goals_path, goal_index)))
+        age_min = _age(obj, "age_min", path)
+        age_max = _age(obj, "age_max", path)
+        if age_min is not None and age_max is not None and age_max < age_min:
+            raise BundleError(_child(path, "age_max"), _("är lägre än age_min"))
+        reports = obj.get("reports_participants", False)
+        if reports is None:
+            reports = False
+        if not isinstance(reports, bool):
+            raise BundleError(_child(path, "reports_participants"), _("ska vara true eller false"))
         extra = {}
         for extra_key, extra_value in obj.items():
             if extra_key not in INTERVENTION_KEYS:
@@ -601,9 +655,103 @@ def _parse_interventions(
                 purpose,
                 tuple(goals),
                 extra,
+                short_name=_text(obj, "short_name", path, max_length=40, required=False),
+                status=_choice(
+                    obj, "status", path, InterventionStatus.values,
+                    default=InterventionStatus.ONGOING.value,
+                ),
+                category_label=_text(obj, "category_label", path, max_length=60, required=False),
+                age_min=age_min,
+                age_max=age_max,
+                description=_text(obj, "description", path, required=False),
+                owner_unit=_text(obj, "owner_unit", path, max_length=200, required=False),
+                steering_members=tuple(
+                    _member_list(obj, "steering_members", path, member_keys, required=False)
+                ),
+                steering_group=_text(obj, "steering_group", path, required=False),
+                reports_participants=reports,
+                interim_report_on=_date(obj, "interim_report_on", path),
+                annual_report_on=_date(obj, "annual_report_on", path),
             )
         )
     return tuple(interventions)
+
+
+def _member_list(
+    obj: dict[str, Any], key: str, path: str, member_keys: set[str], *, required: bool
+) -> list[str]:
+    """A list of member keys, each known and named once."""
+    list_path = _child(path, key)
+    members: list[str] = []
+    for index, member in enumerate(_list_at(obj, key, path, required=required)):
+        member_path = _item(list_path, index)
+        if not isinstance(member, str) or member not in member_keys:
+            raise BundleError(
+                member_path,
+                _("medlemmen %(key)s finns inte i members") % {"key": _quote(member)},
+            )
+        if member in members:
+            raise BundleError(
+                member_path, _("medlemmen %(key)s står två gånger") % {"key": _quote(member)}
+            )
+        members.append(member)
+    return members
+
+
+def _age(obj: dict[str, Any], key: str, path: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_AGE:
+        raise BundleError(
+            _child(path, key), _("ska vara ett heltal 0–%(max)s") % {"max": MAX_AGE}
+        )
+    return value
+
+
+def _goal_number(value: object, path: str) -> Decimal:
+    """A goal's target or outcome: an integer or a decimal string ("40", "12.5")."""
+    if isinstance(value, str):
+        _check_text(value, path, max_length=40, blank=True)
+    amount = _amount(value, path)
+    return amount
+
+
+def _parse_intervention_goal(value: object, path: str) -> ParsedInterventionGoal:
+    goal = _object(value, path)
+    text = _text(goal, "text", path)
+    target = None
+    raw = goal.get("target")
+    if raw is not None and not (isinstance(raw, str) and not raw.strip()):
+        target = _goal_number(raw, _child(path, "target"))
+    comparison = _choice(
+        goal, "comparison", path, GoalComparison.values, default=GoalComparison.AT_LEAST.value
+    )
+    outcomes = None
+    if goal.get("outcomes") is not None:
+        outcomes_path = _child(path, "outcomes")
+        seen: dict[str, str] = {}
+        parsed = []
+        for index, item in enumerate(_list(goal["outcomes"], outcomes_path)):
+            item_path = _item(outcomes_path, index)
+            outcome = _object(item, item_path)
+            year = _year(_get(outcome, "year", item_path), _child(item_path, "year"))
+            _unique(seen, str(year), _child(item_path, "year"), _("året"))
+            parsed.append(
+                ParsedOutcome(
+                    year=year,
+                    value=_goal_number(_get(outcome, "value", item_path), _child(item_path, "value")),
+                    note=_text(outcome, "note", item_path, max_length=300, required=False),
+                )
+            )
+        outcomes = tuple(parsed)
+    return ParsedInterventionGoal(
+        text=text,
+        target=target,
+        unit=_text(goal, "unit", path, max_length=40, required=False),
+        comparison=comparison,
+        outcomes=outcomes,
+    )
 
 
 def _parse_plan(obj: dict[str, Any]) -> ParsedPlan:
@@ -622,6 +770,9 @@ def _parse_plan(obj: dict[str, Any]) -> ParsedPlan:
             ParsedSection(
                 heading=_text(section, "heading", item_path, max_length=200),
                 body=_text(section, "body", item_path, required=False),
+                kind=_choice(
+                    section, "kind", item_path, SectionKind.values, default=SectionKind.TEXT
+                ),
             )
         )
     goals = []
@@ -654,6 +805,8 @@ def _parse_plan(obj: dict[str, Any]) -> ParsedPlan:
                 date=day,
                 title=_text(meeting, "title", item_path, max_length=200, required=False),
                 note=_text(meeting, "note", item_path, required=False),
+                time=_time(meeting, "time", item_path),
+                place=_text(meeting, "place", item_path, max_length=200, required=False),
             )
         )
     return ParsedPlan(
@@ -666,6 +819,7 @@ def _parse_plan(obj: dict[str, Any]) -> ParsedPlan:
         tuple(sections),
         tuple(goals),
         tuple(meetings),
+        vision=_text(obj, "vision", path, required=False),
     )
 
 
@@ -867,10 +1021,10 @@ def export_bundle(federation: Federation, year: int) -> dict[str, Any]:
     seats = BoardSeat.objects.filter(member__federation=federation).order_by(
         "member__position", "member_id", "id"
     )
-    interventions = list(
-        Intervention.objects.filter(federation=federation).prefetch_related("members", "goals")
-    )
+    interventions = list(Intervention.objects.filter(federation=federation))
     intervention_keys = {intervention.pk: intervention.key for intervention in interventions}
+    people = _intervention_members(federation, members)
+    goals = _intervention_goals(federation)
     columns = list(budget.columns.all())
     scenarios = list(budget.scenarios.all())
     lines = list(budget.lines.all())
@@ -937,33 +1091,15 @@ def export_bundle(federation: Federation, year: int) -> dict[str, Any]:
             for seat in seats
         ],
         "interventions": [
-            _export_intervention(intervention, member_keys) for intervention in interventions
+            _export_intervention(
+                intervention,
+                member_keys,
+                people.get(intervention.pk, {}),
+                goals.get(intervention.pk, []),
+            )
+            for intervention in interventions
         ],
-        "plan": {
-            "year": plan.year,
-            "title": plan.title,
-            "reference": plan.reference,
-            "status": plan.status,
-            "decided_on": _iso(plan.decided_on),
-            "decision_meeting_on": _iso(plan.decision_meeting_on),
-            "sections": [
-                {"heading": section.heading, "body": section.body}
-                for section in plan.sections.all()
-            ],
-            "goals": [
-                {"level": goal.level, "text": goal.text, "measures": list(goal.measures)}
-                for goal in plan.goals.all()
-            ],
-            "meetings": [
-                {
-                    "kind": meeting.kind,
-                    "date": meeting.date.isoformat(),
-                    "title": meeting.title,
-                    "note": meeting.note,
-                }
-                for meeting in plan.meetings.all()
-            ],
-        },
+        "plan": _export_plan(plan),
         "budget": {
             "year": budget.year,
             "columns": [column.code for column in columns],
@@ -978,6 +1114,48 @@ def export_bundle(federation: Federation, year: int) -> dict[str, Any]:
     }
 
 
+def _export_plan(plan: Plan) -> dict[str, Any]:
+    """The plan part. Our optional plan keys (vision, sections[].kind,
+    meetings[].time and .place) are written only when they hold something, so a
+    bundle without them exports back unchanged."""
+    data: dict[str, Any] = {
+        "year": plan.year,
+        "title": plan.title,
+        "reference": plan.reference,
+        "status": plan.status,
+        "decided_on": _iso(plan.decided_on),
+        "decision_meeting_on": _iso(plan.decision_meeting_on),
+    }
+    if plan.vision:
+        data["vision"] = plan.vision
+    sections = []
+    for section in plan.sections.all():
+        entry = {"heading": section.heading, "body": section.body}
+        if section.kind != SectionKind.TEXT:
+            entry["kind"] = section.kind
+        sections.append(entry)
+    meetings = []
+    for meeting in plan.meetings.all():
+        entry = {
+            "kind": meeting.kind,
+            "date": meeting.date.isoformat(),
+            "title": meeting.title,
+            "note": meeting.note,
+        }
+        if meeting.time is not None:
+            entry["time"] = meeting.time.strftime("%H:%M")
+        if meeting.place:
+            entry["place"] = meeting.place
+        meetings.append(entry)
+    data["sections"] = sections
+    data["goals"] = [
+        {"level": goal.level, "text": goal.text, "measures": list(goal.measures)}
+        for goal in plan.goals.all()
+    ]
+    data["meetings"] = meetings
+    return data
+
+
 def _export_member(member: Member) -> dict[str, Any]:
     data: dict[str, Any] = {"key": member.key, "name": member.name, "kind": member.kind}
     if member.kind == MemberKind.MUNICIPALITY:
@@ -987,22 +1165,95 @@ def _export_member(member: Member) -> dict[str, Any]:
     return data
 
 
-def _export_intervention(intervention: Intervention, member_keys: dict[int, str]) -> dict[str, Any]:
+def _intervention_members(
+    federation: Federation, members: list[Member]
+) -> dict[int, dict[str, list[str]]]:
+    """Each intervention's member keys, as "members" and "steering_members", in the
+    members' order; one query for both lists (a union of the two link tables)."""
+    order = {member.pk: (member.position, member.pk, member.key) for member in members}
+    links = Intervention.members.through.objects.filter(
+        intervention__federation=federation
+    ).annotate(role=Value("members")).values_list("intervention_id", "member_id", "role")
+    steering = Intervention.steering_members.through.objects.filter(
+        intervention__federation=federation
+    ).annotate(role=Value("steering_members")).values_list("intervention_id", "member_id", "role")
+    found: dict[int, dict[str, list[tuple[int, int, str]]]] = {}
+    for intervention_id, member_id, role in links.union(steering, all=True):
+        found.setdefault(intervention_id, {}).setdefault(role, []).append(order[member_id])
+    return {
+        intervention_id: {role: [key for *_, key in sorted(keys)] for role, keys in roles.items()}
+        for intervention_id, roles in found.items()
+    }
+
+
+def _number_str(value: Decimal) -> str:
+    """A goal's number as written: "40", "42.5"."""
+    return format(value.normalize(), "f")
+
+
+def _intervention_goals(federation: Federation) -> dict[int, list[dict[str, Any]]]:
+    """Each intervention's goals with their outcomes, in one query (goals joined
+    with their outcomes)."""
+    rows = (
+        InterventionGoal.objects.filter(intervention__federation=federation)
+        .order_by("intervention_id", "position", "id", "outcomes__year")
+        .values_list(
+            "id", "intervention_id", "text", "target", "unit", "comparison",
+            "outcomes__year", "outcomes__value", "outcomes__note",
+        )
+    )
+    goals: dict[int, dict[str, Any]] = {}
+    by_intervention: dict[int, list[dict[str, Any]]] = {}
+    for goal_id, intervention_id, text, target, unit, comparison, year, value, note in rows:
+        goal = goals.get(goal_id)
+        if goal is None:
+            goal = {"text": text, "target": "" if target is None else _number_str(target), "unit": unit}
+            if comparison != GoalComparison.AT_LEAST:
+                goal["comparison"] = comparison
+            goals[goal_id] = goal
+            by_intervention.setdefault(intervention_id, []).append(goal)
+        if year is not None:
+            goal.setdefault("outcomes", []).append(
+                {"year": year, "value": _number_str(value), "note": note}
+            )
+    return by_intervention
+
+
+def _export_intervention(
+    intervention: Intervention,
+    member_keys: dict[int, str],
+    people: dict[str, list[str]],
+    goals: list[dict[str, Any]],
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "key": intervention.key,
         "name": intervention.name,
         "individual_share_percent": _percent_str(intervention.individual_share_percent),
-        "members": [member.key for member in intervention.members.all()],
+        "members": people.get("members", []),
         "owner": member_keys.get(intervention.owner_id) if intervention.owner_id else None,
         "start": _iso(intervention.start),
         "end": _iso(intervention.end),
         "target_group": intervention.target_group,
         "purpose": intervention.purpose,
-        "goals": [
-            {"text": goal.text, "target": goal.target, "unit": goal.unit}
-            for goal in intervention.goals.all()
-        ],
+        "goals": goals,
     }
+    optional: dict[str, Any] = {
+        "short_name": intervention.short_name,
+        "status": intervention.status,
+        "category_label": intervention.category_label,
+        "age_min": intervention.age_min,
+        "age_max": intervention.age_max,
+        "description": intervention.description,
+        "owner_unit": intervention.owner_unit,
+        "steering_members": people.get("steering_members", []),
+        "steering_group": intervention.steering_group,
+        "reports_participants": intervention.reports_participants,
+        "interim_report_on": _iso(intervention.interim_report_on),
+        "annual_report_on": _iso(intervention.annual_report_on),
+    }
+    for key, value in optional.items():
+        if value != INTERVENTION_DEFAULTS[key]:
+            data[key] = value
     extra = intervention.extra if isinstance(intervention.extra, dict) else {}
     for key in sorted(extra):
         if key not in data:

@@ -17,9 +17,11 @@ from decimal import Decimal
 from django.utils.text import slugify
 
 from budgets.rules import CATEGORIES, COLUMN_KINDS, BudgetFacts, LineFacts, ScenarioFacts
-from finsam.money import parse_amount
+from finsam.money import TOO_LARGE, parse_amount
 
 ZERO = Decimal(0)
+# DecimalField(max_digits=14, decimal_places=2): twelve digits of kronor.
+AMOUNT_LIMIT = Decimal(10) ** 12
 COLUMN_RE = re.compile(r"^(\d{4}):(budget|plan|forecast|actual)$")
 
 
@@ -86,7 +88,7 @@ def parse_draft(
     errors = DraftErrors()
 
     columns: list[str] = []
-    for j in range(_count(data, "column-")):
+    for j in _indices(data, "column-"):
         code = (data.get(f"column-{j}") or "").strip()
         if not code:
             continue
@@ -95,11 +97,11 @@ def parse_draft(
         elif code in columns:
             errors.add(f"column-{j}", f"Kolumnen {code} finns redan.")
         columns.append(code)
-    column_index = {j: (data.get(f"column-{j}") or "").strip() for j in range(_count(data, "column-"))}
+    column_index = {j: (data.get(f"column-{j}") or "").strip() for j in _indices(data, "column-")}
 
     lines: list[DraftLine] = []
     seen: set[str] = set()
-    for i in range(_count(data, "line-")):
+    for i in _indices(data, "line-"):
         if data.get(line_field(i, "delete")) or line_field(i, "label") not in data:
             continue
         label = (data.get(line_field(i, "label")) or "").strip()
@@ -146,7 +148,7 @@ def parse_draft(
             if not raw or not code:
                 continue
             try:
-                line.amounts[code] = parse_amount(raw)
+                line.amounts[code] = _parse_amount(raw)
             except ValueError as exc:
                 errors.add(name, _amount_message(str(exc)))
         lines.append(line)
@@ -155,7 +157,7 @@ def parse_draft(
     opening = ZERO
     if raw_equity:
         try:
-            opening = parse_amount(raw_equity)
+            opening = _parse_amount(raw_equity)
         except ValueError as exc:
             errors.add("opening_equity", _amount_message(str(exc)))
     version = data.get("version")
@@ -165,28 +167,37 @@ def parse_draft(
         opening_equity=opening,
         deficit_reason=(data.get("deficit_reason") or "").strip(),
         scenario=(data.get("scenario") or "").strip() or None,
-        version=int(version) if version and version.isdigit() else None,
+        version=int(version) if version and re.fullmatch(r"[0-9]{1,9}", version) else None,
         raw_opening_equity=raw_equity,
     )
     return draft, errors
 
 
+def _parse_amount(raw: str) -> Decimal:
+    amount = parse_amount(raw)
+    if abs(amount) >= AMOUNT_LIMIT:
+        raise ValueError(TOO_LARGE)
+    return amount
+
+
 def _amount_message(reason: str) -> str:
     if reason == "fler än två decimaler":
         return "Högst två decimaler (öre)."
+    if reason == TOO_LARGE:
+        return "Beloppet är för stort (högst 999 999 999 999,99)."
     return "Inte ett belopp (skriv t.ex. 1 296 000 eller 1 296 000,50)."
 
 
-def _count(data: Mapping[str, str], prefix: str) -> int:
-    """How many indexed rows a post has: one more than the highest index."""
-    highest = -1
+def _indices(data: Mapping[str, str], prefix: str) -> list[int]:
+    """The row indexes a post has, in order. Only those present: a post naming
+    row 10**9 must not make the server count to it."""
+    found = set()
     for name in data:
         if name.startswith(prefix):
-            rest = name[len(prefix):]
-            number = rest.split("-", 1)[0]
-            if number.isdigit():
-                highest = max(highest, int(number))
-    return highest + 1
+            number = name[len(prefix):].split("-", 1)[0]
+            if re.fullmatch(r"[0-9]{1,6}", number):
+                found.add(int(number))
+    return sorted(found)
 
 
 def draft_facts(facts: BudgetFacts, draft: BudgetDraft) -> BudgetFacts:

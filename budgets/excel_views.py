@@ -16,6 +16,7 @@ from budgets.excel import XLSX_CONTENT_TYPE, ExcelImportError, export_xlsx, impo
 from budgets.selectors import budget_queryset
 from budgets.services import BudgetConflict
 from finsam.access import edit_view, get_federation_for_user, get_in_federation
+from finsam.audit import record
 from finsam.roles import EDIT
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -44,6 +45,8 @@ def budget_excel_export(request: HttpRequest, slug: str, year: int) -> HttpRespo
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     response = HttpResponse(export_xlsx(budget), content_type=XLSX_CONTENT_TYPE)
+    record(action="exporterade budgeten till Excel", by=request.user, obj=budget,
+           federation=access.federation, changes={"version": budget.version})
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"budget-{access.federation.slug}-{budget.year}.xlsx"
     )
@@ -66,6 +69,9 @@ def budget_excel_import(request: HttpRequest, slug: str, year: int) -> HttpRespo
             except BudgetConflict:
                 errors = [_("Någon annan sparade budgeten samtidigt. Försök igen.")]
             else:
+                record(action="importerade budgeten från Excel", by=request.user, obj=budget,
+                       federation=access.federation,
+                       changes={"file": form.cleaned_data["file"].name, "version": budget.version})
                 messages.success(request, _("Budgeten är importerad från Excel och sparad."))
                 return redirect("budget_detail", access.federation.slug, budget.year)
     else:

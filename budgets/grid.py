@@ -297,7 +297,7 @@ def apply_layout_action(draft: BudgetDraft, action: str, data: Mapping[str, str]
 
 def _index(action: str, prefix: str) -> int | None:
     rest = action.removeprefix(prefix)
-    return int(rest) if rest.isdigit() else None
+    return int(rest) if rest.isascii() and rest.isdigit() else None
 
 
 # --- conflicts ----------------------------------------------------------------------

@@ -85,6 +85,9 @@ class InterventionFacts:
     name: str
     individual_share_percent: Decimal
     member_keys: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+    goals_without_target: int = 0
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,7 @@ def _findings(
         yield from budget_balance(col, facts.deficit_reason)
         yield from individual_share_target(col, facts.individual_share_target_percent)
     yield from intervention_members(facts, lines, planning)
+    yield from intervention_rules(facts, lines, planning)
     yield from decision_deadline(facts)
 
 
@@ -521,6 +525,118 @@ def intervention_members(
                     f"{len(found)} av de fyra parterna ({names}). Minst två parter ska delta."
                 ),
             )
+
+
+def intervention_rules(
+    facts: BudgetFacts, lines: Sequence[LineFacts], planning: Sequence[ColumnFigures]
+) -> Iterable[Finding]:
+    """The rules about an intervention the budget finances: its dates, its money
+    outside its period, its goals. Like `intervention_members`, only interventions
+    with money in a planning column are checked, and the finding's year is the
+    first planning year with money."""
+    own: dict[str, list[LineFacts]] = {}
+    for line in lines:
+        if line.category == INTERVENTION and line.intervention is not None:
+            own.setdefault(line.intervention, []).append(line)
+    for intervention in facts.interventions:
+        funded = [
+            (col, [line for line in own.get(intervention.key, ()) if line.amount(col.column) != 0])
+            for col in planning
+        ]
+        funded = [(col, with_money) for col, with_money in funded if with_money]
+        if not funded:
+            continue
+        first, first_lines = funded[0]
+        where = {"year": first.year, "line": first_lines[0].key}
+        yield from intervention_dates(intervention, column=first.column, **where)
+        for col, with_money in funded:
+            yield from intervention_period(intervention, col, with_money)
+        yield from intervention_goal_target(intervention, **where)
+
+
+def intervention_own_findings(intervention: InterventionFacts) -> list[Finding]:
+    """The rules about an intervention itself, for one no budget finances yet
+    (the intervention page): no year, no line."""
+    return [*intervention_dates(intervention), *intervention_goal_target(intervention)]
+
+
+def intervention_dates(
+    intervention: InterventionFacts,
+    *,
+    year: int | None = None,
+    column: str | None = None,
+    line: str | None = None,
+) -> Iterable[Finding]:
+    """An intervention ends on or after the day it starts."""
+    start, end = intervention.start, intervention.end
+    if start is not None and end is not None and end < start:
+        yield Finding(
+            rule="intervention-dates",
+            severity=ERROR,
+            year=year,
+            column=column,
+            line=line,
+            intervention=intervention.key,
+            message=(
+                f"Insatsen {intervention.name} slutar {swedish_date(end)}, "
+                f"före sin start {swedish_date(start)}."
+            ),
+        )
+
+
+def intervention_period_text(start: date | None, end: date | None) -> str:
+    """ "1 januari 2018–31 december 2022", "från 1 september 2019", "till …" """
+    if start and end:
+        return f"{swedish_date(start)}–{swedish_date(end)}"
+    if start:
+        return f"från {swedish_date(start)}"
+    if end:
+        return f"till {swedish_date(end)}"
+    return ""
+
+
+def intervention_period(
+    intervention: InterventionFacts, col: ColumnFigures, lines: Sequence[LineFacts]
+) -> Iterable[Finding]:
+    """Money in a planning year that lies wholly outside the intervention's
+    period: the money or the dates are wrong. A year the period only touches
+    (it starts in December) is inside."""
+    start, end = intervention.start, intervention.end
+    if (start is None or col.year >= start.year) and (end is None or col.year <= end.year):
+        return
+    amount = sum((line.amount(col.column) for line in lines), ZERO)
+    yield Finding(
+        rule="intervention-period",
+        severity=WARNING,
+        year=col.year,
+        column=col.column,
+        line=lines[0].key,
+        intervention=intervention.key,
+        message=(
+            f"Insatsen {intervention.name} har {format_kr(amount)} i budgeten {col.year}, "
+            f"men pågår {intervention_period_text(start, end)}."
+        ),
+    )
+
+
+def intervention_goal_target(
+    intervention: InterventionFacts, *, year: int | None = None, line: str | None = None
+) -> Iterable[Finding]:
+    """Every goal needs a measurable target (a number) that the yearly follow-up
+    can be held against; the seeds' plans ask the same ("mätbara mål")."""
+    count = intervention.goals_without_target
+    if count > 0:
+        yield Finding(
+            rule="intervention-goal-target",
+            severity=WARNING,
+            year=year,
+            line=line,
+            intervention=intervention.key,
+            message=(
+                f"Insatsen {intervention.name} har {count} mål utan mätbart målvärde. "
+                f"Ange ett målvärde som kan följas upp, till exempel 40 %."
+            ),
+        )
 
 
 def decision_deadline(facts: BudgetFacts) -> Iterable[Finding]:

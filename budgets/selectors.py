@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
 from budgets.models import Amount, Budget, Category, Line
 from budgets.rules import (
@@ -58,7 +58,9 @@ def budget_facts(budget: Budget) -> BudgetFacts:
         amounts[line_id][codes[column_id]] = amount
     members = list(federation.members.all())
     interventions = list(
-        Intervention.objects.filter(federation=federation).prefetch_related(
+        Intervention.objects.filter(federation=federation)
+        .annotate(goals_without_target=Count("goals", filter=Q(goals__target__isnull=True)))
+        .prefetch_related(
             Prefetch("members", queryset=federation.members.model.objects.only("key"))
         )
     )
@@ -95,6 +97,9 @@ def budget_facts(budget: Budget) -> BudgetFacts:
                 name=i.name,
                 individual_share_percent=i.individual_share_percent,
                 member_keys=tuple(m.key for m in i.members.all()),
+                start=i.start,
+                end=i.end,
+                goals_without_target=i.goals_without_target,
             )
             for i in interventions
         ),

@@ -14,6 +14,7 @@ from budgets.bundle import BundleError, ParsedBundle, ParsedOutcome, parse_bundl
 from budgets.editing import BudgetDraft, scenario_overrides
 from budgets.models import Amount, Budget, Column, Line, Scenario
 from budgets.rules import LineFacts
+from finsam.audit import record
 from finsam.models import BoardSeat, Federation, Member
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
 from plans.models import Goal, Meeting, Plan, Section
@@ -34,7 +35,16 @@ def bundle_import(*, data: object, by: AbstractBaseUser | None = None) -> Budget
     bundle = parse_bundle(data)
     writer = _BundleWriter(bundle, by)
     try:
-        return writer.write()
+        budget = writer.write()
+        record(
+            action="importerade planpaket",
+            by=by,
+            obj=budget,
+            changes={"year": budget.year, "version": budget.version,
+                     "lines": len(bundle.budget.lines), "members": len(bundle.members),
+                     "interventions": len(bundle.interventions)},
+        )
+        return budget
     except ValidationError as exc:
         raise _validation_error(writer.path, exc) from exc
     except DatabaseError as exc:
@@ -390,6 +400,7 @@ def budget_save(
         )
         lines = list(scenario_overrides(base, tuple(line.as_facts() for line in draft.lines)))
 
+    stored = _stored_cells(budget, scenario)
     Line.objects.filter(budget=budget, scenario=scenario).delete()
     created = Line.objects.bulk_create(
         Line(
@@ -410,7 +421,56 @@ def budget_save(
         for code, amount in line.amounts.items()
         if code in columns
     )
+    record(
+        action="sparade budgeten",
+        by=by,
+        federation=budget.federation,
+        obj=budget,
+        changes={
+            "version": [expected_version, budget.version],
+            "scenario": draft.scenario,
+            "columns": list(columns),
+            **_cell_changes(stored, lines, columns),
+        },
+    )
     return budget
+
+
+AUDIT_CELLS = 200  # changed cells listed per save in the audit log; the rest are counted
+
+
+def _stored_cells(budget: Budget, scenario: Scenario | None) -> dict[str, dict[str, Decimal]]:
+    cells: dict[str, dict[str, Decimal]] = {}
+    for line in Line.objects.filter(budget=budget, scenario=scenario).values_list("key", flat=True):
+        cells[line] = {}
+    for key, year, kind, amount in Amount.objects.filter(
+        line__budget=budget, line__scenario=scenario
+    ).values_list("line__key", "column__year", "column__kind", "amount"):
+        cells.setdefault(key, {})[f"{year}:{kind}"] = amount
+    return cells
+
+
+def _cell_changes(
+    stored: dict[str, dict[str, Decimal]], lines: list[LineFacts], columns: Mapping[str, Column]
+) -> dict[str, object]:
+    """For the audit log: lines added and removed, and cells changed as [old, new]."""
+    new = {line.key: {c: a for c, a in line.amounts.items() if c in columns} for line in lines}
+    cells: dict[str, list[str | None]] = {}
+    for key in new.keys() | stored.keys():
+        old_amounts, new_amounts = stored.get(key, {}), new.get(key, {})
+        for code in sorted(old_amounts.keys() | new_amounts.keys()):
+            old, value = old_amounts.get(code), new_amounts.get(code)
+            if old != value:
+                cells[f"{key} {code}"] = [
+                    None if old is None else str(old), None if value is None else str(value)
+                ]
+    shown = dict(sorted(cells.items())[:AUDIT_CELLS])
+    return {
+        "added_lines": sorted(new.keys() - stored.keys()),
+        "removed_lines": sorted(stored.keys() - new.keys()),
+        "cells": shown,
+        "cells_not_shown": len(cells) - len(shown),
+    }
 
 
 def _save_columns(budget: Budget, codes: list[str]) -> dict[str, Column]:
@@ -481,16 +541,21 @@ def scenario_create(*, budget: Budget, name: str, by: AbstractBaseUser | None) -
     scenario.full_clean()
     scenario.save()
     _budget_touched(budget, by)
+    record(action="skapade scenariot", by=by, federation=budget.federation, obj=scenario,
+           changes={"budget": budget.year, "name": scenario.name})
     return scenario
 
 
 @transaction.atomic
 def scenario_rename(*, scenario: Scenario, name: str, by: AbstractBaseUser | None) -> Scenario:
     budget = scenario.budget
+    old = scenario.name
     scenario.name = _clean_scenario_name(budget, name, except_pk=scenario.pk)
     scenario.full_clean()
     scenario.save(update_fields=["name"])
     _budget_touched(budget, by)
+    record(action="bytte namn på scenariot", by=by, federation=budget.federation, obj=scenario,
+           changes={"budget": budget.year, "name": [old, scenario.name]})
     return scenario
 
 
@@ -498,8 +563,11 @@ def scenario_rename(*, scenario: Scenario, name: str, by: AbstractBaseUser | Non
 def scenario_delete(*, scenario: Scenario, by: AbstractBaseUser | None) -> None:
     """Delete a scenario with its lines and amounts; the base budget is untouched."""
     budget = scenario.budget
+    name = scenario.name
     scenario.delete()
     _budget_touched(budget, by)
+    record(action="tog bort scenariot", by=by, federation=budget.federation, obj=name,
+           changes={"budget": budget.year, "name": name})
 
 
 @transaction.atomic
@@ -633,4 +701,12 @@ def contributions_fill(
         Amount.objects.filter(line__in=others, column=target).delete()
 
     _budget_touched(budget, by)
+    record(
+        action="fyllde i medlemsbidrag",
+        by=by,
+        federation=budget.federation,
+        obj=budget,
+        changes={"column": column, "scenario": scenario.name if scenario else None,
+                 "amounts": {key: str(amount) for key, amount in amounts.items()}},
+    )
     return budget

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from finsam.models import BoardSeat, Federation, Member, Membership
+from finsam.models import AuditEntry, BoardSeat, Federation, Member, Membership
 
 admin.site.site_header = _("Finsam planering – administration")
 admin.site.site_title = _("Finsam planering")
@@ -65,3 +65,26 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("user", "federation")
     search_fields = ("user__username", "user__first_name", "user__last_name", "federation__name")
     autocomplete_fields = ("user", "federation")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read only: nobody adds, changes or deletes an entry here."""
+
+    list_display = ("time", "actor_name", "federation", "action", "object")
+    list_filter = ("action", "federation")
+    list_select_related = ("federation",)
+    search_fields = ("actor_name", "action", "object")
+    date_hierarchy = "time"
+    readonly_fields = ("time", "actor", "actor_name", "federation", "action", "object", "changes")
+    fields = readonly_fields
+    actions = None
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

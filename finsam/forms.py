@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finsam.models import BoardSeat, Federation, Member, MemberKind
-from finsam.money import format_kr, format_number, parse_amount
+from finsam.money import TOO_LARGE, format_kr, format_number, parse_amount
 
 # DecimalField(max_digits=14, decimal_places=2): twelve digits of kronor.
 AMOUNT_LIMIT = Decimal(10) ** 12
@@ -65,7 +65,9 @@ class AmountField(forms.Field):
         try:
             amount = parse_amount(value)
         except ValueError as exc:
-            code = "decimals" if str(exc) == "fler än två decimaler" else "invalid"
+            code = {"fler än två decimaler": "decimals", TOO_LARGE: "too_large"}.get(
+                str(exc), "invalid"
+            )
             raise ValidationError(self.error_messages[code], code=code) from None
         if abs(amount) >= AMOUNT_LIMIT:
             raise ValidationError(self.error_messages["too_large"], code="too_large")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -192,3 +194,55 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.federation} ({self.get_role_display()})"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionDenied("Loggen ändras inte: poster tas inte bort.")
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, in which förbund: written by finsam/audit.py `record()`
+    from the services, the exports and failed logins. Never changed or deleted."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("användare"),
+    )
+    # The user name as it was, kept when the user is deleted.
+    actor_name = models.CharField(_("användarnamn"), max_length=150, blank=True)
+    federation = models.ForeignKey(
+        Federation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("förbund"),
+    )
+    time = models.DateTimeField(_("tid"), default=timezone.now, db_index=True)
+    action = models.CharField(_("händelse"), max_length=100)
+    object = models.CharField(_("objekt"), max_length=300, blank=True)
+    changes = models.JSONField(_("ändringar"), default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        verbose_name = _("loggpost")
+        verbose_name_plural = _("logg")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M} {self.actor_name or '–'}: {self.action} {self.object}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise PermissionDenied("Loggen ändras inte: en sparad post kan inte ändras.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionDenied("Loggen ändras inte: poster tas inte bort.")

@@ -15,6 +15,7 @@ ORE = Decimal("0.01")
 HUNDRED = Decimal(100)
 NBSP = "\u00a0"
 MINUS = "\u2212"
+TOO_LARGE = "beloppet är för stort"
 
 
 def parse_amount(value: object) -> Decimal:
@@ -48,7 +49,11 @@ def parse_amount(value: object) -> Decimal:
         raise ValueError("inte ett tal") from None
     if not amount.is_finite():
         raise ValueError("inte ett tal")
-    if amount != amount.quantize(ORE, rounding=ROUND_HALF_UP):
+    try:
+        rounded = amount.quantize(ORE, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds
+        raise ValueError(TOO_LARGE) from None
+    if amount != rounded:
         raise ValueError("fler än två decimaler")
     return amount
 

@@ -25,6 +25,7 @@ from finsam.models import (
 )
 from finsam.money import percent
 from finsam.rules import MemberFacts, federation_setup_findings
+from finsam.text import swedish_sort_key
 from plans.models import Plan, PlanStatus
 
 
@@ -104,10 +105,13 @@ def federation_overview(federation: Federation) -> FederationOverview:
 
     Four queries: members, seats, budget years, plans.
     """
-    members = list(
+    # In the förbund's own order (Member.position, which the member form says
+    # decides it); members with the same position by name in Swedish order.
+    members = sorted(
         Member.objects.filter(federation=federation).prefetch_related(
             Prefetch("board_seats", queryset=BoardSeat.objects.order_by("id"))
-        )
+        ),
+        key=lambda m: (m.position, swedish_sort_key(m.name), m.pk),
     )
     municipal_population = (
         sum(m.population or 0 for m in members if m.kind == MemberKind.MUNICIPALITY) or None
@@ -168,8 +172,10 @@ class FederationEntry:
 
 
 def federations_with_role(user) -> list[FederationEntry]:  # type: ignore[no-untyped-def]
-    """The start page: the user's förbund with the user's role in each; one query."""
+    """The start page: the user's förbund with the user's role in each, by name in
+    Swedish order (… Z, Å, Ä, Ö); one query."""
     # filter() before annotate() on the same relation reuses its join, so `role`
     # is this user's role, not any member's.
     federations = federations_for_user(user).annotate(user_role=F("memberships__role"))
-    return [FederationEntry(federation=f, role=f.user_role) for f in federations]
+    entries = [FederationEntry(federation=f, role=f.user_role) for f in federations]
+    return sorted(entries, key=lambda e: swedish_sort_key(e.federation.name))

@@ -8,7 +8,6 @@ finsam/rules.py report it on the förbund page.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from decimal import Decimal
 
@@ -17,14 +16,34 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from finsam.audit import record
 from finsam.models import BoardSeat, Federation, Member, MemberKind
 
-# Until the models carry history, who did what goes to this log.
-audit_log = logging.getLogger("finsam.audit")
+
+def _record(
+    by: AbstractBaseUser | None, action: str, obj: object, changes: dict | None = None
+) -> None:
+    """Who did what: an entry in the audit log (finsam/audit.py)."""
+    record(action=action, by=by, obj=obj, changes=changes)
 
 
-def _record(by: AbstractBaseUser | None, action: str, obj: object) -> None:
-    audit_log.info("%s: %s %s", by, action, obj)
+def _values(obj: object, fields: tuple[str, ...]) -> dict[str, object]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _changed(before: dict[str, object], after: dict[str, object]) -> dict[str, object]:
+    """{field: [old, new]} for the fields that changed."""
+    return {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+
+
+FEDERATION_FIELDS = (
+    "name", "org_number", "address", "contact", "equity_cap_percent", "equity_floor",
+    "individual_share_target_percent", "municipal_split", "population_date",
+)
+MEMBER_FIELDS = (
+    "key", "name", "kind", "population", "population_date", "fixed_share_percent", "position",
+)
+SEAT_FIELDS = ("member_id", "person", "role", "position", "term_end")
 
 
 @transaction.atomic
@@ -43,6 +62,7 @@ def federation_update(
     population_date: date | None = None,
 ) -> Federation:
     """Change the förbund's own settings. The slug (part of every URL) is not one."""
+    before = _values(federation, FEDERATION_FIELDS)
     federation.name = name
     federation.org_number = org_number
     federation.address = address
@@ -54,7 +74,8 @@ def federation_update(
     federation.population_date = population_date
     federation.full_clean()
     federation.save()
-    _record(by, "ändrade förbundet", federation)
+    _record(by, "ändrade förbundet", federation,
+            _changed(before, _values(federation, FEDERATION_FIELDS)))
     return federation
 
 
@@ -116,7 +137,7 @@ def member_create(
     )
     member.full_clean()
     member.save()
-    _record(by, "lade till medlemmen", member)
+    _record(by, "lade till medlemmen", member, _values(member, MEMBER_FIELDS))
     return member
 
 
@@ -135,6 +156,7 @@ def member_update(
 ) -> Member:
     _check_member_key_free(member.federation_id, key, except_pk=member.pk)
     _check_municipal_fields(kind, population, fixed_share_percent)
+    before = _values(member, MEMBER_FIELDS)
     member.key = key
     member.name = name
     member.kind = kind
@@ -145,7 +167,7 @@ def member_update(
         member.position = position
     member.full_clean()
     member.save()
-    _record(by, "ändrade medlemmen", member)
+    _record(by, "ändrade medlemmen", member, _changed(before, _values(member, MEMBER_FIELDS)))
     return member
 
 
@@ -167,7 +189,7 @@ def member_delete(*, member: Member, by: AbstractBaseUser | None) -> None:
     """Remove a member and its board seats; refused while a budget uses it."""
     if refusal := member_delete_refusal(member):
         raise ValidationError(refusal)
-    _record(by, "tog bort medlemmen", member)
+    _record(by, "tog bort medlemmen", member, _values(member, MEMBER_FIELDS))
     member.delete()
 
 
@@ -189,7 +211,7 @@ def seat_create(
     seat = BoardSeat(member=member, person=person, role=role, position=position, term_end=term_end)
     seat.full_clean()
     seat.save()
-    _record(by, "lade till styrelseplatsen", seat)
+    _record(by, "lade till styrelseplatsen", seat, _values(seat, SEAT_FIELDS))
     return seat
 
 
@@ -206,6 +228,7 @@ def seat_update(
 ) -> BoardSeat:
     """Change a seat; it may move to another member of the same förbund only."""
     _check_seat_member(member, seat.member.federation_id)
+    before = _values(seat, SEAT_FIELDS)
     seat.member = member
     seat.person = person
     seat.role = role
@@ -213,11 +236,11 @@ def seat_update(
     seat.term_end = term_end
     seat.full_clean()
     seat.save()
-    _record(by, "ändrade styrelseplatsen", seat)
+    _record(by, "ändrade styrelseplatsen", seat, _changed(before, _values(seat, SEAT_FIELDS)))
     return seat
 
 
 @transaction.atomic
 def seat_delete(*, seat: BoardSeat, by: AbstractBaseUser | None) -> None:
-    _record(by, "tog bort styrelseplatsen", seat)
+    _record(by, "tog bort styrelseplatsen", seat, _values(seat, SEAT_FIELDS))
     seat.delete()

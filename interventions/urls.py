@@ -1,3 +1,23 @@
-from django.urls import path  # noqa: F401
+"""The intervention pages, under f/<slug>/insatser/ (see finsam/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from interventions import views
+
+urlpatterns = [
+    path("", views.intervention_list, name="intervention_list"),
+    path("ny/", views.intervention_create, name="intervention_create"),
+    path("<int:intervention_id>/", views.intervention_detail_view, name="intervention_detail"),
+    path("<int:intervention_id>/redigera/", views.intervention_edit, name="intervention_edit"),
+    path("<int:intervention_id>/ta-bort/", views.intervention_delete, name="intervention_delete"),
+    path(
+        "<int:intervention_id>/utfall/<int:year>/",
+        views.intervention_outcomes_edit,
+        name="intervention_outcomes_edit",
+    ),
+    path(
+        "<int:intervention_id>/utfall/<int:outcome_id>/ta-bort/",
+        views.outcome_delete,
+        name="outcome_delete",
+    ),
+]

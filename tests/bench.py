@@ -84,6 +84,9 @@ def run() -> int:
     }
     results["recompute_within_target"] = results["recompute_300_lines"]["median_ms"] < 50
     print(json.dumps(results, indent=2))
+    from tests.bench_pdf import run_pdf_bench
+
+    run_pdf_bench()
     return 0 if results["recompute_within_target"] else 1
 
 

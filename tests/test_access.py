@@ -24,7 +24,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from budgets.models import Budget, Category, Line, Scenario
 from finsam.models import BoardSeat, Federation, Member
 from finsam.roles import EDIT
-from interventions.models import Intervention
+from interventions.models import Intervention, InterventionGoal, InterventionOutcome
+from plans.calendar import calendar_token
 from plans.models import Goal, GoalLevel, Meeting, MeetingKind, Plan, Section
 
 # URL prefixes outside the förbund's pages: Django's admin has its own staff checks.
@@ -64,12 +65,23 @@ KWARG_REGISTRY: dict[str, Callable[[World], object]] = {
     "line_id": lambda w: w.line.pk,
     "scenario_id": lambda w: w.scenario.pk,
     "intervention_id": lambda w: w.intervention.pk,
+    "outcome_id": lambda w: _outcome(w).pk,
     "plan_id": lambda w: w.plan.pk,
     "section_id": lambda w: w.section.pk,
     "goal_id": lambda w: w.goal.pk,
     "meeting_id": lambda w: w.meeting.pk,
+    "plan_goal_id": lambda w: w.goal.pk,
+    # The årshjul feed's token (plans/calendar.py): genuine for the förbund, but for
+    # no member of it, so the feed must answer 404.
+    "token": lambda w: calendar_token(0, w.federation),
     # "comment_id": lambda w: w.comment.pk,  # when comments exist
 }
+
+
+def _outcome(w: World) -> InterventionOutcome:
+    """A goal of the world's intervention with an outcome (made when first asked for)."""
+    goal, _ = InterventionGoal.objects.get_or_create(intervention=w.intervention, text="Mål")
+    return InterventionOutcome.objects.get_or_create(goal=goal, year=PLAN_YEAR, value=38)[0]
 
 
 def build_world(federation: Federation) -> World:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from budgets.bundle import export_bundle
 from budgets.models import Budget
+from finsam.audit import record
 from finsam.models import Federation
 from plans.models import Plan
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             data = export_bundle(federation, year)
         except (Plan.DoesNotExist, Budget.DoesNotExist):
             self.fail(f"{federation.name} har ingen verksamhetsplan med budget för {year}.")
+        record(action="exporterade planpaket", federation=federation,
+               obj=f"{federation.name} {year}", changes={"year": year, "via": "export_bundle"})
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
 
     def fail(self, message: str) -> NoReturn:

@@ -1,0 +1,51 @@
+"""Text helpers: sorting names in Swedish order.
+
+Swedish puts å, ä and ö after z (… X, Y, Z, Å, Ä, Ö). The database cannot be
+relied on for that (SQLite compares code points, where Ä comes before Å), so
+lists of names are sorted in Python with `swedish_sort_key`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Swedish alphabetical order (SAOL; v and w are separate letters since 2006).
+ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
+# Letters that sort as another Swedish letter: æ as ä, ø as ö, ü as y (Svenska
+# Akademiens ordlista); other accented letters as the bare letter (é as e).
+AS_LETTER = {"æ": "ä", "ø": "ö", "ü": "y", "ß": "ss"}
+_RANK = {letter: index for index, letter in enumerate(ALPHABET)}
+
+
+def _base_letters(text: str) -> str:
+    """Lower case, with the letters that are not Swedish reduced to their sort letter."""
+    out = []
+    for char in text.casefold():
+        if char in _RANK:
+            out.append(char)
+        elif char in AS_LETTER:
+            out.append(AS_LETTER[char])
+        else:
+            # é → e + combining accent: keep the base letter.
+            decomposed = unicodedata.normalize("NFD", char)
+            out.append(decomposed[0] if decomposed[0].isalpha() else char)
+    return "".join(out)
+
+
+def swedish_sort_key(text: str) -> tuple[tuple[tuple[int, int], ...], str]:
+    """Sort key for a name in Swedish order; case and accents only break ties.
+
+    Digits come before letters, letters in Swedish order, anything else
+    (spaces, punctuation) first, by code point.
+    """
+    primary = []
+    for char in _base_letters(text or ""):
+        if char in _RANK:
+            primary.append((2, _RANK[char]))
+        elif char.isdigit():
+            primary.append((1, ord(char)))
+        elif char.isalpha():
+            primary.append((3, ord(char)))
+        else:
+            primary.append((0, ord(char)))
+    return tuple(primary), text or ""

@@ -1,0 +1,44 @@
+"""python manage.py render_plan SLUG YEAR --pdf FILE [--html FILE]
+
+Writes the same document the browser downloads: the same selector, templates,
+URL fetcher and cache as the PDF view.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from plans.models import Plan
+from plans.pdf import plan_html, plan_pdf
+from plans.selectors import plan_document, plan_queryset
+
+
+class Command(BaseCommand):
+    help = "Skriver ett förbunds verksamhetsplan för ett år som PDF och/eller HTML."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("slug", help="förbundets kortnamn (slug)")
+        parser.add_argument("year", type=int, help="planens år")
+        parser.add_argument("--pdf", metavar="FIL", help="skriv PDF:en hit")
+        parser.add_argument("--html", metavar="FIL", help="skriv HTML-dokumentet hit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["pdf"] and not options["html"]:
+            raise CommandError("Ange --pdf FIL och/eller --html FIL.")
+        try:
+            plan = plan_queryset().get(federation__slug=options["slug"], year=options["year"])
+        except Plan.DoesNotExist:
+            raise CommandError(
+                f"Det finns ingen verksamhetsplan {options['year']} för {options['slug']}."
+            ) from None
+        if options["html"]:
+            Path(options["html"]).write_text(plan_html(plan_document(plan)), encoding="utf-8")
+            self.stdout.write(f"HTML: {options['html']}")
+        if options["pdf"]:
+            rendered = plan_pdf(plan)
+            Path(options["pdf"]).write_bytes(rendered.content)
+            note = " (från cachen)" if rendered.from_cache else ""
+            self.stdout.write(f"PDF: {options['pdf']}, {len(rendered.content)} byte{note}")

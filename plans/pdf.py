@@ -1,0 +1,251 @@
+"""The verksamhetsplan as a PDF: WeasyPrint over the same templates as the page.
+
+- The HTML is `plans/plan_pdf.html`, built from the partials the plan page uses.
+- WeasyPrint fetches nothing but the project's own static files (and `data:`
+  URLs); every other URL, `file://` paths and http(s) alike, is refused, so a
+  section's text can never make the server read a file or call out.
+- The PDF is tagged (PDF/UA-1, language from `<html lang="sv">`).
+- It is cached per plan version: the key is the plan's id and a digest of
+  everything the document shows (plan, sections, goals, meetings, the budget's
+  version, the förbund's settings and members, the interventions) and of the
+  templates and print CSS. A second download of an unchanged plan skips the
+  rendering; any change gives a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import caches
+from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from budgets.models import Budget
+from finsam.models import Member
+from interventions.models import Intervention, InterventionGoal
+from plans.models import Goal, Meeting, Plan, Section
+from plans.selectors import INTERVENTION_CHAPTER_TEMPLATE, PlanDocument, plan_document
+
+logger = logging.getLogger(__name__)
+
+PDF_TEMPLATE = "plans/plan_pdf.html"
+STYLESHEET = "css/print.css"
+PDF_VARIANT = "pdf/ua-1"
+# Bump when the rendering changes in a way the templates' text does not show.
+RENDER_VERSION = "1"
+CACHE_ALIAS = getattr(settings, "PLAN_PDF_CACHE", "default")
+CACHE_TIMEOUT = 60 * 60 * 24 * 30
+
+
+class RefusedURL(ValueError):
+    """WeasyPrint asked for something that is not one of our static files."""
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Serves the project's static files and `data:` URLs; refuses the rest.
+
+    With `base_url="file:///"`, `{% static 'css/print.css' %}` ("/static/…")
+    arrives here as `file:///static/css/print.css`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        parts = urlsplit(url)
+        prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+        if parts.scheme == "file" and not parts.netloc and parts.path.startswith(prefix):
+            path = _static_path(unquote(parts.path[len(prefix):]))
+            if path is not None:
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    url, body=path.read_bytes(), headers={"Content-Type": content_type}
+                )
+        self.refused.append(url)
+        logger.warning("PDF: vägrade hämta %s", url)
+        raise RefusedURL(f"Hämtas inte: {url}")
+
+
+def _static_path(name: str) -> Path | None:
+    """A static file by its name, from the finders or the collected files."""
+    if not name or name.startswith("/") or ".." in Path(name).parts:
+        return None
+    try:
+        found = finders.find(name)
+        if found:
+            return Path(found)
+        if staticfiles_storage.exists(name):
+            return Path(staticfiles_storage.path(name))
+    except (SuspiciousFileOperation, NotImplementedError, ValueError):
+        return None
+    return None
+
+
+# --- rendering -----------------------------------------------------------------------
+
+
+def static_path_url(name: str) -> str:
+    """ "/static/css/print.css": the file's own name, not the manifest's hashed one,
+    so the document renders whether or not collectstatic has run."""
+    return "/" + settings.STATIC_URL.strip("/") + "/" + name
+
+
+def plan_html(document: PlanDocument) -> str:
+    """The document as HTML: what WeasyPrint renders and `render_plan --html` writes."""
+    return render_to_string(
+        PDF_TEMPLATE,
+        {"document": document, "editable": False, "stylesheet_url": static_path_url(STYLESHEET)},
+    )
+
+
+def html_to_pdf(html: str, *, fetcher: StaticFilesFetcher | None = None) -> bytes:
+    """WeasyPrint alone: HTML in, tagged PDF out."""
+    document = weasyprint.HTML(
+        string=html, base_url="file:///", url_fetcher=fetcher or StaticFilesFetcher()
+    )
+    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    cache_key: str
+    from_cache: bool
+
+
+def plan_pdf(plan: Plan) -> RenderedPdf:
+    """The plan's PDF, from the cache when this version was rendered before."""
+    key = pdf_cache_key(plan)
+    cache = caches[CACHE_ALIAS]
+    cached = cache.get(key)
+    if cached is not None:
+        return RenderedPdf(content=cached, cache_key=key, from_cache=True)
+    content = html_to_pdf(plan_html(plan_document(plan)))
+    cache.set(key, content, CACHE_TIMEOUT)
+    return RenderedPdf(content=content, cache_key=key, from_cache=False)
+
+
+def pdf_filename(plan: Plan) -> str:
+    return f"verksamhetsplan-{plan.federation.slug}-{plan.year}.pdf"
+
+
+# --- the cache key -----------------------------------------------------------------
+
+
+def _template_files() -> list[Path]:
+    base = Path(settings.BASE_DIR)
+    files = sorted((base / "templates" / "plans").rglob("*.html"))
+    files += [
+        base / "templates" / "budgets" / "partials" / "budget_table.html",
+        base / "templates" / "budgets" / "partials" / "findings.html",
+        base / "templates" / INTERVENTION_CHAPTER_TEMPLATE,
+        base / "static" / "css" / "print.css",
+    ]
+    return files
+
+
+def _layout_digest() -> str:
+    digest = hashlib.sha256(f"{RENDER_VERSION}:{weasyprint.__version__}".encode())
+    for path in _template_files():
+        digest.update(str(path).encode())
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_cached_layout_digest = lru_cache(maxsize=1)(_layout_digest)
+
+
+def layout_digest() -> str:
+    """Templates and CSS change without a restart while developing."""
+    return _layout_digest() if settings.DEBUG else _cached_layout_digest()
+
+
+def plan_version(plan: Plan) -> str:
+    """A digest of everything the plan's document shows, in a fixed number of
+    small queries (no rendering, no budget computation)."""
+    digest = hashlib.sha256(layout_digest().encode())
+
+    def feed(rows: object) -> None:
+        digest.update(repr(rows).encode())
+        digest.update(b"\x00")
+
+    federation_id = plan.federation_id
+    feed(
+        list(
+            Plan.objects.filter(pk=plan.pk).values_list(
+                "year", "title", "reference", "status", "decided_on", "decision_meeting_on",
+                "vision", "updated_at", "federation__name", "federation__slug",
+                "federation__equity_cap_percent", "federation__equity_floor",
+                "federation__individual_share_target_percent", "federation__municipal_split",
+            )
+        )
+    )
+    feed(list(Section.objects.filter(plan=plan).values_list("id", "heading", "kind", "body", "position")))
+    feed(list(Goal.objects.filter(plan=plan).values_list("id", "level", "text", "measures", "position")))
+    feed(
+        list(
+            Meeting.objects.filter(plan=plan).values_list(
+                "id", "kind", "date", "time", "place", "title", "note"
+            )
+        )
+    )
+    feed(
+        list(
+            Budget.objects.filter(federation_id=federation_id, year=plan.year).values_list(
+                "id", "version", "updated_at", "opening_equity", "deficit_reason"
+            )
+        )
+    )
+    feed(
+        list(
+            Member.objects.filter(federation_id=federation_id)
+            .order_by("id")
+            .values_list("id", "key", "name", "kind", "population", "position")
+        )
+    )
+    feed(
+        list(
+            Intervention.objects.filter(federation_id=federation_id)
+            .order_by("id")
+            .values_list(
+                "id", "key", "name", "individual_share_percent", "owner_id", "start", "end",
+                "target_group", "purpose", "extra", "position",
+            )
+        )
+    )
+    feed(
+        list(
+            InterventionGoal.objects.filter(intervention__federation_id=federation_id)
+            .order_by("id")
+            .values_list("id", "intervention_id", "text", "target", "unit", "position")
+        )
+    )
+    feed(
+        list(
+            Intervention.members.through.objects.filter(
+                intervention__federation_id=federation_id
+            )
+            .order_by("id")
+            .values_list("intervention_id", "member_id")
+        )
+    )
+    return digest.hexdigest()
+
+
+def pdf_cache_key(plan: Plan) -> str:
+    return f"plans:pdf:{plan.pk}:{plan_version(plan)}"

@@ -1,0 +1,568 @@
+"""Pages of the verksamhetsplan: the plan, its PDF, the editors and the årshjul feed.
+
+Thin views: access first (another förbund's plan answers 404 on every method,
+a role that may only read answers 403 on every edit view), then the method,
+then form → service → redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
+from finsam.models import Federation
+from finsam.roles import EDIT, VIEW
+from plans import services
+from plans.calendar import calendar_token, federation_calendar, member_for_token
+from plans.forms import GoalForm, MeetingForm, PlanCreateForm, PlanForm, SectionForm
+from plans.freeze import frozen_response
+from plans.markdown import render_markdown
+from plans.models import Goal, Meeting, Plan, Section, Snapshot
+from plans.pdf import pdf_filename, plan_pdf
+from plans.selectors import (
+    comment_threads,
+    current_snapshot,
+    get_plan,
+    open_comment_counts,
+    plan_document,
+    review_sent_at,
+    snapshots_without_files,
+)
+
+
+def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> tuple[Access, Plan]:
+    access = get_federation_for_user(request.user, slug, action=action)
+    return access, get_plan(access, year)
+
+
+def _load_for_edit(
+    request: HttpRequest, slug: str, year: int
+) -> tuple[Access, Plan, HttpResponse | None]:
+    """An edit view's access (403/404 first), then the plan, and the refusal page
+    when the plan is fastställd (the services refuse in any case)."""
+    access, plan = _load(request, slug, year, action=EDIT)
+    return access, plan, frozen_response(request, access.federation, plan.year)
+
+
+def _add_service_errors(form: Form, exc: ValidationError) -> None:
+    for field, errors in exc.update_error_dict({}).items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _to_plan(plan: Plan, anchor: str = "") -> HttpResponseRedirect:
+    return redirect(plan.get_absolute_url() + anchor)
+
+
+def _form_page(
+    request: HttpRequest,
+    access: Access,
+    plan: Plan | None,
+    form: Form,
+    *,
+    title: str,
+    submit_label: str,
+    cancel_url: str,
+    template: str = "plans/form.html",
+    **extra: Any,
+) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {
+            "access": access,
+            "federation": access.federation,
+            "plan": plan,
+            "form": form,
+            "title": title,
+            "submit_label": submit_label,
+            "cancel_url": cancel_url,
+            **extra,
+        },
+    )
+
+
+def _confirm_delete(
+    request: HttpRequest, access: Access, *, title: str, question: str, cancel_url: str
+) -> HttpResponse:
+    return render(
+        request,
+        "finsam/confirm_delete.html",
+        {
+            "access": access,
+            "federation": access.federation,
+            "title": title,
+            "question": question,
+            "consequences": "",
+            "error": "",
+            "cancel_url": cancel_url,
+        },
+    )
+
+
+# --- the plan --------------------------------------------------------------------------
+
+
+@login_required
+def plan_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access = get_federation_for_user(request.user, slug)
+    try:
+        plan = get_plan(access, year)
+    except Http404:
+        # A year with a budget but no plan yet: the director may start one.
+        if access.may_edit and request.method == "GET":
+            return redirect(reverse("plan_create", args=[slug]) + f"?ar={year}")
+        raise
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    feed_url = request.build_absolute_uri(
+        reverse("plan_calendar_feed", args=[slug, calendar_token(request.user.pk, access.federation)])
+    )
+    context: dict[str, Any] = {
+        "access": access,
+        "federation": access.federation,
+        "plan": plan,
+        "editable": access.may_edit and not plan.is_decided,
+        "may_comment": access.may_comment and not plan.is_decided,
+        "feed_url": feed_url,
+        "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
+        "snapshots": snapshots_without_files(plan),
+    }
+    snapshot = current_snapshot(plan)
+    if snapshot is not None:
+        # The adopted plan is shown as it was adopted, from its snapshot.
+        context["snapshot"] = snapshot
+        context["next_plan"] = Plan.objects.filter(
+            federation=access.federation, year=plan.year + 1
+        ).first()
+        return render(request, "plans/plan_decided.html", context)
+    threads = comment_threads(plan)
+    context.update(
+        document=plan_document(plan),
+        comment_counts=open_comment_counts(plan),
+        open_threads=threads,
+        review=review_sent_at(plan),
+    )
+    return render(request, "plans/plan_detail.html", context)
+
+
+def snapshot_pdf_response(snapshot: Snapshot, *, private: bool = True) -> HttpResponse:
+    """The adopted PDF exactly as stored, with its SHA-256 in a header."""
+    response = HttpResponse(bytes(snapshot.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{snapshot.pdf_filename()}"'
+    response["Content-Length"] = str(len(snapshot.pdf))
+    response["Cache-Control"] = "private, no-cache" if private else "public, max-age=3600"
+    response["X-Plan-Pdf-Cache"] = "snapshot"
+    response["X-Content-SHA256"] = snapshot.pdf_sha256
+    return response
+
+
+@login_required
+def plan_pdf_download(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """The PDF the board holds in its hand; rendered once per plan version. An
+    adopted plan's PDF comes from its snapshot, byte for byte."""
+    access, plan = _load(request, slug, year)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    snapshot = current_snapshot(plan)
+    if snapshot is not None:
+        return snapshot_pdf_response(snapshot)
+    rendered = plan_pdf(plan)
+    response = HttpResponse(rendered.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(plan)}"'
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Plan-Pdf-Cache"] = "hit" if rendered.from_cache else "miss"
+    return response
+
+
+@edit_view
+@login_required
+def plan_create(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_federation_for_user(request.user, slug, action=EDIT)
+    initial = {}
+    if (year := request.GET.get("ar", "")).isdigit():
+        initial["year"] = int(year)
+    form = PlanCreateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(federation=access.federation, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Verksamhetsplanen för %(year)s är skapad med standardavsnitten och lagens hålltider.")
+                % {"year": plan.year},
+            )
+            return _to_plan(plan)
+    return _form_page(
+        request,
+        access,
+        None,
+        form,
+        title=_("Ny verksamhetsplan"),
+        submit_label=_("Skapa planen"),
+        cancel_url=access.federation.get_absolute_url(),
+        lead=_(
+            "Planen börjar med standardavsnitten (Inledning, Vision och uppdrag, Målgrupper, "
+            "Mål, Insatser, Uppföljning, Kommunikation, Risker, Årshjul, Budget) och lagens "
+            "hålltider i årshjulet."
+        ),
+    )
+
+
+@edit_view
+@login_required
+def plan_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    initial = {name: getattr(plan, name) for name in PlanForm.base_fields}
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_update(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+            plan.refresh_from_db()
+        else:
+            messages.success(request, _("Planens uppgifter är sparade."))
+            return _to_plan(plan)
+    return _form_page(
+        request,
+        access,
+        plan,
+        form,
+        title=_("Planens uppgifter"),
+        submit_label=_("Spara"),
+        cancel_url=plan.get_absolute_url(),
+    )
+
+
+# --- sections --------------------------------------------------------------------------
+
+
+def _section_page(
+    request: HttpRequest, access: Access, plan: Plan, form: SectionForm, section: Section | None
+) -> HttpResponse:
+    body = form["body"].value() or ""
+    return _form_page(
+        request,
+        access,
+        plan,
+        form,
+        title=_("Redigera %(heading)s") % {"heading": section.heading} if section else _("Nytt avsnitt"),
+        submit_label=_("Spara") if section else _("Lägg till avsnittet"),
+        cancel_url=plan.get_absolute_url() + (f"#kapitel-{section.pk}" if section else ""),
+        template="plans/section_form.html",
+        section=section,
+        preview=render_markdown(body),
+    )
+
+
+def _preview_url(plan: Plan) -> str:
+    return reverse("section_preview", args=[plan.federation.slug, plan.year])
+
+
+@edit_view
+@login_required
+def section_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    initial = {}
+    if kind := request.GET.get("slag"):
+        initial["kind"] = kind
+    form = SectionForm(request.POST or None, initial=initial, preview_url=_preview_url(plan))
+    if request.method == "POST" and form.is_valid():
+        try:
+            section = services.section_create(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Avsnittet %(heading)s är tillagt.") % {"heading": section.heading})
+            return _to_plan(plan, f"#kapitel-{section.pk}")
+    return _section_page(request, access, plan, form, None)
+
+
+def _get_section(access: Access, plan: Plan, section_id: int) -> Section:
+    section = get_in_federation(
+        Section.objects.select_related("plan"), access, path="plan__federation", plan=plan, pk=section_id
+    )
+    assert isinstance(section, Section)
+    return section
+
+
+@edit_view
+@login_required
+def section_edit(request: HttpRequest, slug: str, year: int, section_id: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    section = _get_section(access, plan, section_id)
+    initial = {"heading": section.heading, "kind": section.kind, "body": section.body}
+    form = SectionForm(request.POST or None, initial=initial, preview_url=_preview_url(plan))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.section_update(section=section, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+            section.refresh_from_db()
+        else:
+            messages.success(request, _("Avsnittet %(heading)s är sparat.") % {"heading": section.heading})
+            return _to_plan(plan, f"#kapitel-{section.pk}")
+    return _section_page(request, access, plan, form, section)
+
+
+@edit_view
+@login_required
+def section_delete(request: HttpRequest, slug: str, year: int, section_id: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    section = _get_section(access, plan, section_id)
+    if request.method == "POST":
+        services.section_delete(section=section, by=request.user)
+        messages.success(request, _("Avsnittet %(heading)s är borttaget.") % {"heading": section.heading})
+        return _to_plan(plan)
+    return _confirm_delete(
+        request,
+        access,
+        title=_("Ta bort avsnittet %(heading)s") % {"heading": section.heading},
+        question=_("Vill du ta bort avsnittet %(heading)s ur verksamhetsplanen %(year)s?")
+        % {"heading": section.heading, "year": plan.year},
+        cancel_url=plan.get_absolute_url() + f"#kapitel-{section.pk}",
+    )
+
+
+@edit_view
+@login_required
+def section_move(request: HttpRequest, slug: str, year: int, section_id: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    section = _get_section(access, plan, section_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    offsets = {"upp": -1, "ned": 1}
+    direction = request.POST.get("riktning", "")
+    if direction not in offsets:
+        return HttpResponse(_("Ange riktning upp eller ned."), status=400)
+    services.section_move(section=section, by=request.user, offset=offsets[direction])
+    return _to_plan(plan, f"#kapitel-{section.pk}")
+
+
+@edit_view
+@login_required
+def section_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """htmx: the Markdown beside the editor, rendered as the plan will show it."""
+    _load(request, slug, year, action=EDIT)  # a preview changes nothing
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    html = render_markdown(request.POST.get("body", ""))
+    return render(request, "plans/partials/markdown_preview.html", {"html": html})
+
+
+# --- goals -----------------------------------------------------------------------------
+
+
+def _get_goal(access: Access, plan: Plan, goal_id: int) -> Goal:
+    goal = get_in_federation(
+        Goal.objects.select_related("plan"), access, path="plan__federation", plan=plan, pk=goal_id
+    )
+    assert isinstance(goal, Goal)
+    return goal
+
+
+def _goals_anchor(plan: Plan) -> str:
+    section = plan.sections.filter(kind="goals").first()
+    return f"#kapitel-{section.pk}" if section else ""
+
+
+@edit_view
+@login_required
+def goal_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    form = GoalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_create(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Målet är tillagt."))
+            return _to_plan(plan, _goals_anchor(plan))
+    return _form_page(
+        request, access, plan, form, title=_("Nytt mål"), submit_label=_("Lägg till målet"),
+        cancel_url=plan.get_absolute_url() + _goals_anchor(plan),
+    )
+
+
+@edit_view
+@login_required
+def goal_edit(request: HttpRequest, slug: str, year: int, plan_goal_id: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    goal = _get_goal(access, plan, plan_goal_id)
+    form = GoalForm(request.POST or None, initial=GoalForm.initial_for(goal))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_update(goal=goal, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+            goal.refresh_from_db()
+        else:
+            messages.success(request, _("Målet är sparat."))
+            return _to_plan(plan, _goals_anchor(plan))
+    return _form_page(
+        request, access, plan, form, title=_("Redigera mål"), submit_label=_("Spara"),
+        cancel_url=plan.get_absolute_url() + _goals_anchor(plan),
+    )
+
+
+@edit_view
+@login_required
+def goal_delete(request: HttpRequest, slug: str, year: int, plan_goal_id: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    goal = _get_goal(access, plan, plan_goal_id)
+    if request.method == "POST":
+        services.goal_delete(goal=goal, by=request.user)
+        messages.success(request, _("Målet är borttaget."))
+        return _to_plan(plan, _goals_anchor(plan))
+    return _confirm_delete(
+        request,
+        access,
+        title=_("Ta bort målet"),
+        question=_("Vill du ta bort målet ”%(text)s”?") % {"text": goal.text[:120]},
+        cancel_url=plan.get_absolute_url() + _goals_anchor(plan),
+    )
+
+
+# --- the årshjul -------------------------------------------------------------------------
+
+
+def _get_meeting(access: Access, plan: Plan, meeting_id: int) -> Meeting:
+    meeting = get_in_federation(
+        Meeting.objects.select_related("plan"), access, path="plan__federation", plan=plan, pk=meeting_id
+    )
+    assert isinstance(meeting, Meeting)
+    return meeting
+
+
+def _cycle_anchor(plan: Plan) -> str:
+    section = plan.sections.filter(kind="annual_cycle").first()
+    return f"#kapitel-{section.pk}" if section else ""
+
+
+@edit_view
+@login_required
+def meeting_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_create(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Mötet är tillagt i årshjulet."))
+            return _to_plan(plan, _cycle_anchor(plan))
+    return _form_page(
+        request, access, plan, form, title=_("Nytt möte eller hålltid"),
+        submit_label=_("Lägg till"), cancel_url=plan.get_absolute_url() + _cycle_anchor(plan),
+    )
+
+
+@edit_view
+@login_required
+def meeting_edit(request: HttpRequest, slug: str, year: int, meeting_id: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    meeting = _get_meeting(access, plan, meeting_id)
+    initial = {name: getattr(meeting, name) for name in MeetingForm.base_fields}
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+            meeting.refresh_from_db()
+        else:
+            messages.success(request, _("Mötet är sparat."))
+            return _to_plan(plan, _cycle_anchor(plan))
+    return _form_page(
+        request, access, plan, form, title=_("Redigera möte"), submit_label=_("Spara"),
+        cancel_url=plan.get_absolute_url() + _cycle_anchor(plan),
+    )
+
+
+@edit_view
+@login_required
+def meeting_delete(request: HttpRequest, slug: str, year: int, meeting_id: int) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    meeting = _get_meeting(access, plan, meeting_id)
+    if request.method == "POST":
+        services.meeting_delete(meeting=meeting, by=request.user)
+        messages.success(request, _("Mötet är borttaget ur årshjulet."))
+        return _to_plan(plan, _cycle_anchor(plan))
+    return _confirm_delete(
+        request,
+        access,
+        title=_("Ta bort mötet"),
+        question=_("Vill du ta bort %(title)s den %(date)s ur årshjulet?")
+        % {"title": meeting.display_title, "date": meeting.date.isoformat()},
+        cancel_url=plan.get_absolute_url() + _cycle_anchor(plan),
+    )
+
+
+# --- the iCalendar feed ----------------------------------------------------------------
+
+
+def _calendar_response(federation: Federation) -> HttpResponse:
+    response = HttpResponse(federation_calendar(federation), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="arshjul-{federation.slug}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def plan_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    """The förbund's årshjul as .ics, for a logged-in user."""
+    access = get_federation_for_user(request.user, slug)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return _calendar_response(access.federation)
+
+
+def plan_calendar_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The same feed for a calendar program: the token in the URL is the access."""
+    federation = Federation.objects.filter(slug=slug).first()
+    if federation is None or member_for_token(token, federation) is None:
+        raise Http404("Kalendern finns inte.")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return _calendar_response(federation)

@@ -1,0 +1,628 @@
+"""Pages of the plan's workflow: sending to review, adoption, a new revision, next
+year's plan, publication; comments; version history; the adopted versions; and
+the public copy of an adopted plan.
+
+As everywhere: access first (another förbund's plan answers 404 whatever the
+method; a role without the right answers 403), then the method, then form →
+service → redirect with a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from finsam.access import Access, comment_view, edit_view, get_federation_for_user
+from finsam.roles import COMMENT, EDIT, VIEW
+from plans import services
+from plans.diff import word_diff
+from plans.forms import (
+    CommentChangeForm,
+    CommentForm,
+    DecideForm,
+    ReplyForm,
+    RevisionForm,
+    SendToReviewForm,
+)
+from plans.freeze import PlanFrozen, refusal_response
+from plans.history import changes_since_review, get_version, version_of
+from plans.history import section_versions as versions_of_section
+from plans.markdown import render_markdown
+from plans.models import Comment, MeetingKind, Plan, Section, Snapshot
+from plans.selectors import (
+    COMMENT_FILTERS,
+    comment_threads,
+    get_plan,
+    published_plan,
+    snapshots_without_files,
+    transitions,
+)
+from plans.views import snapshot_pdf_response
+
+
+def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> tuple[Access, Plan]:
+    access = get_federation_for_user(request.user, slug, action=action)
+    return access, get_plan(access, year)
+
+
+def _errors_to_form(form: Form, exc: ValidationError) -> None:
+    for field, errors in exc.update_error_dict({}).items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _page(
+    request: HttpRequest, access: Access, plan: Plan, template: str, *, status: int = 200,
+    **context: Any,
+) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {"access": access, "federation": access.federation, "plan": plan, **context},
+        status=status,
+    )
+
+
+def _message_errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# --- the workflow ----------------------------------------------------------------------
+
+
+@edit_view
+@login_required
+def plan_send_to_review(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan = _load(request, slug, year, action=EDIT)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = SendToReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_send_to_review(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _message_errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Planen är skickad på beredning. Beredningsgruppen ser den på sin startsida."),
+            )
+        return redirect(plan.get_absolute_url())
+    return _page(
+        request, access, plan, "plans/action_form.html",
+        form=form,
+        title=_("Skicka planen på beredning"),
+        lead=_(
+            "Beredningsgruppen kan då läsa och kommentera planen. Du kan fortsätta att "
+            "ändra den; de ser vad som ändrats sedan utskicket."
+        ),
+        submit_label=_("Skicka på beredning"),
+    )
+
+
+@edit_view
+@login_required
+def plan_return_to_draft(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan = _load(request, slug, year, action=EDIT)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.plan_return_to_draft(plan=plan, by=request.user)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, _("Planen är ett utkast igen."))
+    return redirect(plan.get_absolute_url())
+
+
+@edit_view
+@login_required
+def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """Record the board's adoption: date, meeting and dnr; then the plan is frozen."""
+    access, plan = _load(request, slug, year, action=EDIT)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    meetings = list(plan.meetings.filter(kind=MeetingKind.BOARD).order_by("date"))
+    planned = plan.decision_meeting_on
+    default = next((m for m in meetings if planned and m.date == planned), None)
+    if default is None:
+        before = [m for m in meetings if m.date.year == plan.year - 1]
+        default = before[-1] if before else None
+    initial = {
+        "decided_on": default.date if default else planned,
+        "meeting": str(default.pk) if default else services.NEW_MEETING,
+        "reference": plan.reference,
+    }
+    form = DecideForm(request.POST or None, initial=initial, meetings=meetings)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = services.plan_decide(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Planen är fastställd och sparad som fastställd version (revision %(revision)s).")
+                % {"revision": decision.snapshot.revision},
+            )
+            for warning in decision.warnings:
+                messages.warning(request, warning)
+            return redirect(plan.get_absolute_url())
+    decided_on = form.cleaned_data.get("decided_on") if form.is_bound and form.is_valid() else None
+    decided_on = decided_on or initial["decided_on"]
+    warnings = services.decision_warnings(plan, decided_on) if decided_on else []
+    return _page(
+        request, access, plan, "plans/action_form.html",
+        form=form,
+        title=_("Fastställ verksamhetsplanen %(year)s") % {"year": plan.year},
+        lead=_(
+            "Registrera styrelsens beslut. Planen, budgeten, insatserna och årshjulet sparas "
+            "då som den fastställda versionen (planpaket och PDF) och kan inte längre ändras."
+        ),
+        warnings=warnings,
+        warnings_heading=_("Kontrollera innan du registrerar beslutet"),
+        submit_label=_("Registrera beslutet"),
+        status=200 if not form.is_bound else 400,
+    )
+
+
+@edit_view
+@login_required
+def plan_new_revision(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan = _load(request, slug, year, action=EDIT)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = RevisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_new_revision(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Revision %(revision)s är påbörjad som utkast. Den fastställda versionen finns kvar.")
+                % {"revision": plan.revision + 1},
+            )
+            return redirect(plan.get_absolute_url())
+    return _page(
+        request, access, plan, "plans/action_form.html",
+        form=form,
+        title=_("Ny revision av verksamhetsplanen %(year)s") % {"year": plan.year},
+        lead=_(
+            "Planen blir ett utkast igen som ska beredas och fastställas på nytt. Den "
+            "fastställda versionen ändras inte och finns kvar att ladda ner."
+        ),
+        submit_label=_("Starta ny revision"),
+    )
+
+
+@edit_view
+@login_required
+def plan_roll_forward(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """"Skapa nästa års plan" from this adopted plan."""
+    access, plan = _load(request, slug, year, action=EDIT)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "POST":
+        try:
+            new = services.plan_roll_forward(plan=plan, by=request.user)
+        except ValidationError as exc:
+            _message_errors(request, exc)
+            return redirect(plan.get_absolute_url())
+        messages.success(
+            request,
+            _("Utkastet till verksamhetsplan %(year)s är skapat. Gå igenom listan nedan.")
+            % {"year": new.year},
+        )
+        return redirect(new.get_absolute_url())
+    return _page(
+        request, access, plan, "plans/action_form.html",
+        form=Form(),
+        title=_("Skapa verksamhetsplan %(year)s") % {"year": plan.year + 1},
+        lead=_(
+            "Ett utkast för %(year)s skapas från den fastställda planen %(old)s: avsnitt, mål "
+            "och årshjul kopieras (datumen ett år framåt), pågående insatser fortsätter och "
+            "budgeten flyttas ett år: budget %(old)s blir prognos, plan %(year)s blir budget. "
+            "Du får en lista över vad som behöver ses över."
+        ) % {"year": plan.year + 1, "old": plan.year},
+        submit_label=_("Skapa nästa års plan"),
+    )
+
+
+@edit_view
+@login_required
+def plan_publish(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan = _load(request, slug, year, action=EDIT)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.plan_publish(plan=plan, by=request.user)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Planen är publicerad på %(url)s.")
+            % {"url": request.build_absolute_uri(plan.get_public_url())},
+        )
+    return redirect(plan.get_absolute_url())
+
+
+@edit_view
+@login_required
+def plan_unpublish(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan = _load(request, slug, year, action=EDIT)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.plan_unpublish(plan=plan, by=request.user)
+    messages.success(request, _("Planen är inte längre publicerad."))
+    return redirect(plan.get_absolute_url())
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+@login_required
+def plan_history(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """The plan's workflow steps, its adopted versions and its sections' histories."""
+    access, plan = _load(request, slug, year)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return _page(
+        request, access, plan, "plans/history.html",
+        transitions=transitions(plan),
+        snapshots=snapshots_without_files(plan),
+        sections=list(plan.sections.order_by("position", "id")),
+    )
+
+
+@login_required
+def plan_changes(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """"Ändringar sedan utskicket": every change since the plan was sent to review."""
+    access, plan = _load(request, slug, year)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return _page(request, access, plan, "plans/changes.html", changes=changes_since_review(plan))
+
+
+def _section(plan: Plan, section_id: int) -> tuple[int, str]:
+    """A section of the plan, or one that was (its history stays): (id, heading)."""
+    section = Section.objects.filter(plan=plan, pk=section_id).first()
+    if section is not None:
+        return section.pk, section.heading
+    row = Section.history.filter(plan=plan, id=section_id).order_by("-history_date").first()  # type: ignore[attr-defined]
+    if row is None:
+        raise Http404("Avsnittet finns inte.")
+    return row.id, row.heading
+
+
+@login_required
+def section_versions(request: HttpRequest, slug: str, year: int, section_id: int) -> HttpResponse:
+    """A section's saved versions, and a word-level diff of any two (?fran=&till=)."""
+    access, plan = _load(request, slug, year)
+    pk, heading = _section(plan, section_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    versions = versions_of_section(pk)
+    older = version_of(versions, request.GET.get("fran"))
+    newer = version_of(versions, request.GET.get("till"))
+    if newer is None and versions:
+        newer = versions[0]
+    if older is None and len(versions) > 1:
+        older = next((v for v in versions if v.number == newer.number - 1), None) if newer else None
+    diff = None
+    if older is not None and newer is not None:
+        if older.number > newer.number:
+            older, newer = newer, older
+        diff = {
+            "heading": word_diff(older.heading, newer.heading),
+            "body": word_diff(older.body, newer.body),
+        }
+    return _page(
+        request, access, plan, "plans/section_versions.html",
+        section_id=pk, heading=heading, versions=versions,
+        older=older, newer=newer, diff=diff,
+    )
+
+
+@login_required
+def section_version(
+    request: HttpRequest, slug: str, year: int, section_id: int, version_id: int
+) -> HttpResponse:
+    """One saved version of a section, as the plan showed it."""
+    access, plan = _load(request, slug, year)
+    pk, heading = _section(plan, section_id)
+    version = get_version(versions_of_section(pk), version_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return _page(
+        request, access, plan, "plans/section_version.html",
+        section_id=pk, heading=heading, version=version, body=render_markdown(version.body),
+    )
+
+
+# --- the adopted versions ------------------------------------------------------------------
+
+
+def _snapshot(plan: Plan, snapshot_id: int) -> Snapshot:
+    return get_object_or_404(Snapshot.objects.select_related("plan__federation"), plan=plan, pk=snapshot_id)
+
+
+@login_required
+def snapshot_detail(request: HttpRequest, slug: str, year: int, snapshot_id: int) -> HttpResponse:
+    """An adopted version as it was adopted (also after a new revision)."""
+    access, plan = _load(request, slug, year)
+    snapshot = _snapshot(plan, snapshot_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return _page(request, access, plan, "plans/snapshot_detail.html", snapshot=snapshot)
+
+
+@login_required
+def snapshot_pdf(request: HttpRequest, slug: str, year: int, snapshot_id: int) -> HttpResponse:
+    access, plan = _load(request, slug, year)
+    snapshot = _snapshot(plan, snapshot_id)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return snapshot_pdf_response(snapshot)
+
+
+@login_required
+def snapshot_bundle(request: HttpRequest, slug: str, year: int, snapshot_id: int) -> HttpResponse:
+    """The adopted plan bundle (finsam-bundle/1), byte for byte as stored."""
+    access, plan = _load(request, slug, year)
+    snapshot = _snapshot(plan, snapshot_id)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    response = HttpResponse(snapshot.bundle.encode("utf-8"), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{snapshot.bundle_filename()}"'
+    response["X-Content-SHA256"] = snapshot.bundle_sha256
+    return response
+
+
+# --- comments ----------------------------------------------------------------------------
+
+
+def _comment(plan: Plan, comment_id: int) -> Comment:
+    return get_object_or_404(
+        Comment.objects.select_related("plan__federation", "section", "intervention", "parent"),
+        plan=plan, pk=comment_id,
+    )
+
+
+def _thread_url(comment: Comment) -> str:
+    thread = comment.parent or comment
+    return reverse(
+        "comment_thread", args=[thread.plan.federation.slug, thread.plan.year, thread.pk]
+    ) + f"#{comment.anchor}"
+
+
+@login_required
+def plan_comments(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    access, plan = _load(request, slug, year)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    show = request.GET.get("visa", "oppna")
+    if show not in COMMENT_FILTERS:
+        show = "oppna"
+    return _page(
+        request, access, plan, "plans/comments.html",
+        threads=comment_threads(plan, show=COMMENT_FILTERS[show]),
+        show=show,
+        may_comment=access.may_comment and not plan.is_decided,
+    )
+
+
+def _plan_interventions(plan: Plan) -> list[Any]:
+    from interventions.selectors import intervention_chapters
+
+    return [chapter.intervention for chapter in intervention_chapters(plan.federation, plan.year)]
+
+
+@comment_view
+@login_required
+def comment_add(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """A new comment; ?avsnitt=ID, ?insats=ID or ?budget chooses what it is about."""
+    access, plan = _load(request, slug, year, action=COMMENT)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if plan.is_decided:
+        return refusal_response(
+            request, access.federation, plan.year,
+            _("Planen är fastställd; den tar inte emot fler kommentarer."),
+        )
+    sections = list(plan.sections.order_by("position", "id"))
+    interventions = _plan_interventions(plan)
+    initial = {}
+    if (section_id := request.GET.get("avsnitt", "")).isdigit():
+        initial["about"] = f"avsnitt-{section_id}"
+    elif "insats" in request.GET and interventions:
+        intervention_id = request.GET["insats"]
+        initial["about"] = f"insats-{intervention_id if intervention_id.isdigit() else interventions[0].pk}"
+    elif "budget" in request.GET:
+        initial["about"] = "budget"
+    form = CommentForm(
+        request.POST or None, initial=initial, sections=sections, interventions=interventions,
+        year=plan.year,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = services.comment_add(
+                plan=plan, by=request.user, role=access.role, body=form.cleaned_data["body"],
+                quote=form.cleaned_data["quote"], **form.target(),
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Din kommentar är sparad."))
+            anchor = f"#kapitel-{comment.section_id}" if comment.section_id else "#kommentarer"
+            return redirect(plan.get_absolute_url() + anchor)
+    chosen = form["about"].value() or ""
+    section = next((s for key, s in form.sections.items() if key == chosen), None)
+    return _page(
+        request, access, plan, "plans/comment_form.html",
+        form=form, section=section, section_body=render_markdown(section.body) if section else "",
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def comment_thread(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
+    access, plan = _load(request, slug, year)
+    comment = _comment(plan, comment_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    if comment.parent_id:
+        return redirect(_thread_url(comment))
+    return _page(
+        request, access, plan, "plans/comment_thread.html",
+        thread=comment,
+        replies=list(comment.replies.order_by("created_at", "id")),
+        reply_form=ReplyForm(),
+        change_form=CommentChangeForm(initial={"body": comment.body}),
+        may_comment=access.may_comment and not plan.is_decided,
+    )
+
+
+@comment_view
+@login_required
+def comment_reply(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
+    access, plan = _load(request, slug, year, action=COMMENT)
+    comment = _comment(plan, comment_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            reply = services.comment_reply(
+                comment=comment, by=request.user, role=access.role, body=form.cleaned_data["body"]
+            )
+        except PlanFrozen as exc:
+            return refusal_response(request, access.federation, plan.year, exc.messages[0])
+        except ValidationError as exc:
+            _message_errors(request, exc)
+        else:
+            messages.success(request, _("Ditt svar är sparat."))
+            return redirect(_thread_url(reply))
+    else:
+        messages.error(request, _("Skriv ett svar."))
+    return redirect(_thread_url(comment))
+
+
+@comment_view
+@login_required
+def comment_amend(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
+    """The author corrects a comment that nobody has replied to yet."""
+    access, plan = _load(request, slug, year, action=COMMENT)
+    comment = _comment(plan, comment_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = CommentChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_change(comment=comment, by=request.user, body=form.cleaned_data["body"])
+        except PermissionDenied:
+            raise
+        except PlanFrozen as exc:
+            return refusal_response(request, access.federation, plan.year, exc.messages[0])
+        except ValidationError as exc:
+            _message_errors(request, exc)
+        else:
+            messages.success(request, _("Kommentaren är ändrad."))
+    else:
+        messages.error(request, _("Skriv en kommentar."))
+    return redirect(_thread_url(comment))
+
+
+@comment_view
+@login_required
+def comment_withdraw(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
+    """The author withdraws a comment; it stays, marked återtagen."""
+    access, plan = _load(request, slug, year, action=COMMENT)
+    comment = _comment(plan, comment_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.comment_withdraw(comment=comment, by=request.user)
+    messages.success(request, _("Kommentaren är återtagen. Den finns kvar, markerad som återtagen."))
+    return redirect(_thread_url(comment))
+
+
+@edit_view
+@login_required
+def comment_resolve(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
+    access, plan = _load(request, slug, year, action=EDIT)
+    comment = _comment(plan, comment_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.comment_resolve(comment=comment, by=request.user)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, _("Kommentaren är markerad som löst."))
+    return redirect(request.POST.get("next") if _safe_next(request) else _thread_url(comment))
+
+
+@edit_view
+@login_required
+def comment_reopen(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
+    access, plan = _load(request, slug, year, action=EDIT)
+    comment = _comment(plan, comment_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.comment_reopen(comment=comment, by=request.user)
+    except PlanFrozen as exc:
+        return refusal_response(request, access.federation, plan.year, exc.messages[0])
+    messages.success(request, _("Kommentaren är öppen igen."))
+    return redirect(_thread_url(comment))
+
+
+def _safe_next(request: HttpRequest) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    return bool(target) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+# --- the public copy ---------------------------------------------------------------------
+
+
+def _published(slug: str, year: int) -> tuple[Plan, Snapshot]:
+    found = published_plan(slug, year)
+    if found is None:
+        raise Http404("Planen är inte publicerad.")
+    return found
+
+
+def plan_public(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """The adopted plan as a public document: no login, read only, from its snapshot
+    (a draft, or a new revision being prepared, is never shown here)."""
+    plan, snapshot = _published(slug, year)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    response = render(
+        request, "plans/public_plan.html",
+        {"plan": plan, "federation": plan.federation, "snapshot": snapshot, "public": True},
+    )
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def plan_public_pdf(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    plan, snapshot = _published(slug, year)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return snapshot_pdf_response(snapshot, private=False)
+

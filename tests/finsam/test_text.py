@@ -1,0 +1,59 @@
+"""Names sort in Swedish order: … X, Y, Z, Å, Ä, Ö."""
+
+from __future__ import annotations
+
+import pytest
+
+from finsam.selectors import federation_overview, federations_with_role
+from finsam.text import swedish_sort_key
+from tests.factories import FederationFactory, MemberFactory, MembershipFactory
+
+
+@pytest.mark.parametrize(
+    "names, expected",
+    [
+        (["Ödeshög", "Ale", "Åmål", "Älmhult", "Zinkgruvan"],
+         ["Ale", "Zinkgruvan", "Åmål", "Älmhult", "Ödeshög"]),
+        (["ö", "Ä", "å", "Z", "a"], ["a", "Z", "å", "Ä", "ö"]),  # case does not matter
+        (["Åre", "Aneby", "Ånge", "Arvika"], ["Aneby", "Arvika", "Ånge", "Åre"]),
+        (["Västerås", "Växjö", "Vännäs", "Wadköping"],
+         ["Vännäs", "Västerås", "Växjö", "Wadköping"]),  # w after v
+        (["Émile", "Eda", "Ekerö"], ["Eda", "Ekerö", "Émile"]),  # é as e
+        (["Müller", "Myra", "Mora"], ["Mora", "Müller", "Myra"]),  # ü as y
+        (["Øresund", "Ørnsköldsvik", "Ödeshög", "Zeta"],
+         ["Zeta", "Ödeshög", "Øresund", "Ørnsköldsvik"]),  # ø as ö
+        (["Region 2", "Region 10", "Region"], ["Region", "Region 10", "Region 2"]),
+    ],
+)
+def test_swedish_order(names, expected):
+    assert sorted(names, key=swedish_sort_key) == expected
+
+
+def test_code_point_order_would_be_wrong():
+    # What SQLite's ORDER BY gives, for contrast: Ä (U+00C4) before Å (U+00C5).
+    assert sorted(["Ö", "Å", "Ä"]) == ["Ä", "Å", "Ö"]
+    assert sorted(["Ö", "Å", "Ä"], key=swedish_sort_key) == ["Å", "Ä", "Ö"]
+
+
+@pytest.mark.django_db
+def test_start_page_lists_federations_in_swedish_order(client, director):
+    for name in ("Samordningsförbundet Östra", "Samordningsförbundet Älvdalen",
+                 "Samordningsförbundet Åsele", "Samordningsförbundet Zeta"):
+        MembershipFactory(user=director, federation=FederationFactory(name=name))
+    names = [e.federation.name.split()[-1] for e in federations_with_role(director)]
+    assert names == ["Alfa", "Zeta", "Åsele", "Älvdalen", "Östra"]
+    client.force_login(director)
+    html = client.get("/").content.decode()
+    positions = [html.index(name) for name in ("Alfa", "Zeta", "Åsele", "Älvdalen", "Östra")]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.django_db
+def test_members_keep_their_position_and_ties_sort_in_swedish_order(federation):
+    for name in ("Östersunds kommun", "Åre kommun", "Älvdalens kommun", "Zinkgruvans kommun"):
+        MemberFactory(federation=federation, name=name, position=10)
+    names = [row.member.name for row in federation_overview(federation).members]
+    assert names[:5] == ["Försäkringskassan", "Arbetsförmedlingen", "Region Test", "A kommun",
+                         "B kommun"]  # the förbund's order (position 1–5)
+    assert names[5:] == ["Zinkgruvans kommun", "Åre kommun", "Älvdalens kommun",
+                         "Östersunds kommun"]
