@@ -18,6 +18,7 @@ from budgets.services import BudgetConflict
 from finsam.access import edit_view, get_federation_for_user, get_in_federation
 from finsam.audit import record
 from finsam.roles import EDIT
+from plans.freeze import frozen_response
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SHOWN_ERRORS = 100
@@ -58,6 +59,8 @@ def budget_excel_export(request: HttpRequest, slug: str, year: int) -> HttpRespo
 def budget_excel_import(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     budget = get_in_federation(budget_queryset(), access, year=year)
+    if refused := frozen_response(request, access.federation, budget.year):
+        return refused
     errors: list[str] = []
     if request.method == "POST":
         form = ExcelImportForm(request.POST, request.FILES)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from finsam.models import Federation, Member
 from interventions.models import Intervention
@@ -99,6 +100,17 @@ class Scenario(models.Model):
         return self.name
 
 
+class LineHistory(models.Model):
+    """What a budget line's saved version adds: the line's amounts then (column code
+    → kronor). A save writes a budget's lines anew, so a line's versions are found
+    by budget and key (budgets/services.py fills this in)."""
+
+    amounts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class Line(models.Model):
     """A budget line. Base lines have no scenario; a scenario's line with the same
     key as a base line overrides that line's amounts, any other adds a line."""
@@ -119,6 +131,7 @@ class Line(models.Model):
         related_name="budget_lines", verbose_name=_("insats"),
     )
     position = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords(bases=[LineHistory])
 
     class Meta:
         ordering = ["position", "id"]

@@ -23,6 +23,7 @@ from budgets.selectors import BudgetSummary, budget_facts, budget_queryset, budg
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.money import format_kr
 from finsam.roles import EDIT
+from plans.freeze import frozen_response
 
 
 def _budget(access: Access, year: int) -> Budget:
@@ -113,6 +114,8 @@ def scenario_compare(request: HttpRequest, slug: str, year: int) -> HttpResponse
 def scenario_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     budget = _budget(access, year)
+    if refused := frozen_response(request, access.federation, budget.year):
+        return refused
     if request.method != "POST":
         return redirect(_compare_url(budget))
     form = ScenarioForm(request.POST)
@@ -142,6 +145,8 @@ def scenario_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 def scenario_rename(request: HttpRequest, slug: str, year: int, scenario_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     budget = _budget(access, year)
+    if refused := frozen_response(request, access.federation, budget.year):
+        return refused
     scenario = get_object_or_404(Scenario, pk=scenario_id, budget=budget)
     if request.method != "POST":
         return redirect(_compare_url(budget))
@@ -168,6 +173,8 @@ def scenario_rename(request: HttpRequest, slug: str, year: int, scenario_id: int
 def scenario_delete(request: HttpRequest, slug: str, year: int, scenario_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     budget = _budget(access, year)
+    if refused := frozen_response(request, access.federation, budget.year):
+        return refused
     scenario = get_object_or_404(Scenario, pk=scenario_id, budget=budget)
     if request.method == "POST":
         name = scenario.name
@@ -192,6 +199,8 @@ def scenario_delete(request: HttpRequest, slug: str, year: int, scenario_id: int
 def budget_planner(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     budget = _budget(access, year)
+    if refused := frozen_response(request, access.federation, budget.year):
+        return refused
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     facts = budget_facts(budget)

@@ -9,6 +9,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from budgets.bundle import BundleError, ParsedBundle, ParsedOutcome, parse_bundle
 from budgets.editing import BudgetDraft, scenario_overrides
@@ -17,6 +18,7 @@ from budgets.rules import LineFacts
 from finsam.audit import record
 from finsam.models import BoardSeat, Federation, Member
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
+from plans.freeze import ensure_plan_not_frozen
 from plans.models import Goal, Meeting, Plan, Section
 
 if TYPE_CHECKING:
@@ -364,8 +366,9 @@ def budget_save(
 
     Optimistic concurrency: the version is bumped with `UPDATE … WHERE version=`,
     which works on SQLite (no row locks) and PostgreSQL alike; 0 rows updated means
-    a conflict, and nothing is written.
+    a conflict, and nothing is written. A fastställd plan year refuses (PlanFrozen).
     """
+    ensure_plan_not_frozen(budget.federation_id, budget.year)
     updated = Budget.objects.filter(pk=budget.pk, version=expected_version).update(
         version=F("version") + 1, updated_by=by, updated_at=timezone.now()
     )
@@ -402,18 +405,25 @@ def budget_save(
 
     stored = _stored_cells(budget, scenario)
     Line.objects.filter(budget=budget, scenario=scenario).delete()
-    created = Line.objects.bulk_create(
-        Line(
-            budget=budget,
-            scenario=scenario,
-            key=line.key,
-            category=line.category,
-            label=line.label,
-            member=members.get(line.member) if line.member else None,
-            intervention=interventions.get(line.intervention) if line.intervention else None,
-            position=position,
-        )
-        for position, line in enumerate(lines)
+    # Lines are written anew, with a saved version each (who, when, the amounts).
+    stamp = timezone.now()
+    created = bulk_create_with_history(
+        [
+            Line(
+                budget=budget,
+                scenario=scenario,
+                key=line.key,
+                category=line.category,
+                label=line.label,
+                member=members.get(line.member) if line.member else None,
+                intervention=interventions.get(line.intervention) if line.intervention else None,
+                position=position,
+            )
+            for position, line in enumerate(lines)
+        ],
+        Line,
+        default_user=by if by is not None and by.is_authenticated else None,
+        default_date=stamp,
     )
     Amount.objects.bulk_create(
         Amount(line=row, column=columns[code], amount=amount)
@@ -421,6 +431,7 @@ def budget_save(
         for code, amount in line.amounts.items()
         if code in columns
     )
+    _line_history_amounts(budget, stamp)
     record(
         action="sparade budgeten",
         by=by,
@@ -434,6 +445,23 @@ def budget_save(
         },
     )
     return budget
+
+
+def _line_history_amounts(budget: Budget, stamp: datetime) -> None:
+    """The budget lines' versions saved at `stamp` get the lines' amounts then, so
+    a line's history (by budget and key) shows its figures."""
+    history = Line.history.model  # type: ignore[attr-defined]
+    rows = list(history.objects.filter(budget=budget, history_date=stamp))
+    if not rows:
+        return
+    amounts: dict[int, dict[str, str]] = {}
+    for line_id, year, kind, amount in Amount.objects.filter(
+        line_id__in=[row.id for row in rows]
+    ).values_list("line_id", "column__year", "column__kind", "amount"):
+        amounts.setdefault(line_id, {})[f"{year}:{kind}"] = str(amount)
+    for row in rows:
+        row.amounts = amounts.get(row.id, {})
+    history.objects.bulk_update(rows, ["amounts"])
 
 
 AUDIT_CELLS = 200  # changed cells listed per save in the audit log; the rest are counted
@@ -496,6 +524,7 @@ def _save_columns(budget: Budget, codes: list[str]) -> dict[str, Column]:
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import datetime
     from decimal import Decimal
 
 # The base budget's name on every page; a scenario by that name would be ambiguous.
@@ -535,6 +564,7 @@ def _clean_scenario_name(budget: Budget, name: str, *, except_pk: int | None = N
 def scenario_create(*, budget: Budget, name: str, by: AbstractBaseUser | None) -> Scenario:
     """A new scenario. It copies nothing: an empty scenario equals the base budget,
     and its lines are changed in the budget editor."""
+    ensure_plan_not_frozen(budget.federation_id, budget.year)
     name = _clean_scenario_name(budget, name)
     last = budget.scenarios.order_by("-position").values_list("position", flat=True).first()
     scenario = Scenario(budget=budget, name=name, position=0 if last is None else last + 1)
@@ -549,6 +579,7 @@ def scenario_create(*, budget: Budget, name: str, by: AbstractBaseUser | None) -
 @transaction.atomic
 def scenario_rename(*, scenario: Scenario, name: str, by: AbstractBaseUser | None) -> Scenario:
     budget = scenario.budget
+    ensure_plan_not_frozen(budget.federation_id, budget.year)
     old = scenario.name
     scenario.name = _clean_scenario_name(budget, name, except_pk=scenario.pk)
     scenario.full_clean()
@@ -563,6 +594,7 @@ def scenario_rename(*, scenario: Scenario, name: str, by: AbstractBaseUser | Non
 def scenario_delete(*, scenario: Scenario, by: AbstractBaseUser | None) -> None:
     """Delete a scenario with its lines and amounts; the base budget is untouched."""
     budget = scenario.budget
+    ensure_plan_not_frozen(budget.federation_id, budget.year)
     name = scenario.name
     scenario.delete()
     _budget_touched(budget, by)
@@ -595,6 +627,7 @@ def contributions_fill(
     from budgets.rules import parse_column_code
     from finsam.money import ORE
 
+    ensure_plan_not_frozen(budget.federation_id, budget.year)
     try:
         year, kind = parse_column_code(column)
     except ValueError:
@@ -654,6 +687,7 @@ def contributions_fill(
             overrides[line.key] = line
         return line
 
+    touched: list[Line] = []
     for key, amount in amounts.items():
         member = members[key]
         if scenario is None:
@@ -699,7 +733,15 @@ def contributions_fill(
         first, *others = lines
         Amount.objects.update_or_create(line=first, column=target, defaults={"amount": amount})
         Amount.objects.filter(line__in=others, column=target).delete()
+        touched += lines
 
+    # A saved version of each line whose amounts changed (who, when, the amounts).
+    stamp = timezone.now()
+    Line.history.bulk_history_create(  # type: ignore[attr-defined]
+        touched, update=True, default_date=stamp,
+        default_user=by if by is not None and by.is_authenticated else None,
+    )
+    _line_history_amounts(budget, stamp)
     _budget_touched(budget, by)
     record(
         action="fyllde i medlemsbidrag",

@@ -17,6 +17,7 @@ from budgets.selectors import budget_facts, budget_queryset, budget_report, budg
 from budgets.services import BudgetConflict, budget_save
 from finsam.access import edit_view, get_federation_for_user, get_in_federation
 from finsam.roles import EDIT, VIEW
+from plans.freeze import frozen_response, plan_is_frozen
 
 
 @login_required
@@ -79,6 +80,8 @@ def budget_grid(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 def budget_grid_recompute(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """htmx: the figures and findings of what is typed, nothing saved."""
     access, budget = _load(request, slug, year, action=EDIT)
+    if refused := frozen_response(request, access.federation, budget.year):
+        return refused
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     facts = budget_facts(budget)
@@ -93,6 +96,8 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
     """Save the grid in one transaction; or apply a layout action (add, move,
     delete a line or column) to the draft without saving."""
     access, budget = _load(request, slug, year, action=EDIT)
+    if refused := frozen_response(request, access.federation, budget.year):
+        return refused
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     facts = budget_facts(budget)
@@ -145,7 +150,7 @@ def _render_grid(request, access, budget, facts, draft, errors, *, conflict=None
             "facts": facts,
             "grid": grid,
             "conflict": conflict,
-            "read_only": not access.may_edit,
+            "read_only": not access.may_edit or plan_is_frozen(access.federation, budget.year),
         },
         status=status,
     )

@@ -35,7 +35,17 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "finsam/home.html", {"entries": federations_with_role(request.user)})
+    from plans.selectors import plans_awaiting_comments
+
+    return render(
+        request,
+        "finsam/home.html",
+        {
+            "entries": federations_with_role(request.user),
+            # For the beredningsgrupp: the plans sent to them for comments.
+            "awaiting": plans_awaiting_comments(request.user),
+        },
+    )
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from finsam.models import Federation, Member
 from finsam.money import format_number
@@ -104,6 +105,7 @@ class Intervention(models.Model):
     annual_report_on = models.DateField(_("årsrapport"), null=True, blank=True)
     extra = models.JSONField(_("övriga uppgifter"), default=dict, blank=True)
     position = models.PositiveIntegerField(_("ordning"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "id"]

@@ -27,6 +27,11 @@ from interventions.models import (
     InterventionOutcome,
     InterventionStatus,
 )
+from plans.freeze import (
+    ensure_intervention_not_frozen,
+    intervention_frozen_message,
+    intervention_frozen_year,
+)
 
 # The fields whose changes the audit log lists.
 AUDIT_FIELDS = (
@@ -246,6 +251,10 @@ def _write(
     goals: Sequence[GoalInput],
 ) -> None:
     federation = intervention.federation
+    # One that belongs to adopted (fastställda) plan years only is frozen with them
+    # (plans/freeze.py); a new one is checked as given, below.
+    if intervention.pk is not None:
+        ensure_intervention_not_frozen(intervention)
     _check_members(
         federation,
         owner=[values["owner"]],  # type: ignore[list-item]
@@ -255,6 +264,8 @@ def _write(
     intervention.key = _free_key(federation, key, str(values["name"]), except_pk=intervention.pk)
     for field, value in values.items():
         setattr(intervention, field, value)
+    if intervention.pk is None:
+        ensure_intervention_not_frozen(intervention)
     intervention.full_clean()
     intervention.save()
     intervention.members.set(members)
@@ -283,6 +294,8 @@ def _write_goals(intervention: Intervention, goals: Sequence[GoalInput]) -> None
 def intervention_delete_refusal(intervention: Intervention) -> str | None:
     """Why `intervention_delete` would refuse, or None. Budget lines that finance
     the intervention keep it (Line.intervention is PROTECT): unlink them first."""
+    if (frozen := intervention_frozen_year(intervention)) is not None:
+        return intervention_frozen_message(intervention, frozen)
     years = sorted(set(intervention.budget_lines.values_list("budget__year", flat=True)))
     if not years:
         return None

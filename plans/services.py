@@ -1002,9 +1002,16 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
     new.save()
 
     sections = list(source.sections.order_by("position", "id"))
+    first, last = source.year - 1, source.year + 5
     bulk_create_with_history(
         [
-            Section(plan=new, heading=s.heading, kind=s.kind, body=s.body, position=s.position)
+            Section(
+                plan=new,
+                heading=shift_years(s.heading, first=first, last=last),
+                kind=s.kind,
+                body=s.body,
+                position=s.position,
+            )
             for s in sections
         ],
         Section,
@@ -1023,7 +1030,6 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
         default_change_reason="från förra årets plan",
     )
     meetings = list(source.meetings.all())
-    first, last = source.year - 1, source.year + 5
     bulk_create_with_history(
         [
             Meeting(
@@ -1059,7 +1065,19 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
             _("Planerat beslut i styrelsen: %(date)s (samma veckodag som förra årets beslut).")
             % {"date": swedish_date(new.decision_meeting_on)}
         )
-    dated = [s.heading for s in sections if mentions_year(s.body, source.year)]
+    renamed = [
+        f"{s.heading} → {shift_years(s.heading, first=first, last=last)}"
+        for s in sections
+        if shift_years(s.heading, first=first, last=last) != s.heading
+    ]
+    if renamed:
+        items.append(_("Rubriker med årtal är flyttade ett år: %(headings)s.")
+                     % {"headings": ", ".join(renamed)})
+    dated = [
+        shift_years(s.heading, first=first, last=last)
+        for s in sections
+        if mentions_year(s.body, source.year)
+    ]
     if dated:
         items.append(
             _("Avsnitt som nämner %(year)s och kan behöva skrivas om: %(headings)s.")
@@ -1191,9 +1209,15 @@ def _roll_budget_forward(source: Plan, new: Plan, *, by: AbstractBaseUser | None
     items = [
         _("Budgetens kolumner: %(columns)s. Jämförelsekolumnerna från %(year)s följer inte med.")
         % {"columns": described, "year": source.year},
-        _("Ingående eget kapital %(year)s är %(amount)s: utgående eget kapital enligt %(basis)s. "
-          "Ändra prognosen när utfallet är känt.")
-        % {"year": new.year, "amount": format_kr(opening), "basis": label(forecast_from)},
+        _("Ingående eget kapital %(year)s är %(amount)s: utgående eget kapital %(old)s enligt "
+          "prognosen%(copy)s. Ändra prognosen, och det ingående kapitalet, när utfallet är känt.")
+        % {
+            "year": new.year,
+            "old": source.year,
+            "amount": format_kr(opening),
+            "copy": "" if forecast_from == forecast_code or forecast_from is None
+            else _(" (en kopia av %(column)s)") % {"column": label(forecast_from)},
+        },
     ]
     if last_source and sources[-1][1] == last_source and later.get(new.year + span - 1) is None:
         items.append(

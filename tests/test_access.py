@@ -26,7 +26,7 @@ from finsam.models import BoardSeat, Federation, Member
 from finsam.roles import EDIT
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
 from plans.calendar import calendar_token
-from plans.models import Goal, GoalLevel, Meeting, MeetingKind, Plan, Section
+from plans.models import Comment, Goal, GoalLevel, Meeting, MeetingKind, Plan, Section, Snapshot
 
 # URL prefixes outside the förbund's pages: Django's admin has its own staff checks.
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
@@ -74,8 +74,26 @@ KWARG_REGISTRY: dict[str, Callable[[World], object]] = {
     # The årshjul feed's token (plans/calendar.py): genuine for the förbund, but for
     # no member of it, so the feed must answer 404.
     "token": lambda w: calendar_token(0, w.federation),
-    # "comment_id": lambda w: w.comment.pk,  # when comments exist
+    # The plan's workflow (plans/workflow_views.py): a comment, a saved version of the
+    # section, and an adopted version of the plan (made when first asked for).
+    "comment_id": lambda w: _comment(w).pk,
+    "version_id": lambda w: Section.history.filter(id=w.section.pk).first().history_id,
+    "snapshot_id": lambda w: _snapshot(w).pk,
 }
+
+
+def _comment(w: World) -> Comment:
+    return Comment.objects.get_or_create(
+        plan=w.plan, section=w.section, defaults={"body": "Förtydliga visionen."}
+    )[0]
+
+
+def _snapshot(w: World) -> Snapshot:
+    found = Snapshot.objects.filter(plan=w.plan).first()
+    return found or Snapshot.objects.create(
+        plan=w.plan, revision=1, decided_on=date(PLAN_YEAR - 1, 11, 19), bundle="{}",
+        bundle_sha256="0" * 64, pdf=b"%PDF-1.7", pdf_sha256="0" * 64,
+    )
 
 
 def _outcome(w: World) -> InterventionOutcome:

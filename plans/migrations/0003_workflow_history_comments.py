@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interventions', '0002_intervention_details'),
+        ('interventions', '0001_initial'),
         ('plans', '0002_plan_document'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -205,10 +205,11 @@ def bundle() -> dict[str, Any]:
 
 def _row_counts() -> dict[str, int]:
     # The audit log grows with every write by design (finsam/audit.py): not data.
+    # So does the version history (django-simple-history's Historical* models).
     return {
         model._meta.label: model._default_manager.count()
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.label != "finsam.AuditEntry"
+        if model._meta.label != "finsam.AuditEntry" and not model.__name__.startswith("Historical")
     }
 
 

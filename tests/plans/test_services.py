@@ -50,15 +50,15 @@ def test_one_plan_per_year(federation):
     assert "year" in error.value.message_dict
 
 
-def test_a_decided_plan_needs_its_decision_date(plan):
-    with pytest.raises(ValidationError) as error:
+def test_the_status_changes_only_through_the_workflow(plan):
+    # plan_update keeps to the plan's facts; adoption is plan_decide, after beredning
+    # (tests/plans/test_workflow.py).
+    with pytest.raises(TypeError):
         services.plan_update(plan=plan, by=None, title=plan.title, status=PlanStatus.DECIDED)
-    assert "decided_on" in error.value.message_dict
-    services.plan_update(
-        plan=plan, by=None, title=plan.title, status=PlanStatus.DECIDED, decided_on=date(2020, 11, 19)
-    )
+    with pytest.raises(ValidationError):
+        services.plan_decide(plan=plan, by=None, decided_on=date(2020, 11, 19), reference="dnr 1")
     plan.refresh_from_db()
-    assert plan.is_decided
+    assert plan.status == PlanStatus.DRAFT and plan.decided_on is None
 
 
 def test_sections_move_and_new_ones_come_last(plan):

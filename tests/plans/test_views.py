@@ -124,18 +124,14 @@ def test_director_edits_goals_meetings_and_the_plan(client, director, plan):
     assert response.status_code == 302
     meeting = plan.meetings.get(date=date(2021, 4, 23))
     assert meeting.display_title == "Medlemssamråd" and meeting.time.hour == 13
-    response = client.post(url("plan_edit", plan), {
-        "title": plan.title, "reference": "dnr 2020:7", "status": "decided", "decided_on": "",
-        "decision_meeting_on": "", "vision": "Arbete åt alla",
-    })
-    assert response.status_code == 200 and "fastställde" in response.content.decode()
+    # The status is not a field here: the workflow's buttons change it.
     response = client.post(url("plan_edit", plan), {
         "title": plan.title, "reference": "dnr 2020:7", "status": "decided",
         "decided_on": "2020-11-19", "decision_meeting_on": "", "vision": "Arbete åt alla",
     })
     assert response.status_code == 302
     plan.refresh_from_db()
-    assert plan.is_decided and plan.vision == "Arbete åt alla"
+    assert not plan.is_decided and plan.vision == "Arbete åt alla"
 
 
 def test_director_creates_a_plan_from_the_standard_outline(client, director, federation):

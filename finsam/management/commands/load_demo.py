@@ -34,6 +34,16 @@ DEMO_USERS = (
 ADMIN = ("admin", "Karin", "Ekström")
 
 
+def _adopted_snapshot(federation: Federation, year: int) -> None:
+    """A demo plan imported as fastställd gets its adopted version (bundle and PDF),
+    as one adopted in the application has."""
+    from plans.services import snapshot_create
+
+    plan = Plan.objects.get(federation=federation, year=year)
+    if plan.is_decided and plan.decided_on is not None:
+        snapshot_create(plan=plan, by=None)
+
+
 class Command(BaseCommand):
     help = "Läser in demoförbunden och skapar demoanvändare (lösenord finsam-demo-2026)."
 
@@ -66,6 +76,7 @@ class Command(BaseCommand):
                 kept.append(f"{slug} {year}")
                 continue
             budget = bundle_import(data=data)
+            _adopted_snapshot(budget.federation, year)
             federations.append(budget.federation)
             imported.append(f"{slug} {year}")
 
