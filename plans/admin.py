@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from plans.models import Goal, Meeting, Plan, Section
+from plans.models import Comment, Goal, Meeting, Plan, PlanTransition, Section, Snapshot
 
 
 class SectionInline(admin.StackedInline):
@@ -34,3 +34,36 @@ class PlanAdmin(admin.ModelAdmin):
     readonly_fields = ("updated_at", "updated_by")
     list_select_related = ("federation",)
     inlines = (SectionInline, GoalInline, MeetingInline)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The workflow's records are written by the services only: the admin shows them."""
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(PlanTransition)
+class PlanTransitionAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "from_status", "to_status", "at", "by_name")
+    list_select_related = ("plan__federation",)
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "revision", "decided_on", "reference", "pdf_sha256", "bundle_sha256")
+    list_select_related = ("plan__federation",)
+    exclude = ("pdf", "html", "bundle", "report")
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "target_label", "author_name", "created_at", "resolved_at", "withdrawn_at")
+    list_select_related = ("plan__federation",)
+    search_fields = ("body", "quote", "author_name")

@@ -30,23 +30,30 @@ class TextDiff:
         return bool(self.inserted or self.deleted)
 
 
+def _lines(text: str) -> str:
+    """A browser sends a textarea's line breaks as CRLF; compare the text, not that."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _words(parts: list[str]) -> int:
     return sum(1 for part in parts if not part.isspace())
 
 
 def _mark(tag: str, parts: list[str]) -> str:
+    """The words in <ins> or <del>; whitespace at either end stays outside, so a
+    changed line break or space is shown as it is and the layout stays."""
     text = "".join(parts)
-    if not text:
-        return ""
-    if text.isspace():
-        # A changed line break or space: shown as it is, so the layout stays.
+    words = text.strip()
+    if not words:
         return escape(text)
-    return f"<{tag}>{escape(text)}</{tag}>"
+    start = text.index(words)
+    before, after = text[:start], text[start + len(words):]
+    return f"{escape(before)}<{tag}>{escape(words)}</{tag}>{escape(after)}"
 
 
 def word_diff(old: str, new: str) -> TextDiff:
     """The new text with what was added in <ins> and what was removed in <del>."""
-    a, b = tokens(old), tokens(new)
+    a, b = tokens(_lines(old)), tokens(_lines(new))
     # autojunk off: in a long text a space is common, and must not be "junk".
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     out: list[str] = []
@@ -62,4 +69,4 @@ def word_diff(old: str, new: str) -> TextDiff:
             out.append(_mark("ins", b[b1:b2]))
             inserted += _words(b[b1:b2])
     # Every piece of text above went through escape(); only our own tags are added.
-    return TextDiff(html=mark_safe("".join(out)), inserted=inserted, deleted=deleted)  # nosec B308 B703: escaped above
+    return TextDiff(html=mark_safe("".join(out)), inserted=inserted, deleted=deleted)  # nosec B308, B703: escaped above

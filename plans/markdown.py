@@ -68,13 +68,13 @@ def clean_html(html: str) -> str:
 def render_markdown(text: str) -> SafeString:
     """Markdown → safe HTML for a template."""
     if not text or not text.strip():
-        return mark_safe("")  # nosec B308 B703: an empty string
+        return mark_safe("")  # nosec B308, B703: an empty string
     md = _parser()
     env: dict[str, object] = {}
     tokens = md.parse(text, env)
     _shift_headings(tokens)
     html = md.renderer.render(tokens, md.options, env)
-    return mark_safe(clean_html(html))  # nosec B308 B703: cleaned by nh3 just above
+    return mark_safe(clean_html(html))  # nosec B308, B703: cleaned by nh3 just above
 
 
 def plain_text(text: str) -> str:

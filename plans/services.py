@@ -70,6 +70,11 @@ def _editable(plan: Plan) -> None:
     ensure_plan_not_frozen(plan.federation_id, plan.year)
 
 
+def _text(text: str) -> str:
+    """A textarea's CRLF line breaks as plain newlines, so versions compare by words."""
+    return (text or "").replace("\r\n", "\n")
+
+
 def _as(obj: Any, by: AbstractBaseUser | None) -> Any:
     """Who the history records as having saved (or deleted) `obj`."""
     obj._history_user = _user(by)
@@ -247,7 +252,8 @@ def section_create(
     _editable(plan)
     last = plan.sections.aggregate(last=Max("position"))["last"]
     section = Section(
-        plan=plan, heading=heading, kind=kind, body=body, position=0 if last is None else last + 1
+        plan=plan, heading=heading, kind=kind, body=_text(body),
+        position=0 if last is None else last + 1,
     )
     section.full_clean()
     _as(section, by).save()
@@ -268,7 +274,7 @@ def section_update(
     _editable(section.plan)
     section.heading = heading
     section.kind = kind
-    section.body = body
+    section.body = _text(body)
     section.full_clean()
     _as(section, by).save()
     _touch(section.plan, by)
@@ -552,11 +558,25 @@ def members_meeting_dates(plan: Plan) -> list[date]:
 
 
 def decision_warnings(plan: Plan, decided_on: date) -> list[str]:
+    """What the adoption warns about: the deadline and the medlemssamråd
+    (plans/rules.py), and errors the budget's checks still find."""
+    from budgets.models import Budget
+    from budgets.rules import evaluate
+    from budgets.selectors import budget_facts
     from plans.rules import adoption_warnings
 
-    return adoption_warnings(
+    warnings = adoption_warnings(
         year=plan.year, decided_on=decided_on, members_meetings=members_meeting_dates(plan)
     )
+    budget = Budget.objects.filter(federation_id=plan.federation_id, year=plan.year).first()
+    if budget is not None:
+        errors = evaluate(budget_facts(budget)).errors
+        if errors:
+            warnings.append(
+                _("Budgetens kontroller hittar %(count)d fel, till exempel: %(first)s")
+                % {"count": len(errors), "first": errors[0].message}
+            )
+    return warnings
 
 
 @dataclass(frozen=True)

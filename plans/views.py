@@ -370,7 +370,9 @@ def section_move(request: HttpRequest, slug: str, year: int, section_id: int) ->
 @login_required
 def section_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """htmx: the Markdown beside the editor, rendered as the plan will show it."""
-    _load(request, slug, year, action=EDIT)  # a preview changes nothing
+    _access, _plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     html = render_markdown(request.POST.get("body", ""))

@@ -166,4 +166,4 @@ def annual_cycle_svg(year: int, meetings: Sequence[Meeting], *, element_id: str 
     )
     parts.append("</svg>")
     # Every value above is a number or escaped text.
-    return mark_safe("".join(parts))  # nosec B308 B703: numbers and escaped text only
+    return mark_safe("".join(parts))  # nosec B308, B703: numbers and escaped text only

@@ -32,7 +32,7 @@ from plans.forms import (
     RevisionForm,
     SendToReviewForm,
 )
-from plans.freeze import PlanFrozen, refusal_response
+from plans.freeze import PlanFrozen, frozen_response, refusal_response
 from plans.history import changes_since_review, get_version, version_of
 from plans.history import section_versions as versions_of_section
 from plans.markdown import render_markdown
@@ -82,6 +82,8 @@ def _message_errors(request: HttpRequest, exc: ValidationError) -> None:
 @login_required
 def plan_send_to_review(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access, plan = _load(request, slug, year, action=EDIT)
+    if refused := frozen_response(request, access.federation, plan.year):
+        return refused
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     form = SendToReviewForm(request.POST or None)
@@ -112,6 +114,8 @@ def plan_send_to_review(request: HttpRequest, slug: str, year: int) -> HttpRespo
 @login_required
 def plan_return_to_draft(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access, plan = _load(request, slug, year, action=EDIT)
+    if refused := frozen_response(request, access.federation, plan.year):
+        return refused
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -128,6 +132,8 @@ def plan_return_to_draft(request: HttpRequest, slug: str, year: int) -> HttpResp
 def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """Record the board's adoption: date, meeting and dnr; then the plan is frozen."""
     access, plan = _load(request, slug, year, action=EDIT)
+    if refused := frozen_response(request, access.federation, plan.year):
+        return refused
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     meetings = list(plan.meetings.filter(kind=MeetingKind.BOARD).order_by("date"))

@@ -101,3 +101,33 @@ def import_demo(name: str):  # type: ignore[no-untyped-def]
     """A demo bundle into the test database; returns (budget, bundle)."""
     data = json.loads((DEMO_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return bundle_import(data=data), data
+
+
+# --- the workflow (tests/plans/test_workflow*.py, test_comments.py, test_history.py) ---
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):
+    """Adoption stores the plan's PDF; most tests need only bytes that stand for it
+    (one test in test_workflow.py renders the real thing)."""
+    import hashlib
+
+    def render(html: str, *, fetcher: object = None) -> bytes:
+        return b"%PDF-1.7\n% test\n" + hashlib.sha256(html.encode()).hexdigest().encode()
+
+    monkeypatch.setattr("plans.pdf.html_to_pdf", render)
+
+
+def decide(plan: Plan, by, *, on: date = date(PLAN_YEAR - 1, 11, 19), reference: str = "dnr 2020:7"):  # type: ignore[no-untyped-def]
+    """Send the plan to review (if it is a draft) and record the board's adoption."""
+    if plan.status == "draft":
+        services.plan_send_to_review(plan=plan, by=by)
+    decision = services.plan_decide(plan=plan, by=by, decided_on=on, reference=reference)
+    plan.refresh_from_db()
+    return decision
+
+
+@pytest.fixture
+def decided_plan(plan, director, fake_pdf) -> Plan:
+    decide(plan, director)
+    return plan
