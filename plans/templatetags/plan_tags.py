@@ -36,3 +36,9 @@ def lookup(mapping: object, key: object) -> object:
 def status_badge(status: str) -> str:
     """The Bootstrap colour of a plan status."""
     return {"decided": "success", "review": "info"}.get(status, "secondary")
+
+
+@register.filter
+def total(mapping: object) -> int:
+    """The sum of a dict's counts: `comment_counts.intervention|total`."""
+    return sum(mapping.values()) if isinstance(mapping, dict) else 0
