@@ -491,7 +491,7 @@ def plan_send_to_review(
     """Utkast → på beredning. The reviewers find the plan on their start page (and
     by mail when settings.PLAN_REVIEW_MAIL is on); what changes from now on is
     what "Ändringar sedan utskicket" shows them."""
-    plan = Plan.objects.select_for_update().select_related("federation").get(pk=plan.pk)
+    plan = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
     _require_status(
         plan, PlanStatus.DRAFT,
         message=_("Bara ett utkast kan skickas på beredning; planen är %(status)s.")
@@ -603,7 +603,7 @@ def plan_decide(
     registered as `reference` (dnr). Freezes the plan: the bundle, the report and
     the PDF are stored as its snapshot. Warns (never refuses) when the date is after
     30 November of the year before, or no medlemssamråd was held before it."""
-    plan = Plan.objects.select_for_update().select_related("federation").get(pk=plan.pk)
+    plan = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
     _require_status(
         plan, PlanStatus.REVIEW,
         message=_(
@@ -900,7 +900,7 @@ def comment_change(
     *, comment: Comment, by: AbstractBaseUser, body: str, quote: str | None = None
 ) -> Comment:
     """The author corrects a comment, as long as nobody has replied to it."""
-    comment = Comment.objects.select_for_update().select_related("plan", "section").get(
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan", "section").get(
         pk=comment.pk
     )
     if refusal := comment_change_refusal(comment, by):
@@ -925,7 +925,7 @@ def comment_change(
 @transaction.atomic
 def comment_withdraw(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     """The author withdraws a comment; it is kept (marked återtagen), never deleted."""
-    comment = Comment.objects.select_for_update().select_related("plan").get(pk=comment.pk)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
     if refusal := comment_change_refusal(comment, by):
         raise PermissionDenied(refusal)
     comment.withdrawn_at = timezone.now()
@@ -938,7 +938,7 @@ def comment_withdraw(*, comment: Comment, by: AbstractBaseUser) -> Comment:
 @transaction.atomic
 def comment_resolve(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     """The director marks a comment (a thread) as dealt with."""
-    comment = Comment.objects.select_for_update().select_related("plan").get(pk=comment.pk)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
     if comment.is_reply:
         raise ValidationError(_("Ett svar löses med den kommentar det svarar på."))
     if not comment.is_resolved:
@@ -952,7 +952,7 @@ def comment_resolve(*, comment: Comment, by: AbstractBaseUser) -> Comment:
 
 @transaction.atomic
 def comment_reopen(*, comment: Comment, by: AbstractBaseUser) -> Comment:
-    comment = Comment.objects.select_for_update().select_related("plan").get(pk=comment.pk)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
     _commentable(comment.plan)
     if comment.is_resolved:
         comment.resolved_at = None
