@@ -81,6 +81,24 @@ def _as(obj: Any, by: AbstractBaseUser | None) -> Any:
     return obj
 
 
+def _save_part(obj: Any, by: AbstractBaseUser | None, action: str) -> Any:
+    """Validate and save a section, goal or meeting of a plan, with its history,
+    the plan's "last changed" and the audit entry."""
+    obj.full_clean()
+    _as(obj, by).save()
+    _touch(obj.plan, by)
+    record(action=action, by=by, obj=obj)
+    return obj
+
+
+def _delete_part(obj: Any, by: AbstractBaseUser | None, action: str) -> None:
+    plan = obj.plan
+    _editable(plan)
+    record(action=action, by=by, obj=obj)
+    _as(obj, by).delete()
+    _touch(plan, by)
+
+
 # --- a new plan: the standard outline and the statutory dates -----------------------
 
 # (heading, kind, starting text). Taken from the seeds' common outline; the
@@ -255,11 +273,7 @@ def section_create(
         plan=plan, heading=heading, kind=kind, body=_text(body),
         position=0 if last is None else last + 1,
     )
-    section.full_clean()
-    _as(section, by).save()
-    _touch(plan, by)
-    record(action="lade till avsnittet", by=by, obj=section)
-    return section
+    return _save_part(section, by, "lade till avsnittet")
 
 
 @transaction.atomic
@@ -275,20 +289,12 @@ def section_update(
     section.heading = heading
     section.kind = kind
     section.body = _text(body)
-    section.full_clean()
-    _as(section, by).save()
-    _touch(section.plan, by)
-    record(action="ändrade avsnittet", by=by, obj=section)
-    return section
+    return _save_part(section, by, "ändrade avsnittet")
 
 
 @transaction.atomic
 def section_delete(*, section: Section, by: AbstractBaseUser | None) -> None:
-    plan = section.plan
-    _editable(plan)
-    record(action="tog bort avsnittet", by=by, obj=section)
-    _as(section, by).delete()
-    _touch(plan, by)
+    _delete_part(section, by, "tog bort avsnittet")
 
 
 @transaction.atomic
@@ -331,11 +337,7 @@ def goal_create(
         measures=list(measures or []),
         position=0 if last is None else last + 1,
     )
-    goal.full_clean()
-    _as(goal, by).save()
-    _touch(plan, by)
-    record(action="lade till målet", by=by, obj=goal)
-    return goal
+    return _save_part(goal, by, "lade till målet")
 
 
 @transaction.atomic
@@ -351,20 +353,12 @@ def goal_update(
     goal.level = level
     goal.text = text
     goal.measures = list(measures or [])
-    goal.full_clean()
-    _as(goal, by).save()
-    _touch(goal.plan, by)
-    record(action="ändrade målet", by=by, obj=goal)
-    return goal
+    return _save_part(goal, by, "ändrade målet")
 
 
 @transaction.atomic
 def goal_delete(*, goal: Goal, by: AbstractBaseUser | None) -> None:
-    plan = goal.plan
-    _editable(plan)
-    record(action="tog bort målet", by=by, obj=goal)
-    _as(goal, by).delete()
-    _touch(plan, by)
+    _delete_part(goal, by, "tog bort målet")
 
 
 # --- the årshjul -----------------------------------------------------------------------
@@ -386,11 +380,7 @@ def meeting_create(
     meeting = Meeting(
         plan=plan, kind=kind, date=date, time=time, place=place, title=title, note=note
     )
-    meeting.full_clean()
-    _as(meeting, by).save()
-    _touch(plan, by)
-    record(action="lade till mötet", by=by, obj=meeting)
-    return meeting
+    return _save_part(meeting, by, "lade till mötet")
 
 
 @transaction.atomic
@@ -412,20 +402,12 @@ def meeting_update(
     meeting.place = place
     meeting.title = title
     meeting.note = note
-    meeting.full_clean()
-    _as(meeting, by).save()
-    _touch(meeting.plan, by)
-    record(action="ändrade mötet", by=by, obj=meeting)
-    return meeting
+    return _save_part(meeting, by, "ändrade mötet")
 
 
 @transaction.atomic
 def meeting_delete(*, meeting: Meeting, by: AbstractBaseUser | None) -> None:
-    plan = meeting.plan
-    _editable(plan)
-    record(action="tog bort mötet", by=by, obj=meeting)
-    _as(meeting, by).delete()
-    _touch(plan, by)
+    _delete_part(meeting, by, "tog bort mötet")
 
 
 # --- the workflow: utkast → på beredning → fastställd ------------------------------------
