@@ -106,7 +106,9 @@ def parse_draft(
             continue
         label = (data.get(line_field(i, "label")) or "").strip()
         category = data.get(line_field(i, "category")) or ""
-        key = (data.get(line_field(i, "key")) or "").strip() or slugify(label)[:80]
+        # A key is a slug of at most 80 characters (Line.key); anything else posted
+        # is made into one, so no database refuses it.
+        key = slugify((data.get(line_field(i, "key")) or "").strip())[:80] or slugify(label)[:80]
         member = (data.get(line_field(i, "member")) or "").strip() or None
         intervention = (data.get(line_field(i, "intervention")) or "").strip() or None
         # The grid posts one select, `link`: "member:KEY" or "intervention:KEY".
@@ -119,6 +121,8 @@ def parse_draft(
                 intervention = value
         if not label:
             errors.add(line_field(i, "label"), "Ange en benämning.")
+        elif len(label) > 200:
+            errors.add(line_field(i, "label"), "Högst 200 tecken.")
         if category not in CATEGORIES:
             errors.add(line_field(i, "category"), "Välj en kategori.")
         if not key:

@@ -179,3 +179,12 @@ def test_it_checks_access(client, outsider, federation):
     for name in ("budget_grid", "budget_grid_recompute", "budget_grid_save"):
         assert client.get(reverse(name, args=[federation.slug, 2021])).status_code == 404
         assert client.post(reverse(name, args=[federation.slug, 2021]), grid_post(budget)).status_code == 404
+
+
+def test_parse_draft_makes_any_posted_key_a_short_slug_and_limits_labels():
+    data = {"column-0": "2021:budget", "line-0-key": "9" * 300 + " ÅÄÖ!", "line-0-label": "Kansli",
+            "line-0-category": "administration", "line-1-key": "", "line-1-label": "x" * 201,
+            "line-1-category": "administration"}
+    draft, errors = parse_draft(data, members=set(), interventions=set())
+    assert len(draft.lines[0].key) == 80 and draft.lines[0].key == "9" * 80
+    assert "line-1-label" in errors.fields and "line-0-label" not in errors.fields
