@@ -66,8 +66,11 @@ restore: setup
 format: setup
 	$(VENV)/bin/ruff format .
 
+# One JSON line per figure, and bench/results.json (see bench/__main__.py). Needs
+# PostgreSQL on 127.0.0.1 (it creates and drops its own database, finsam_bench).
 bench: setup
-	$(PY) -m tests.bench
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,7 +1,9 @@
-"""`make bench`: server-side timings, printed as JSON.
+"""`make bench`, the in-process part: server-side timings, one JSON line per figure.
 
 Runs against a throw-away test database. Measures the budget editor's recompute of
-a 300-line budget (target: under 50 ms), the budget page and the JSON report.
+a 300-line budget (target: median under 50 ms), the budget page and the JSON report,
+then the PDFs (tests/bench_pdf.py). `make bench` runs this through `python -m bench`,
+which also runs the load and scale part (bench/load.py) and writes bench/results.json.
 """
 
 from __future__ import annotations
@@ -75,19 +77,22 @@ def run() -> int:
     def report() -> None:
         assert client.get(reverse("budget_report_json", args=[federation.slug, budget.year])).status_code == 200
 
-    results = {
-        "budget_lines": budget.lines.filter(scenario=None).count(),
-        "recompute_300_lines": _time(recompute),
-        "budget_page_300_lines": _time(page, 10),
-        "report_json_300_lines": _time(report, 10),
-        "target": {"recompute_300_lines_median_ms": 50},
-    }
-    results["recompute_within_target"] = results["recompute_300_lines"]["median_ms"] < 50
-    print(json.dumps(results, indent=2))
+    lines = budget.lines.filter(scenario=None).count()
+    recompute_times = _time(recompute)
+    figures = [
+        {"figure": "budget_grid_recompute", "budget_lines": lines, **recompute_times,
+         "target_median_ms": 50, "within_target": recompute_times["median_ms"] < 50},
+        {"figure": "budget_page_in_process", "budget_lines": lines, **_time(page, 10)},
+        {"figure": "budget_report_json_in_process", "budget_lines": lines, **_time(report, 10)},
+    ]
+    for figure in figures:
+        print(json.dumps(figure, ensure_ascii=False), flush=True)
     from tests.bench_pdf import run_pdf_bench
 
     run_pdf_bench()
-    return 0 if results["recompute_within_target"] else 1
+    # A missed target is in the figures ("within_target": false); bench/__main__.py
+    # decides the exit status of `make bench` from them.
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """`make bench`, the PDF part: the largest demo plan and a synthetic large plan
 (30 sections, 50 interventions, 300 budget lines) rendered to PDF.
 
-One JSON line per case (each time the fastest of two runs): seconds for the whole
+One JSON line per case (`"figure": "pdf_<case>"`; each time the fastest of two runs): seconds for the whole
 uncached download (load, HTML, WeasyPrint),
 pages, the ratio to WeasyPrint alone rendering the same, already-made HTML (the
 application's overhead), and the seconds of a second, cached download. Runs inside
@@ -126,7 +126,7 @@ def _case(name: str, plan) -> dict[str, object]:  # type: ignore[no-untyped-def]
     cached_seconds, cached = _best(lambda: plan_pdf(plan), repeat=3)
     assert cached.from_cache and cached.content == rendered.content
     return {
-        "case": name,
+        "figure": f"pdf_{name}",
         "plan": f"{plan.federation.slug} {plan.year}",
         "sections": plan.sections.count(),
         "interventions": plan.federation.interventions.count(),
@@ -151,6 +151,6 @@ def run_pdf_bench() -> list[dict[str, object]]:
     with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
         for name, make in (("largest_demo_plan", _largest_demo_plan), ("synthetic_large_plan", _synthetic_plan)):
             result = _case(name, make())
-            print(json.dumps(result, ensure_ascii=False))
+            print(json.dumps(result, ensure_ascii=False), flush=True)
             results.append(result)
     return results
