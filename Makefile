@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontc
 
 .PHONY: setup system-deps run serve migrate demo test test-fast lint bandit format bench backup restore clean
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed node_modules/.installed
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -32,6 +32,15 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+# Test tools from npm (axe-core for the accessibility tests), at the versions in
+# package-lock.json. Debian's nodejs from NodeSource carries npm; plain Debian needs the npm package.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm; \
+	  else echo "npm saknas: sudo apt-get install -y npm"; exit 1; fi; }
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 migrate: setup

@@ -23,7 +23,7 @@ from budgets.selectors import BudgetSummary, budget_facts, budget_queryset, budg
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.money import format_kr
 from finsam.roles import EDIT
-from plans.freeze import frozen_response
+from plans.freeze import frozen_response, plan_is_frozen
 
 
 def _budget(access: Access, year: int) -> Budget:
@@ -62,6 +62,7 @@ def _compare_page(
             "federation": access.federation,
             "budget": budget,
             "summary": summary,
+            "frozen": plan_is_frozen(access.federation, budget.year),
             "columns": columns,
             "years": compare_years(summary),
             "form": form or ScenarioForm(),

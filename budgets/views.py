@@ -30,7 +30,14 @@ def budget_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     return render(
         request,
         "budgets/budget_detail.html",
-        {"access": access, "federation": access.federation, "budget": budget, "summary": summary},
+        {
+            "access": access,
+            "federation": access.federation,
+            "budget": budget,
+            "summary": summary,
+            # An adopted year is read only: no links to editors that would refuse.
+            "frozen": plan_is_frozen(access.federation, budget.year),
+        },
     )
 
 

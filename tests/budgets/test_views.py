@@ -80,6 +80,26 @@ def test_every_role_reads_the_budget(client, request, federation, role):
 
 
 @pytest.mark.django_db
+def test_an_adopted_year_offers_no_editors_that_would_refuse(client, director, federation):
+    from datetime import date
+
+    from plans.models import Plan, PlanStatus
+
+    budget = make_budget(federation)
+    client.force_login(director)
+    pages = [reverse(n, args=[federation.slug, budget.year]) for n in ("budget_detail", "scenario_compare")]
+    editors = [reverse(n, args=[federation.slug, budget.year])
+               for n in ("budget_planner", "budget_excel_import", "scenario_create")]
+    before = "".join(client.get(page).content.decode() for page in pages)
+    assert all(url in before for url in editors)
+    Plan.objects.create(federation=federation, year=budget.year, title="Plan",
+                        status=PlanStatus.DECIDED, decided_on=date(budget.year - 1, 11, 19))
+    after = "".join(client.get(page).content.decode() for page in pages)
+    assert not any(url in after for url in editors)
+    assert "är fastställd, så budgeten kan inte ändras här" in after
+
+
+@pytest.mark.django_db
 def test_it_checks_access(client, outsider, federation):
     budget = make_budget(federation)
     client.force_login(outsider)
