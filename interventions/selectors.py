@@ -36,7 +36,7 @@ from budgets.rules import (
 from budgets.rules import (
     MemberFacts as RuleMember,
 )
-from budgets.selectors import budget_facts
+from budgets.selectors import budgets_facts
 from finsam.findings import Finding, by_severity
 from finsam.models import Federation, Member
 from interventions.models import (
@@ -452,7 +452,7 @@ def intervention_detail(intervention: Intervention, *, today: date | None = None
         .distinct()
         .order_by("-year")
     )
-    blocks = tuple(_budget_block(budget_facts(budget), intervention.key) for budget in budgets)
+    blocks = tuple(_budget_block(facts, intervention.key) for facts in budgets_facts(budgets))
 
     money_years = {
         parse_column_code(column.code)[0]

@@ -84,11 +84,6 @@ def test_main_pages_take_as_many_queries_with_more_federations_and_years(client)
     assert after == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: interventions.selectors.intervention_detail calls budget_facts once per "
-    "budget year that funds the intervention (about 8 queries a year); issue 8, item 18",
-)
 @pytest.mark.django_db
 def test_intervention_page_takes_as_many_queries_with_more_years(client):
     before, after = _before_and_after(client, ("intervention_detail",))
