@@ -28,11 +28,12 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import caches
 from django.core.exceptions import SuspiciousFileOperation
+from django.db import models
 from django.template.loader import render_to_string
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from budgets.models import Budget
-from finsam.models import Member
+from budgets.models import Budget, Scenario
+from finsam.models import Federation, Member
 from interventions.models import Intervention, InterventionGoal
 from plans.models import Goal, Meeting, Plan, Section
 from plans.selectors import INTERVENTION_CHAPTER_TEMPLATE, PlanDocument, plan_document
@@ -175,75 +176,36 @@ def layout_digest() -> str:
     return _layout_digest() if settings.DEBUG else _cached_layout_digest()
 
 
+def _every_field(model: type[models.Model]) -> list[str]:
+    """All of a model's stored columns: a field added later is in the key at once."""
+    return [field.attname for field in model._meta.concrete_fields]
+
+
 def plan_version(plan: Plan) -> str:
     """A digest of everything the plan's document shows, in a fixed number of
-    small queries (no rendering, no budget computation)."""
+    small queries (no rendering, no budget computation). Every stored column of the
+    rows the document draws on is fed in, so no field can be left out of the key."""
     digest = hashlib.sha256(layout_digest().encode())
+    federation_id = plan.federation_id
 
-    def feed(rows: object) -> None:
+    def feed(queryset: models.QuerySet, model: type[models.Model] | None = None) -> None:  # type: ignore[type-arg]
+        rows = list(queryset.order_by("pk").values_list(*_every_field(model or queryset.model)))
         digest.update(repr(rows).encode())
         digest.update(b"\x00")
 
-    federation_id = plan.federation_id
-    feed(
-        list(
-            Plan.objects.filter(pk=plan.pk).values_list(
-                "year", "title", "reference", "status", "decided_on", "decision_meeting_on",
-                "vision", "updated_at", "federation__name", "federation__slug",
-                "federation__equity_cap_percent", "federation__equity_floor",
-                "federation__individual_share_target_percent", "federation__municipal_split",
-            )
-        )
-    )
-    feed(list(Section.objects.filter(plan=plan).values_list("id", "heading", "kind", "body", "position")))
-    feed(list(Goal.objects.filter(plan=plan).values_list("id", "level", "text", "measures", "position")))
-    feed(
-        list(
-            Meeting.objects.filter(plan=plan).values_list(
-                "id", "kind", "date", "time", "place", "title", "note"
-            )
-        )
-    )
-    feed(
-        list(
-            Budget.objects.filter(federation_id=federation_id, year=plan.year).values_list(
-                "id", "version", "updated_at", "opening_equity", "deficit_reason"
-            )
-        )
-    )
-    feed(
-        list(
-            Member.objects.filter(federation_id=federation_id)
-            .order_by("id")
-            .values_list("id", "key", "name", "kind", "population", "position")
-        )
-    )
-    feed(
-        list(
-            Intervention.objects.filter(federation_id=federation_id)
-            .order_by("id")
-            .values_list(
-                "id", "key", "name", "individual_share_percent", "owner_id", "start", "end",
-                "target_group", "purpose", "extra", "position",
-            )
-        )
-    )
-    feed(
-        list(
-            InterventionGoal.objects.filter(intervention__federation_id=federation_id)
-            .order_by("id")
-            .values_list("id", "intervention_id", "text", "target", "unit", "position")
-        )
-    )
-    feed(
-        list(
-            Intervention.members.through.objects.filter(
-                intervention__federation_id=federation_id
-            )
-            .order_by("id")
-            .values_list("intervention_id", "member_id")
-        )
-    )
+    feed(Federation.objects.filter(pk=federation_id))
+    feed(Plan.objects.filter(pk=plan.pk))
+    feed(Section.objects.filter(plan=plan))
+    feed(Goal.objects.filter(plan=plan))
+    feed(Meeting.objects.filter(plan=plan))
+    # Every budget save raises the version; scenarios are named on their own.
+    feed(Budget.objects.filter(federation_id=federation_id, year=plan.year))
+    feed(Scenario.objects.filter(budget__federation_id=federation_id, budget__year=plan.year))
+    feed(Member.objects.filter(federation_id=federation_id))
+    feed(Intervention.objects.filter(federation_id=federation_id))
+    feed(InterventionGoal.objects.filter(intervention__federation_id=federation_id))
+    for relation in (Intervention.members, Intervention.steering_members):
+        feed(relation.through.objects.filter(intervention__federation_id=federation_id))
     return digest.hexdigest()
 
 

@@ -256,7 +256,16 @@ def test_the_cache_key_follows_every_change(plan, monkeypatch):
     member.name = "Nytt namn"
     member.save()
     assert not downloaded_from_cache()
-    assert len(renders) == 5
+    # Fields the key once left out: the chapter shows them too.
+    intervention.description = "En ny beskrivning"
+    intervention.save()
+    assert not downloaded_from_cache() and downloaded_from_cache()
+    intervention.steering_members.add(member)
+    assert not downloaded_from_cache() and downloaded_from_cache()
+    plan.federation.address = "Storgatan 1, 551 11 Jönköping"
+    plan.federation.save()
+    assert not downloaded_from_cache()
+    assert len(renders) == 8
 
 
 def _queries(client, url) -> int:  # type: ignore[no-untyped-def]
