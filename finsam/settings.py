@@ -128,6 +128,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         tempfile.gettempdir(), f"finsam-test-{os.getpid()}.sqlite3"
     )
 
+# The cache holds the plan PDFs (plans/pdf.py). Local memory is per process, so a
+# server with several workers shares a file cache (FINSAM_CACHE_DIR, by default
+# var/cache in the project folder); the tests keep local memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if TESTING
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("FINSAM_CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

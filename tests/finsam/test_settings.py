@@ -38,6 +38,21 @@ def test_debug_is_off_unless_set():
     assert result.stdout.split() == ["False", "sv", "Europe/Stockholm"], result.stderr
 
 
+def test_production_shares_one_pdf_cache_between_workers(tmp_path):
+    """One process stores a PDF; another (a second gunicorn worker) finds it."""
+    code = (
+        "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE']='finsam.settings'; "
+        "django.setup(); from django.core.cache import caches; c = caches['default']; "
+        "sys.argv[1:] == ['set'] and c.set('k', b'%PDF'); print(type(c).__name__, c.get('k'))"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
+                       text=True, timeout=120, env=_env(FINSAM_CACHE_DIR=str(tmp_path)))
+        for args in (["set"], [])
+    ]
+    assert [r.stdout.split() for r in runs] == [["FileBasedCache", "b'%PDF'"]] * 2, runs
+
+
 def test_passwords_need_twelve_characters():
     import pytest
     from django.contrib.auth.password_validation import validate_password
