@@ -78,8 +78,13 @@ class SectionForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, preview_url: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, preview_url: str = "", versioned: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if versioned:
+            # The version the editor was opened at (services.section_update checks it).
+            self.fields["version"] = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
         if preview_url:
             # htmx: the preview beside the editor follows what is typed.
             self.fields["body"].widget.attrs.update(

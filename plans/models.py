@@ -113,6 +113,9 @@ class Section(models.Model):
     )
     body = models.TextField(_("text"), blank=True)
     position = models.PositiveIntegerField(_("ordning"), default=0)
+    # Raised by every save of the text: an editor opened at version N may save only
+    # while it is still N (plans/services.py: section_update), so no save is lost.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     # Every save is kept with who and when (plans/history.py shows and compares them).
     history = HistoricalRecords()
 

@@ -276,6 +276,15 @@ def section_create(
     return _save_part(section, by, "lade till avsnittet")
 
 
+class SectionConflict(Exception):
+    """Someone saved the section after this editor was opened; `section` is what is
+    stored now. Nothing was saved."""
+
+    def __init__(self, section: Section) -> None:
+        super().__init__(f"avsnittet {section.pk} är version {section.version}")
+        self.section = section
+
+
 @transaction.atomic
 def section_update(
     *,
@@ -284,11 +293,20 @@ def section_update(
     heading: str,
     kind: str,
     body: str = "",
+    expected_version: int | None = None,
 ) -> Section:
+    """Save the section's text. With `expected_version` (the editor's), refuse with
+    SectionConflict unless the stored section is still that version: the row is
+    locked first (PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock),
+    so of two saves from one version exactly one wins."""
     _editable(section.plan)
+    stored = Section.objects.select_for_update(of=("self",)).get(pk=section.pk)
+    if expected_version is not None and stored.version != expected_version:
+        raise SectionConflict(stored)
     section.heading = heading
     section.kind = kind
     section.body = _text(body)
+    section.version = stored.version + 1
     return _save_part(section, by, "ändrade avsnittet")
 
 

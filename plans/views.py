@@ -29,6 +29,7 @@ from finsam.models import Federation
 from finsam.roles import EDIT, VIEW
 from plans import services
 from plans.calendar import calendar_token, federation_calendar, member_for_token
+from plans.diff import word_diff
 from plans.forms import GoalForm, MeetingForm, PlanCreateForm, PlanForm, SectionForm
 from plans.freeze import frozen_response
 from plans.markdown import render_markdown
@@ -257,7 +258,8 @@ def plan_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 
 
 def _section_page(
-    request: HttpRequest, access: Access, plan: Plan, form: SectionForm, section: Section | None
+    request: HttpRequest, access: Access, plan: Plan, form: SectionForm, section: Section | None,
+    **extra: Any,
 ) -> HttpResponse:
     body = form["body"].value() or ""
     return _form_page(
@@ -271,6 +273,7 @@ def _section_page(
         template="plans/section_form.html",
         section=section,
         preview=render_markdown(body),
+        **extra,
     )
 
 
@@ -314,11 +317,19 @@ def section_edit(request: HttpRequest, slug: str, year: int, section_id: int) ->
     if refused:
         return refused
     section = _get_section(access, plan, section_id)
-    initial = {"heading": section.heading, "kind": section.kind, "body": section.body}
-    form = SectionForm(request.POST or None, initial=initial, preview_url=_preview_url(plan))
+    initial = {"heading": section.heading, "kind": section.kind, "body": section.body,
+               "version": section.version}
+    form = SectionForm(request.POST or None, initial=initial, preview_url=_preview_url(plan),
+                       versioned=True)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected = data.pop("version")
         try:
-            services.section_update(section=section, by=request.user, **form.cleaned_data)
+            services.section_update(
+                section=section, by=request.user, expected_version=expected, **data
+            )
+        except services.SectionConflict as conflict:
+            return _section_conflict(request, access, plan, conflict.section)
         except ValidationError as exc:
             _add_service_errors(form, exc)
             section.refresh_from_db()
@@ -326,6 +337,27 @@ def section_edit(request: HttpRequest, slug: str, year: int, section_id: int) ->
             messages.success(request, _("Avsnittet %(heading)s är sparat.") % {"heading": section.heading})
             return _to_plan(plan, f"#kapitel-{section.pk}")
     return _section_page(request, access, plan, form, section)
+
+
+def _section_conflict(
+    request: HttpRequest, access: Access, plan: Plan, stored: Section
+) -> HttpResponse:
+    """Someone else saved first: keep what this user typed, show what is stored and
+    how it differs, and let a second save (now from the stored version) replace it."""
+    data = request.POST.copy()
+    data["version"] = str(stored.version)
+    form = SectionForm(data, preview_url=_preview_url(plan), versioned=True)
+    latest = stored.history.select_related("history_user").first()
+    by = latest.history_user if latest else None
+    conflict = {
+        "by": (by.get_full_name() or by.get_username()) if by else "",
+        "at": latest.history_date if latest else None,
+        "heading": stored.heading,
+        "diff": word_diff(stored.body, data.get("body", "")),
+    }
+    response = _section_page(request, access, plan, form, stored, conflict=conflict)
+    response.status_code = 409
+    return response
 
 
 @edit_view

@@ -5,7 +5,7 @@ and is injected into each page by Playwright. The test logs in as each demo user
 (one per role, and the administrator) and crawls every page it can reach by links
 from the start page (one URL per URL name, query keys and förbund: the three demo
 förbund are a draft, a plan on review and an adopted plan), and also checks the
-login page, a form with errors and the 404 page. A URL name that is an HTML page but was reached
+login page, a form with errors, an edit conflict and the 404 page. A URL name that is an HTML page but was reached
 by no role fails the test, so a new page cannot escape the check: link to it, or
 list it in `NOT_PAGES` with the reason.
 """
@@ -20,12 +20,12 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from finsam.models import BoardSeat, Role, SeatRole
-from plans.models import Plan, PlanStatus
-from plans.services import comment_add, plan_publish, plan_send_to_review
+from plans.models import Plan, PlanStatus, Section
+from plans.services import comment_add, plan_publish, plan_send_to_review, section_update
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
@@ -203,6 +203,15 @@ def test_axe_finds_no_serious_violation_on_any_page_for_any_role(
             page.get_by_role("button", name="Lägg till insatsen").click()
             page.wait_for_selector(".invalid-feedback")
             checker.check(page, username, "ny insats med fel")
+            # A section saved by someone else while this user wrote: the conflict page.
+            section = Section.objects.filter(plan__status=PlanStatus.DRAFT).first()
+            page.goto(reverse("section_edit", args=[
+                section.plan.federation.slug, section.plan.year, section.pk]))
+            section_update(section=section, by=None, heading=section.heading,
+                           kind=section.kind, body=section.body + " Tillägg.")
+            page.get_by_role("button", name="Spara", exact=True).click()
+            page.wait_for_selector("#konflikt-rubrik")
+            checker.check(page, username, "avsnitt med konflikt")
         context.close()
 
     pages = set(_url_names()) - set(NOT_PAGES) - {"login"}

@@ -34,7 +34,7 @@ def test_a_form_without_its_csrf_token_is_refused_in_swedish(director, federatio
     response = client.post(reverse("federation_edit", args=[federation.slug]), {"name": "X"})
     html = response.content.decode()
     assert response.status_code == 403
-    assert "Formuläret kunde inte skickas" in html and "CSRF" not in html
+    assert "Formuläret kunde inte skickas" in html and "CSRF-kontrollen" in html
 
 
 def test_a_server_error_page_is_in_swedish():

@@ -88,7 +88,8 @@ def test_director_edits_a_section_with_preview(client, director, plan):
     assert "&lt;script&gt;" in preview.content.decode()
     response = client.post(
         url("section_edit", plan, section.pk),
-        {"heading": "Risker och möjligheter", "kind": "text", "body": "Att **ESF** inte beviljas."},
+        {"heading": "Risker och möjligheter", "kind": "text", "body": "Att **ESF** inte beviljas.",
+         "version": section.version},
     )
     assert response.status_code == 302 and response.url.endswith(f"#kapitel-{section.pk}")
     section.refresh_from_db()

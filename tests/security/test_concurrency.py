@@ -1,4 +1,5 @@
-"""Two users save the same budget from the same version at the same moment.
+"""Two users save the same budget, or the same section of the plan, from the same
+version at the same moment.
 
 The second gets a conflict and keeps what they typed; the stored budget is the
 first save exactly. Repeated 100 times with real threads, each with its own
@@ -158,3 +159,79 @@ def test_simultaneous_saves_through_the_editor(federation, director, second_dire
         assert kansli.amounts["2021:budget"] == Decimal(
             posts[winner]["line-5-amount-1"].replace(" ", "")
         )
+
+
+# --- a section of the plan ------------------------------------------------------------
+
+
+def _section(federation):  # type: ignore[no-untyped-def]
+    from plans.models import Plan, Section
+
+    plan = Plan.objects.create(federation=federation, year=2026, title="Verksamhetsplan 2026")
+    return Section.objects.create(plan=plan, heading="Risker", body="Första texten.")
+
+
+def test_simultaneous_section_saves_lose_no_update(federation, director, second_director):
+    from plans.models import Section
+    from plans.services import SectionConflict, section_update
+
+    section = _section(federation)
+    for n in range(ROUNDS):
+        section.refresh_from_db()
+        version = section.version
+        bodies = [f"Runda {n}: text från {who}." for who in ("första", "andra")]
+
+        def save(body: str, user, version: int = version) -> str:  # type: ignore[no-untyped-def]
+            own = Section.objects.select_related("plan").get(pk=section.pk)  # this thread's connection
+            section_update(section=own, by=user, heading="Risker", kind="text", body=body,
+                           expected_version=version)
+            return "saved"
+
+        results = _in_threads(
+            lambda b=bodies[0]: save(b, director), lambda b=bodies[1]: save(b, second_director)
+        )
+        errors = [r for r in results if isinstance(r, Exception) and not isinstance(r, SectionConflict)]
+        assert not errors, f"round {n}: {errors!r}"
+        assert sorted(type(r).__name__ if isinstance(r, Exception) else r for r in results) == [
+            "SectionConflict", "saved"
+        ], f"round {n}: {results!r}"
+        winner = results.index("saved")
+        conflict = results[1 - winner]
+        assert isinstance(conflict, SectionConflict) and conflict.section.version == version + 1
+        section.refresh_from_db()
+        assert section.version == version + 1 and section.body == bodies[winner], f"round {n}"
+        latest = section.history.first()
+        assert latest.history_user == (director, second_director)[winner]
+    assert section.history.count() == 1 + ROUNDS
+
+
+def test_simultaneous_section_saves_through_the_editor(federation, director, second_director):
+    section = _section(federation)
+    plan = section.plan
+    url = reverse("section_edit", args=[federation.slug, plan.year, section.pk])
+    clients = []
+    for user in (director, second_director):
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    for n in range(VIEW_ROUNDS):
+        section.refresh_from_db()
+        posts = [
+            {"heading": "Risker", "kind": "text", "body": f"Runda {n}, skribent {i}.",
+             "version": section.version}
+            for i in (1, 2)
+        ]
+        results = _in_threads(*(
+            (lambda c=c, p=p: c.post(url, p)) for c, p in zip(clients, posts, strict=True)
+        ))
+        assert not [r for r in results if isinstance(r, Exception)], results
+        codes = [r.status_code for r in results]  # type: ignore[union-attr]
+        assert sorted(codes) == [302, 409], f"round {n}: {codes}"
+        winner, loser = codes.index(302), codes.index(409)
+        html = results[loser].content.decode()  # type: ignore[union-attr]
+        assert "Någon annan har sparat avsnittet medan du skrev" in html
+        assert posts[loser]["body"] in html  # their text is kept in the form
+        # The form now carries the stored version: saving again replaces on purpose.
+        assert f'name="version" value="{section.version + 1}"' in html
+        section.refresh_from_db()
+        assert section.body == posts[winner]["body"]
