@@ -67,9 +67,9 @@ def _postgresql_version() -> str | None:
         return f"unknown ({exc.__class__.__name__})"
 
 
-def _git_commit() -> str | None:
+def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -87,7 +87,14 @@ def machine() -> dict[str, Any]:
         "django": django.get_version(),
         "postgresql": _postgresql_version(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _git_commit(),
+        "commit": _git("rev-parse", "HEAD"),
+        # Changes not in that commit, if any (results.json itself aside).
+        "uncommitted_files": len([
+            line for line in (_git("status", "--porcelain") or "").splitlines()
+            if not line.endswith("bench/results.json")
+        ]),
+        # Other work on the machine shares its cores; each load run notes it again.
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 

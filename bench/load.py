@@ -355,6 +355,8 @@ def _run_load(label: str, accounts: list[dict[str, Any]], workdir: Path, env: di
         load_average = [round(x, 2) for x in os.getloadavg()]
         idle = _idle_service_times(url, accounts[-1])
         log(f"{label}: {USERS} users for {run_seconds} s against gunicorn ({WORKERS} sync workers)")
+        server_cpu_before = _cpu_seconds(server.pid)
+        client_cpu_before = _children_cpu_seconds()
         with open(client_log, "w") as client_out:
             subprocess.run(
                 [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
@@ -365,6 +367,8 @@ def _run_load(label: str, accounts: list[dict[str, Any]], workdir: Path, env: di
                      "BENCH_SAMPLES": str(samples_file)},
                 check=False,  # locust exits 1 when any request failed: counted below
             )
+        client_cpu = _children_cpu_seconds() - client_cpu_before
+        server_cpu = _cpu_seconds(server.pid) - server_cpu_before
     finally:
         server.terminate()
         try:
@@ -372,7 +376,32 @@ def _run_load(label: str, accounts: list[dict[str, Any]], workdir: Path, env: di
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    return {**_summarise(label, samples_file, client_log, server_log), "idle": idle, "load_average_before": load_average}
+    summary = _summarise(label, samples_file, client_log, server_log)
+    return {**summary, "idle": idle, "load_average_before": load_average,
+            "server_cpu_seconds": round(server_cpu, 1), "client_cpu_seconds": round(client_cpu, 1),
+            "server_cpu_ms_per_request_incl_logins": round(server_cpu * 1000 / summary["requests_whole_run"], 1)}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of gunicorn, master and workers (not PostgreSQL's)."""
+    import psutil  # comes with locust
+
+    process = psutil.Process(pid)
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _children_cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _summarise(label: str, samples_file: Path, client_log: Path, server_log: Path) -> dict[str, Any]:
@@ -408,6 +437,7 @@ def _summarise(label: str, samples_file: Path, client_log: Path, server_log: Pat
         "window_seconds": round(window, 1),
         "requests": len(measured),
         "requests_per_second": round(len(measured) / window, 1),
+        "requests_whole_run": len(samples),
         "kinds": kinds,
         "errors_whole_run": len(errors_whole_run),
         "error_examples": sorted({f"{s['name']}: {s['error']}" for s in errors_whole_run})[:5],
@@ -436,6 +466,9 @@ def _emit_load(run: dict[str, Any], database: str) -> None:
         "errors": run["errors_whole_run"], "error_examples": run["error_examples"],
         "server_log_errors": run["server_log_errors"],
         "load_average_before": run["load_average_before"],
+        "server_cpu_seconds": run["server_cpu_seconds"],
+        "server_cpu_ms_per_request_incl_logins": run["server_cpu_ms_per_request_incl_logins"],
+        "client_cpu_seconds": run["client_cpu_seconds"],
         "server": f"gunicorn {WORKERS} sync workers, PostgreSQL on loopback",
         "client": "locust on the same machine (client and server share the cores)",
         "within_target": run["errors_whole_run"] == 0 and run["server_log_errors"] == 0,
@@ -456,10 +489,13 @@ def main() -> int:
         "BENCH_STATIC_ROOT": str(static_root),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DEBUG": "",
+        # The workers' shared PDF cache, away from the project's var/cache.
+        "FINSAM_CACHE_DIR": str(workdir / "cache"),
     }
     env.pop("PYTEST_VERSION", None)
     os.environ.update({k: v for k, v in env.items() if k in {
-        "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "BENCH_STATIC_ROOT", "ALLOWED_HOSTS", "DEBUG"}})
+        "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "BENCH_STATIC_ROOT", "ALLOWED_HOSTS", "DEBUG",
+        "FINSAM_CACHE_DIR"}})
     os.environ.pop("PYTEST_VERSION", None)
     keep = os.environ.get("BENCH_KEEP_DATABASE") == "1"
 
@@ -482,6 +518,7 @@ def _main(env: dict[str, str], workdir: Path) -> int:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     _quiet_audit()
     started = time.perf_counter()
@@ -495,6 +532,8 @@ def _main(env: dict[str, str], workdir: Path) -> int:
     first = accounts[0]
     own_key = f"{first['slug']} {first['year']}"
     counts_demo[own_key] = _count_queries(first["slug"], first["year"], first["username"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as before the scale run: both start with fresh statistics
     emit({"figure": "data", "database": "demo", **demo_size,
           "load_federations": USERS, "setup_seconds": round(time.perf_counter() - started, 1)})
 
