@@ -16,6 +16,7 @@ from budgets.rules import evaluate, find_scenario
 from budgets.selectors import budget_facts, budget_queryset, budget_report, budget_summary
 from budgets.services import BudgetConflict, budget_save
 from finsam.access import edit_view, get_federation_for_user, get_in_federation
+from finsam.audit import record
 from finsam.roles import EDIT, VIEW
 from plans.freeze import frozen_response, plan_is_frozen
 
@@ -56,6 +57,8 @@ def budget_report_json(request: HttpRequest, slug: str, year: int) -> HttpRespon
         except KeyError:
             raise Http404("Scenariot finns inte.") from None
     report = budget_report(facts, evaluate(facts, scenario))
+    record(action="hämtade budgetrapporten som JSON", by=request.user, obj=budget,
+           changes={"year": budget.year, "scenario": scenario.name if scenario else None})
     return JsonResponse(report, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 

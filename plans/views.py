@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
+from finsam.audit import record
 from finsam.models import Federation
 from finsam.roles import EDIT, VIEW
 from plans import services
@@ -180,6 +181,9 @@ def plan_pdf_download(request: HttpRequest, slug: str, year: int) -> HttpRespons
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     snapshot = current_snapshot(plan)
+    if request.method == "GET":
+        record(action="laddade ned planen som PDF", by=request.user, obj=plan,
+               changes={"year": plan.year, "adopted": snapshot is not None})
     if snapshot is not None:
         return snapshot_pdf_response(snapshot)
     rendered = plan_pdf(plan)

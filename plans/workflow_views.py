@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from finsam.access import Access, comment_view, edit_view, get_federation_for_user
+from finsam.audit import record
 from finsam.roles import COMMENT, EDIT, VIEW
 from plans import services
 from plans.diff import word_diff
@@ -379,6 +380,9 @@ def snapshot_pdf(request: HttpRequest, slug: str, year: int, snapshot_id: int) -
     snapshot = _snapshot(plan, snapshot_id)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
+    if request.method == "GET":
+        record(action="laddade ned den fastställda PDF:en", by=request.user, obj=plan,
+               changes={"year": plan.year, "revision": snapshot.revision})
     return snapshot_pdf_response(snapshot)
 
 
@@ -389,6 +393,9 @@ def snapshot_bundle(request: HttpRequest, slug: str, year: int, snapshot_id: int
     snapshot = _snapshot(plan, snapshot_id)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
+    if request.method == "GET":
+        record(action="laddade ned det fastställda planpaketet", by=request.user, obj=plan,
+               changes={"year": plan.year, "revision": snapshot.revision})
     response = HttpResponse(snapshot.bundle.encode("utf-8"), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{snapshot.bundle_filename()}"'
     response["X-Content-SHA256"] = snapshot.bundle_sha256

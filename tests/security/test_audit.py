@@ -107,6 +107,39 @@ def test_excel_export_and_import_are_recorded(client, director, federation):
     assert _last("sparade budgeten").actor == director
 
 
+def test_downloads_of_the_plan_report_and_adopted_files_are_recorded(
+    client, director, federation, monkeypatch
+):
+    from datetime import date
+
+    import plans.pdf
+    from plans.models import Plan, Snapshot
+
+    monkeypatch.setattr(plans.pdf, "html_to_pdf", lambda html, **kw: b"%PDF-fake")
+    budget = make_budget(federation)
+    plan = Plan.objects.create(federation=federation, year=budget.year, title="Plan")
+    client.force_login(director)
+    args = [federation.slug, budget.year]
+    assert client.get(reverse("plan_pdf", args=args)).status_code == 200
+    assert client.head(reverse("plan_pdf", args=args)).status_code == 200  # HEAD is no download
+    assert AuditEntry.objects.filter(action="laddade ned planen som PDF").count() == 1
+    entry = _last("laddade ned planen som PDF")
+    assert (entry.actor, entry.federation, entry.changes) == (
+        director, federation, {"year": budget.year, "adopted": False})
+    assert client.get(reverse("budget_report_json", args=args)).status_code == 200
+    entry = _last("hämtade budgetrapporten som JSON")
+    assert entry.actor == director and entry.federation == federation
+    snapshot = Snapshot.objects.create(
+        plan=plan, revision=1, decided_on=date(budget.year - 1, 11, 19), bundle="{}",
+        bundle_sha256="0" * 64, pdf=b"%PDF-1.7", pdf_sha256="0" * 64,
+    )
+    client.get(reverse("snapshot_pdf", args=[*args, snapshot.pk]))
+    client.get(reverse("snapshot_bundle", args=[*args, snapshot.pk]))
+    for action in ("laddade ned den fastställda PDF:en", "laddade ned det fastställda planpaketet"):
+        entry = _last(action)
+        assert entry.actor == director and entry.changes == {"year": budget.year, "revision": 1}
+
+
 def test_logins_are_recorded_and_the_password_never(director, password, caplog):
     caplog.set_level(logging.DEBUG)
     client = Client()
