@@ -2,8 +2,9 @@
 
 Each user logs in with its own account (the right password: django-axes locks out
 after failures) and works in its own förbund, so that no two users save the same
-budget (a version conflict, 409, would count as an error). Then, with 1–2 s of
-thinking between requests, round after round: the plan page, the budget page, the
+budget (a version conflict, 409, would count as an error). Then, thinking between
+requests (BENCH_THINK_MIN to BENCH_THINK_MAX seconds, set by bench/load.py's
+profile), round after round: the plan page, the budget page, the
 budget editor (grid), and a save of the grid with one amount changed, which
 redirects back to the grid as in a browser.
 
@@ -100,7 +101,9 @@ class Rounds(SequentialTaskSet):
 
 
 class BenchUser(HttpUser):
-    wait_time = between(1, 2)
+    wait_time = between(
+        float(os.environ.get("BENCH_THINK_MIN") or 5), float(os.environ.get("BENCH_THINK_MAX") or 10)
+    )
     tasks = [Rounds]
 
     def on_start(self) -> None:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 # The session key holding when the user logged in (a POSIX timestamp).
 LOGIN_AT = "finsam_login_at"
+SEEN_AT = "finsam_seen_at"  # when activity last moved the session's expiry
 DEFAULT_MAX_LIFETIME = timedelta(hours=12)
 
 
@@ -58,11 +59,13 @@ def _has_nul(data) -> bool:  # type: ignore[no-untyped-def]
 
 
 class SessionLifetimeMiddleware:
-    """Log out a user whose login is older than settings.SESSION_MAX_LIFETIME (12 h).
+    """Log out a user whose login is older than settings.SESSION_MAX_LIFETIME (12 h),
+    and keep an active session alive.
 
-    The idle limit (30 minutes) is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST;
-    this puts a ceiling on a session kept alive by activity. Comes after
-    AuthenticationMiddleware.
+    The idle limit is the session's expiry, SESSION_COOKIE_AGE after it was last
+    saved. Activity saves it again (so moves the expiry) when the last save is
+    SESSION_REFRESH_INTERVAL old: one write a minute at most, not one per request.
+    Comes after AuthenticationMiddleware.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -82,11 +85,19 @@ class SessionLifetimeMiddleware:
                     _("Du har varit inloggad i %(hours)d timmar. Logga in igen.")
                     % {"hours": max_lifetime().total_seconds() // 3600},
                 )
+                return self.get_response(request)
+            seen_at = request.session.get(SEEN_AT)
+            if not isinstance(seen_at, int | float) or now - seen_at >= refresh_interval():
+                request.session[SEEN_AT] = now  # modified: saved with a new expiry
         return self.get_response(request)
 
 
 def max_lifetime() -> timedelta:
     return getattr(settings, "SESSION_MAX_LIFETIME", DEFAULT_MAX_LIFETIME)
+
+
+def refresh_interval() -> float:
+    return getattr(settings, "SESSION_REFRESH_INTERVAL", timedelta(minutes=1)).total_seconds()
 
 
 @receiver(user_logged_in, dispatch_uid="finsam_record_login_time")

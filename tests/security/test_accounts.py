@@ -83,6 +83,30 @@ def test_session_ends_after_30_minutes_idle(director):
         assert response.status_code == 302 and response["Location"].startswith("/logga-in/")
 
 
+def test_activity_saves_the_session_at_most_once_a_minute(director):
+    """No write per page view; yet a session always lives 30 minutes after its last
+    request (at most 31)."""
+    from django.contrib.sessions.models import Session
+
+    def saved_expiry(client: Client):  # type: ignore[no-untyped-def]
+        return Session.objects.get(session_key=client.session.session_key).expire_date
+
+    with time_machine.travel(START, tick=False) as clock:
+        client = _logged_in_client(director)
+        assert client.get("/").status_code == 200
+        first = saved_expiry(client)
+        assert first == START + timedelta(minutes=31)
+        clock.shift(timedelta(seconds=59))
+        assert client.get("/").status_code == 200
+        assert saved_expiry(client) == first  # within the minute: not saved
+        clock.shift(timedelta(minutes=30))  # 30 minutes idle after that request
+        assert client.get("/").status_code == 200  # still logged in (expiry 31:00)
+        assert saved_expiry(client) == START + timedelta(minutes=30, seconds=59) + timedelta(minutes=31)
+        clock.shift(timedelta(minutes=31, seconds=1))
+        response = client.get("/")
+        assert response.status_code == 302 and response["Location"].startswith("/logga-in/")
+
+
 def test_session_ends_after_12_hours_however_active(director):
     with time_machine.travel(START, tick=False) as clock:
         client = _logged_in_client(director)
