@@ -72,6 +72,28 @@ def _in_threads(*work: Callable[[], object]) -> list[object]:
     return results
 
 
+def _clients(*users) -> list[Client]:  # type: ignore[no-untyped-def]
+    clients = []
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    return clients
+
+
+def _post_together(clients: list[Client], url: str, posts: list[dict], n: int) -> tuple[int, int, str]:  # type: ignore[type-arg]
+    """Both clients post at once: one is saved (302), the other gets the conflict (409).
+    Returns the winner's and loser's index and the loser's page."""
+    results = _in_threads(*(
+        (lambda c=c, p=p: c.post(url, p)) for c, p in zip(clients, posts, strict=True)
+    ))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    codes = [r.status_code for r in results]  # type: ignore[union-attr]
+    assert sorted(codes) == [302, 409], f"round {n}: {codes}"
+    winner, loser = codes.index(302), codes.index(409)
+    return winner, loser, results[loser].content.decode()  # type: ignore[union-attr]
+
+
 def _amounts(lines) -> dict[str, dict[str, Decimal]]:  # type: ignore[no-untyped-def]
     return {line.key: {c: a for c, a in line.amounts.items() if a} for line in lines}
 
@@ -133,25 +155,14 @@ def test_simultaneous_saves_lose_no_update(federation, director, second_director
 def test_simultaneous_saves_through_the_editor(federation, director, second_director):
     budget = make_budget(federation)
     url = reverse("budget_grid_save", args=[federation.slug, budget.year])
-    clients = []
-    for user in (director, second_director):
-        client = Client()
-        client.force_login(user)
-        clients.append(client)
+    clients = _clients(director, second_director)
     for n in range(VIEW_ROUNDS):
         budget.refresh_from_db()
         posts = [
             grid_post(budget, line_5_amount_1=f"{2_000_000 + n * 10 + i:,}".replace(",", " "))
             for i in (1, 2)
         ]
-        results = _in_threads(*(
-            (lambda c=c, p=p: c.post(url, p)) for c, p in zip(clients, posts, strict=True)
-        ))
-        assert not [r for r in results if isinstance(r, Exception)], results
-        codes = [r.status_code for r in results]  # type: ignore[union-attr]
-        assert sorted(codes) == [302, 409], f"round {n}: {codes}"
-        winner, loser = codes.index(302), codes.index(409)
-        html = results[loser].content.decode()  # type: ignore[union-attr]
+        winner, loser, html = _post_together(clients, url, posts, n)
         assert "Någon annan har sparat budgeten" in html
         assert f'value="{posts[loser]["line-5-amount-1"]}"' in html  # their input is kept
         stored = budget_facts(Budget.objects.get(pk=budget.pk))
@@ -209,11 +220,7 @@ def test_simultaneous_section_saves_through_the_editor(federation, director, sec
     section = _section(federation)
     plan = section.plan
     url = reverse("section_edit", args=[federation.slug, plan.year, section.pk])
-    clients = []
-    for user in (director, second_director):
-        client = Client()
-        client.force_login(user)
-        clients.append(client)
+    clients = _clients(director, second_director)
     for n in range(VIEW_ROUNDS):
         section.refresh_from_db()
         posts = [
@@ -221,14 +228,7 @@ def test_simultaneous_section_saves_through_the_editor(federation, director, sec
              "version": section.version}
             for i in (1, 2)
         ]
-        results = _in_threads(*(
-            (lambda c=c, p=p: c.post(url, p)) for c, p in zip(clients, posts, strict=True)
-        ))
-        assert not [r for r in results if isinstance(r, Exception)], results
-        codes = [r.status_code for r in results]  # type: ignore[union-attr]
-        assert sorted(codes) == [302, 409], f"round {n}: {codes}"
-        winner, loser = codes.index(302), codes.index(409)
-        html = results[loser].content.decode()  # type: ignore[union-attr]
+        winner, loser, html = _post_together(clients, url, posts, n)
         assert "Någon annan har sparat avsnittet medan du skrev" in html
         assert posts[loser]["body"] in html  # their text is kept in the form
         # The form now carries the stored version: saving again replaces on purpose.
