@@ -7,6 +7,8 @@ then form → service → redirect.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -22,11 +24,14 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.audit import record
 from finsam.models import Federation
+from finsam.money import swedish_date
 from finsam.roles import EDIT, VIEW
 from plans import services
 from plans.calendar import calendar_token, federation_calendar, member_for_token
@@ -415,166 +420,153 @@ def section_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     return render(request, "plans/partials/markdown_preview.html", {"html": html})
 
 
-# --- goals -----------------------------------------------------------------------------
+# --- goals and meetings: the same create, edit and delete pages ---------------------------
 
 
-def _get_goal(access: Access, plan: Plan, goal_id: int) -> Goal:
-    goal = get_in_federation(
-        Goal.objects.select_related("plan"), access, path="plan__federation", plan=plan, pk=goal_id
-    )
-    assert isinstance(goal, Goal)
-    return goal
+@dataclass(frozen=True)
+class PlanPart:
+    """A kind of row of the plan with its own form, services and Swedish texts."""
+
+    model: type[Goal] | type[Meeting]
+    form: type[GoalForm] | type[MeetingForm]
+    name: str  # the services' keyword for the row: goal=, meeting=
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+    chapter_kind: str  # the chapter the plan page scrolls back to
+    initial: Callable[[Any], dict[str, Any]]
+    added: Promise
+    saved: Promise
+    deleted: Promise
+    new_title: Promise
+    new_submit: Promise
+    edit_title: Promise
+    delete_title: Promise
+    question: Callable[[Any], str]
 
 
-def _goals_anchor(plan: Plan) -> str:
-    section = plan.sections.filter(kind="goals").first()
+GOAL = PlanPart(
+    model=Goal, form=GoalForm, name="goal",
+    create=services.goal_create, update=services.goal_update, delete=services.goal_delete,
+    chapter_kind="goals", initial=GoalForm.initial_for,
+    added=_lazy("Målet är tillagt."), saved=_lazy("Målet är sparat."), deleted=_lazy("Målet är borttaget."),
+    new_title=_lazy("Nytt mål"), new_submit=_lazy("Lägg till målet"), edit_title=_lazy("Redigera mål"),
+    delete_title=_lazy("Ta bort målet"),
+    question=lambda goal: _("Vill du ta bort målet ”%(text)s”?") % {"text": goal.text[:120]},
+)
+MEETING = PlanPart(
+    model=Meeting, form=MeetingForm, name="meeting",
+    create=services.meeting_create, update=services.meeting_update,
+    delete=services.meeting_delete, chapter_kind="annual_cycle",
+    initial=lambda meeting: {name: getattr(meeting, name) for name in MeetingForm.base_fields},
+    added=_lazy("Mötet är tillagt i årshjulet."), saved=_lazy("Mötet är sparat."),
+    deleted=_lazy("Mötet är borttaget ur årshjulet."), new_title=_lazy("Nytt möte eller hålltid"),
+    new_submit=_lazy("Lägg till"), edit_title=_lazy("Redigera möte"), delete_title=_lazy("Ta bort mötet"),
+    question=lambda meeting: _("Vill du ta bort %(title)s den %(date)s ur årshjulet?")
+    % {"title": meeting.display_title, "date": swedish_date(meeting.date)},
+)
+
+
+def _part_anchor(plan: Plan, part: PlanPart) -> str:
+    section = plan.sections.filter(kind=part.chapter_kind).first()
     return f"#kapitel-{section.pk}" if section else ""
+
+
+def _get_part(access: Access, plan: Plan, part: PlanPart, pk: int) -> Any:
+    return get_in_federation(
+        part.model.objects.select_related("plan"), access, path="plan__federation", plan=plan, pk=pk
+    )
+
+
+def _part_create(request: HttpRequest, slug: str, year: int, part: PlanPart) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    form = part.form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            part.create(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, part.added)
+            return _to_plan(plan, _part_anchor(plan, part))
+    return _form_page(
+        request, access, plan, form, title=part.new_title, submit_label=part.new_submit,
+        cancel_url=plan.get_absolute_url() + _part_anchor(plan, part),
+    )
+
+
+def _part_edit(request: HttpRequest, slug: str, year: int, pk: int, part: PlanPart) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    obj = _get_part(access, plan, part, pk)
+    form = part.form(request.POST or None, initial=part.initial(obj))
+    if request.method == "POST" and form.is_valid():
+        try:
+            part.update(by=request.user, **{part.name: obj}, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+            obj.refresh_from_db()
+        else:
+            messages.success(request, part.saved)
+            return _to_plan(plan, _part_anchor(plan, part))
+    return _form_page(
+        request, access, plan, form, title=part.edit_title, submit_label=_("Spara"),
+        cancel_url=plan.get_absolute_url() + _part_anchor(plan, part),
+    )
+
+
+def _part_delete(request: HttpRequest, slug: str, year: int, pk: int, part: PlanPart) -> HttpResponse:
+    access, plan, refused = _load_for_edit(request, slug, year)
+    if refused:
+        return refused
+    obj = _get_part(access, plan, part, pk)
+    if request.method == "POST":
+        part.delete(by=request.user, **{part.name: obj})
+        messages.success(request, part.deleted)
+        return _to_plan(plan, _part_anchor(plan, part))
+    return _confirm_delete(
+        request, access, title=part.delete_title, question=part.question(obj),
+        cancel_url=plan.get_absolute_url() + _part_anchor(plan, part),
+    )
 
 
 @edit_view
 @login_required
 def goal_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access, plan, refused = _load_for_edit(request, slug, year)
-    if refused:
-        return refused
-    form = GoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_create(plan=plan, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Målet är tillagt."))
-            return _to_plan(plan, _goals_anchor(plan))
-    return _form_page(
-        request, access, plan, form, title=_("Nytt mål"), submit_label=_("Lägg till målet"),
-        cancel_url=plan.get_absolute_url() + _goals_anchor(plan),
-    )
+    return _part_create(request, slug, year, GOAL)
 
 
 @edit_view
 @login_required
 def goal_edit(request: HttpRequest, slug: str, year: int, plan_goal_id: int) -> HttpResponse:
-    access, plan, refused = _load_for_edit(request, slug, year)
-    if refused:
-        return refused
-    goal = _get_goal(access, plan, plan_goal_id)
-    form = GoalForm(request.POST or None, initial=GoalForm.initial_for(goal))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_update(goal=goal, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-            goal.refresh_from_db()
-        else:
-            messages.success(request, _("Målet är sparat."))
-            return _to_plan(plan, _goals_anchor(plan))
-    return _form_page(
-        request, access, plan, form, title=_("Redigera mål"), submit_label=_("Spara"),
-        cancel_url=plan.get_absolute_url() + _goals_anchor(plan),
-    )
+    return _part_edit(request, slug, year, plan_goal_id, GOAL)
 
 
 @edit_view
 @login_required
 def goal_delete(request: HttpRequest, slug: str, year: int, plan_goal_id: int) -> HttpResponse:
-    access, plan, refused = _load_for_edit(request, slug, year)
-    if refused:
-        return refused
-    goal = _get_goal(access, plan, plan_goal_id)
-    if request.method == "POST":
-        services.goal_delete(goal=goal, by=request.user)
-        messages.success(request, _("Målet är borttaget."))
-        return _to_plan(plan, _goals_anchor(plan))
-    return _confirm_delete(
-        request,
-        access,
-        title=_("Ta bort målet"),
-        question=_("Vill du ta bort målet ”%(text)s”?") % {"text": goal.text[:120]},
-        cancel_url=plan.get_absolute_url() + _goals_anchor(plan),
-    )
-
-
-# --- the årshjul -------------------------------------------------------------------------
-
-
-def _get_meeting(access: Access, plan: Plan, meeting_id: int) -> Meeting:
-    meeting = get_in_federation(
-        Meeting.objects.select_related("plan"), access, path="plan__federation", plan=plan, pk=meeting_id
-    )
-    assert isinstance(meeting, Meeting)
-    return meeting
-
-
-def _cycle_anchor(plan: Plan) -> str:
-    section = plan.sections.filter(kind="annual_cycle").first()
-    return f"#kapitel-{section.pk}" if section else ""
+    return _part_delete(request, slug, year, plan_goal_id, GOAL)
 
 
 @edit_view
 @login_required
 def meeting_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access, plan, refused = _load_for_edit(request, slug, year)
-    if refused:
-        return refused
-    form = MeetingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_create(plan=plan, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Mötet är tillagt i årshjulet."))
-            return _to_plan(plan, _cycle_anchor(plan))
-    return _form_page(
-        request, access, plan, form, title=_("Nytt möte eller hålltid"),
-        submit_label=_("Lägg till"), cancel_url=plan.get_absolute_url() + _cycle_anchor(plan),
-    )
+    return _part_create(request, slug, year, MEETING)
 
 
 @edit_view
 @login_required
 def meeting_edit(request: HttpRequest, slug: str, year: int, meeting_id: int) -> HttpResponse:
-    access, plan, refused = _load_for_edit(request, slug, year)
-    if refused:
-        return refused
-    meeting = _get_meeting(access, plan, meeting_id)
-    initial = {name: getattr(meeting, name) for name in MeetingForm.base_fields}
-    form = MeetingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_update(meeting=meeting, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-            meeting.refresh_from_db()
-        else:
-            messages.success(request, _("Mötet är sparat."))
-            return _to_plan(plan, _cycle_anchor(plan))
-    return _form_page(
-        request, access, plan, form, title=_("Redigera möte"), submit_label=_("Spara"),
-        cancel_url=plan.get_absolute_url() + _cycle_anchor(plan),
-    )
+    return _part_edit(request, slug, year, meeting_id, MEETING)
 
 
 @edit_view
 @login_required
 def meeting_delete(request: HttpRequest, slug: str, year: int, meeting_id: int) -> HttpResponse:
-    access, plan, refused = _load_for_edit(request, slug, year)
-    if refused:
-        return refused
-    meeting = _get_meeting(access, plan, meeting_id)
-    if request.method == "POST":
-        services.meeting_delete(meeting=meeting, by=request.user)
-        messages.success(request, _("Mötet är borttaget ur årshjulet."))
-        return _to_plan(plan, _cycle_anchor(plan))
-    return _confirm_delete(
-        request,
-        access,
-        title=_("Ta bort mötet"),
-        question=_("Vill du ta bort %(title)s den %(date)s ur årshjulet?")
-        % {"title": meeting.display_title, "date": meeting.date.isoformat()},
-        cancel_url=plan.get_absolute_url() + _cycle_anchor(plan),
-    )
+    return _part_delete(request, slug, year, meeting_id, MEETING)
 
 
 # --- the iCalendar feed ----------------------------------------------------------------
