@@ -307,6 +307,7 @@ def section_update(
     section.kind = kind
     section.body = _text(body)
     section.version = stored.version + 1
+    section.position = stored.position  # a move since the editor opened stays
     return _save_part(section, by, "ändrade avsnittet")
 
 
