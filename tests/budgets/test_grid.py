@@ -167,6 +167,7 @@ def test_read_only_roles_see_the_grid_but_cannot_save(client, request, federatio
     page = client.get(reverse("budget_grid", args=[federation.slug, 2021]))
     assert page.status_code == 200
     assert "<fieldset disabled>" in page.content.decode()
+    assert "{#" not in page.content.decode()  # no template comment shown as text
     data = grid_post(budget, line_5_amount_1="1")
     assert client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data).status_code == 403
     assert client.post(reverse("budget_grid_recompute", args=[federation.slug, 2021]), data).status_code == 403
