@@ -831,8 +831,20 @@ def parse_workbook(data: bytes | IO[bytes], budget: Budget) -> list[BudgetDraft]
             ]
         )
 
+    # The stale-file check cannot be skipped: a file that does not say which version
+    # it was exported from could hold figures older than later saves.
     exported = (workbook.properties.version or "").strip()
-    if exported.isdigit() and int(exported) != budget.version:
+    if not exported.isdigit():
+        raise ExcelImportError(
+            [
+                _(
+                    "Filen saknar uppgift om vilken version av budgeten den exporterades "
+                    "från, så det går inte att se om någon har sparat budgeten efter. "
+                    "Exportera en ny fil från budgeten och gör ändringarna i den."
+                )
+            ]
+        )
+    if int(exported) != budget.version:
         who = budget.updated_by.get_full_name() if budget.updated_by else ""
         raise ExcelImportError(
             [

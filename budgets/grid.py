@@ -7,9 +7,12 @@ as every other output; this module only lays them out.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+
+from django.core import signing
 
 from budgets.editing import (
     COLUMN_RE,
@@ -20,7 +23,21 @@ from budgets.editing import (
     draft_facts,
     line_field,
 )
-from budgets.models import Budget, Category, ColumnKind
+from budgets.forms import column_label
+from budgets.merge import (
+    AMOUNT,
+    CATEGORY,
+    COLUMN,
+    DEFICIT_REASON,
+    LABEL,
+    LINE,
+    LINK,
+    OPENING_EQUITY,
+    Kept,
+    Part,
+    part_value,
+)
+from budgets.models import Budget, Category
 from budgets.rules import (
     CATEGORIES,
     BudgetFacts,
@@ -34,7 +51,6 @@ from finsam.findings import ERROR, Finding, by_severity
 from finsam.money import format_kr, format_number
 
 CATEGORY_LABELS = dict(Category.choices)
-KIND_LABELS = dict(ColumnKind.choices)
 
 
 def raw_amount(value: Decimal) -> str:
@@ -154,10 +170,7 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
     for j, code in enumerate(draft.columns):
         valid = bool(COLUMN_RE.match(code)) and code not in seen
         seen.add(code)
-        label = code
-        if valid:
-            year, kind = code.split(":")
-            label = f"{KIND_LABELS[kind]} {year}"
+        label = column_label(code) if valid else code
         columns.append(
             GridColumn(
                 index=j,
@@ -301,43 +314,205 @@ def _index(action: str, prefix: str) -> int | None:
 
 
 # --- conflicts ----------------------------------------------------------------------
+# The editor carries its base, the draft as loaded, in one signed hidden field, so
+# a save from an older version can be merged cell by cell (budgets/merge.py) and
+# the parts both changed can be picked one by one. Signed: a post cannot claim a
+# base the server never sent.
+
+BASE_FIELD = "base"
+BASE_SALT = "budgets.grid.base"
+PICK_PREFIX = "pick-"
 
 
 @dataclass(frozen=True)
-class Difference:
+class EditorBase:
+    draft: BudgetDraft | None  # None: not known (a page that did not carry it)
+    conflicts: tuple[Part, ...] = ()  # parts the user must pick before a save
+
+    @property
+    def token(self) -> str:
+        if self.draft is None:
+            return ""
+        base = self.draft
+        data = {
+            "version": base.version,
+            "scenario": base.scenario,
+            "columns": base.columns,
+            "lines": [
+                [line.key, line.category, line.label, line.member, line.intervention,
+                 {code: str(amount) for code, amount in line.amounts.items()}]
+                for line in base.lines
+            ],
+            "opening_equity": str(base.opening_equity),
+            "deficit_reason": base.deficit_reason,
+            "conflicts": [part.id for part in self.conflicts],
+        }
+        return signing.dumps(data, salt=BASE_SALT, compress=True)
+
+
+def read_base(data: Mapping[str, str], draft: BudgetDraft) -> EditorBase:
+    """The base the editor posted, if it is one the server signed for this draft's
+    version and scenario; else an unknown base."""
+    try:
+        value = signing.loads(data.get(BASE_FIELD) or "", salt=BASE_SALT)
+        if value["version"] != draft.version or value["scenario"] != draft.scenario:
+            return EditorBase(None)
+        base = BudgetDraft(
+            columns=list(value["columns"]),
+            lines=[
+                DraftLine(
+                    key=key, category=category, label=label, member=member,
+                    intervention=intervention,
+                    amounts={code: Decimal(amount) for code, amount in amounts.items()},
+                    raw={code: raw_amount(Decimal(amount)) for code, amount in amounts.items()},
+                )
+                for key, category, label, member, intervention, amounts in value["lines"]
+            ],
+            opening_equity=Decimal(value["opening_equity"]),
+            deficit_reason=value["deficit_reason"],
+            scenario=value["scenario"],
+            version=value["version"],
+            raw_opening_equity=raw_amount(Decimal(value["opening_equity"])),
+        )
+        parts = tuple(p for p in map(Part.from_id, value["conflicts"]) if p is not None)
+    except (signing.BadSignature, KeyError, TypeError, ValueError, ArithmeticError):
+        return EditorBase(None)
+    return EditorBase(base, parts)
+
+
+def posted_picks(data: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name.removeprefix(PICK_PREFIX): value
+        for name, value in data.items()
+        if name.startswith(PICK_PREFIX)
+    }
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """A part both sides changed, as the conflict table shows it."""
+
+    id: str
     what: str
     column: str
     theirs: str
-    yours: str
+    mine: str
+    by: str
+    at: datetime | None
+    target: str  # the grid field a pick fills in ("" if none)
+    theirs_raw: str
+    mine_raw: str
+    picked: str
+    missing: bool
+
+    @property
+    def field_name(self) -> str:
+        return PICK_PREFIX + self.id
 
 
-def draft_differences(stored: BudgetDraft, draft: BudgetDraft) -> list[Difference]:
-    """Where the user's draft and what someone else saved differ."""
-    differences = []
-    if stored.scenario is None and stored.opening_equity != draft.opening_equity:
-        differences.append(
-            Difference("Eget kapital vid årets början", "", format_kr(stored.opening_equity),
-                       format_kr(draft.opening_equity))
-        )
-    if stored.scenario is None and stored.deficit_reason != draft.deficit_reason:
-        differences.append(
-            Difference("Skäl till underskott", "", stored.deficit_reason or "–", draft.deficit_reason or "–")
-        )
-    theirs = {line.key: line for line in stored.lines}
-    yours = {line.key: line for line in draft.lines}
-    columns = list(dict.fromkeys(stored.columns + draft.columns))
-    for key in dict.fromkeys(list(theirs) + list(yours)):
-        a, b = theirs.get(key), yours.get(key)
-        label = (b or a).label if (b or a) else key
-        if a is None or b is None:
-            differences.append(
-                Difference(label, "", "finns inte" if a is None else "finns", "finns inte" if b is None else "finns")
+PART_LABELS = {LABEL: "Benämning", CATEGORY: "Kategori", LINK: "Koppling"}
+
+
+def conflict_rows(
+    parts: Sequence[Part],
+    theirs: BudgetDraft,
+    draft: BudgetDraft,
+    *,
+    names: Mapping[str, str],
+    authors: Mapping[str, tuple[str, datetime | None]],
+    picks: Mapping[str, str],
+    missing: Sequence[Part] = (),
+) -> list[ConflictRow]:
+    """`theirs` is what the colleague saved, `draft` holds the user's values;
+    `names` are members' and interventions' names by key, `authors` who saved
+    each part's value and when (by part id)."""
+    rows = []
+    missing_ids = {part.id for part in missing}
+    index = {line.key: i for i, line in enumerate(draft.lines)}
+    for part in parts:
+        line = next((row for row in (*draft.lines, *theirs.lines) if row.key == part.key), None)
+        what = line.label if line is not None else ""
+        column, target = "", ""
+        if part.kind == AMOUNT:
+            column = column_label(part.column)
+            if part.key in index and part.column in draft.columns:
+                target = amount_field(index[part.key], draft.columns.index(part.column))
+        elif part.kind in PART_LABELS:
+            column = PART_LABELS[part.kind]
+            if part.kind == LABEL and part.key in index:
+                target = line_field(index[part.key], "label")
+        elif part.kind == COLUMN:
+            what, column = "Kolumn", column_label(part.column)
+        elif part.kind == OPENING_EQUITY:
+            what = "Eget kapital vid årets början"
+        elif part.kind == DEFICIT_REASON:
+            what = "Skäl till underskott"
+        by, at = authors.get(part.id, ("", None))
+        rows.append(
+            ConflictRow(
+                id=part.id,
+                what=what,
+                column=column,
+                theirs=_shown(part, part_value(theirs, part), names),
+                mine=_shown(part, part_value(draft, part), names),
+                by=by,
+                at=at,
+                target=target,
+                theirs_raw=_raw(part, theirs),
+                mine_raw=_raw(part, draft),
+                picked=picks.get(part.id, ""),
+                missing=part.id in missing_ids,
             )
-            continue
-        if a.label != b.label:
-            differences.append(Difference(label, "benämning", a.label, b.label))
-        for code in columns:
-            x, y = a.amounts.get(code, Decimal(0)), b.amounts.get(code, Decimal(0))
-            if x != y:
-                differences.append(Difference(label, code, format_kr(x), format_kr(y)))
-    return differences
+        )
+    return rows
+
+
+def _shown(part: Part, value: object, names: Mapping[str, str]) -> str:
+    if part.kind in (AMOUNT, OPENING_EQUITY):
+        return "–" if value is None else format_kr(value)  # type: ignore[arg-type]
+    if part.kind == LINE:
+        return "raden finns" if value else "raden är borttagen"
+    if part.kind == COLUMN:
+        return "kolumnen finns" if value else "kolumnen är borttagen"
+    if part.kind == CATEGORY:
+        return str(CATEGORY_LABELS.get(str(value), value)) if value else "–"
+    if part.kind == LINK:
+        member, intervention = value  # type: ignore[misc]
+        key = member or intervention
+        return names.get(key, key) if key else "ingen koppling"
+    return str(value) if value else "–"
+
+
+def _raw(part: Part, draft: BudgetDraft) -> str:
+    line = next((row for row in draft.lines if row.key == part.key), None)
+    if line is None:
+        return ""
+    if part.kind == AMOUNT:
+        value = line.amounts.get(part.column)
+        return line.raw.get(part.column) or ("" if value is None else raw_amount(value))
+    if part.kind == LABEL:
+        return line.label
+    return ""
+
+
+def kept_summary(kept: Sequence[Kept], limit: int = 5) -> str:
+    """ "Resor (Budget 2024), Kansli (Budget 2024) och 2 till" """
+    shown = []
+    for item in kept:
+        part = item.part
+        if part.kind == AMOUNT:
+            shown.append(f"{item.label} ({column_label(part.column)})")
+        elif part.kind == COLUMN:
+            shown.append(f"kolumnen {column_label(part.column)}")
+        elif part.kind == OPENING_EQUITY:
+            shown.append("eget kapital vid årets början")
+        elif part.kind == DEFICIT_REASON:
+            shown.append("skäl till underskott")
+        elif part.kind == LINE:
+            shown.append(f"raden {item.label}")
+        else:
+            shown.append(f"{item.label} ({PART_LABELS[part.kind].lower()})")
+    shown = list(dict.fromkeys(shown))
+    if len(shown) > limit:
+        return ", ".join(shown[:limit]) + f" och {len(shown) - limit} till"
+    return ", ".join(shown)

@@ -7,12 +7,14 @@ PDF, the Excel export, the JSON report and the CLI.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q
 
+from budgets.merge import AMOUNT, LABEL, Part
 from budgets.models import Amount, Budget, Category, Column, Line, Scenario
 from budgets.rules import (
     CATEGORIES,
@@ -395,3 +397,50 @@ def budget_report(facts: BudgetFacts, evaluation: Evaluation) -> dict[str, objec
         "years": report_years(evaluation),
         "findings": [f.as_report() for f in evaluation.findings],
     }
+
+
+def part_authors(
+    budget: Budget, scenario: str | None, parts: Sequence[Part]
+) -> dict[str, tuple[str, datetime | None]]:
+    """Who saved each part's stored value, and when (by part id), for the conflict
+    table: a cell's or label's author comes from its line's saved versions (the
+    earliest of the latest versions with that value); anything else, or a line
+    without versions, names the budget's last saver."""
+    fallback = (_user_name(budget.updated_by), budget.updated_at)
+    keys = {part.key for part in parts if part.kind in (AMOUNT, LABEL)}
+    versions: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+    if keys:
+        history = Line.history.model  # type: ignore[attr-defined]
+        rows = history.objects.filter(budget=budget, key__in=keys).select_related("history_user")
+        if scenario is None:
+            rows = rows.filter(scenario_id__isnull=True)
+        else:
+            rows = rows.filter(scenario__name=scenario)
+        for row in rows.order_by("-history_date", "-history_id"):
+            versions[row.key].append(row)
+    result = {}
+    for part in parts:
+        found = versions.get(part.key) if part.kind in (AMOUNT, LABEL) else None
+        if not found:
+            result[part.id] = fallback
+            continue
+
+        def value(row, part: Part = part) -> object:  # type: ignore[no-untyped-def]
+            if part.kind == LABEL:
+                return row.label
+            amount = (row.amounts or {}).get(part.column)
+            return None if amount is None else Decimal(amount)
+
+        author = found[0]
+        for row in found[1:]:
+            if value(row) != value(found[0]):
+                break
+            author = row
+        result[part.id] = (_user_name(author.history_user), author.history_date)
+    return result
+
+
+def _user_name(user) -> str:  # type: ignore[no-untyped-def]
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

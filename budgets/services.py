@@ -13,8 +13,11 @@ from simple_history.utils import bulk_create_with_history
 
 from budgets.bundle import BundleError, ParsedBundle, ParsedOutcome, parse_bundle
 from budgets.editing import BudgetDraft, scenario_overrides
+from budgets.grid import stored_draft
+from budgets.merge import Conflict, merge_drafts
 from budgets.models import Amount, Budget, Column, Line, Scenario
 from budgets.rules import LineFacts
+from budgets.selectors import budget_facts
 from finsam.audit import record
 from finsam.models import BoardSeat, Federation, Member
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
@@ -347,11 +350,15 @@ def _move_after(stale: list[Member] | list[Intervention], start: int, model: typ
 
 
 class BudgetConflict(Exception):
-    """Someone else saved the budget since the editor loaded it."""
+    """Someone else saved the budget since the editor loaded it, and the user's
+    draft does not merge into it: `conflicts` are the parts both changed (empty
+    when the editor's base is unknown to the caller or a save came in between).
+    Nothing was written."""
 
-    def __init__(self, budget: Budget) -> None:
+    def __init__(self, budget: Budget, conflicts: tuple[Conflict, ...] = ()) -> None:
         super().__init__("budget changed")
         self.budget = budget
+        self.conflicts = conflicts
 
 
 @transaction.atomic
@@ -360,6 +367,7 @@ def budget_save(
     budget: Budget,
     draft: BudgetDraft,
     expected_version: int,
+    base: BudgetDraft | None = None,
     by: AbstractBaseUser | None = None,
 ) -> Budget:
     """Save the editor's draft in one transaction, if nobody saved in between.
@@ -367,8 +375,15 @@ def budget_save(
     Optimistic concurrency: the version is bumped with `UPDATE … WHERE version=`,
     which works on SQLite (no row locks) and PostgreSQL alike; 0 rows updated means
     a conflict, and nothing is written. A fastställd plan year refuses (PlanFrozen).
+
+    A draft from an older version is merged cell by cell into what is stored now,
+    given `base`, the draft as the editor loaded it (budgets/merge.py): what only
+    the user changed is saved, what only others changed stays. If both changed a
+    part to different values, or `base` is None and anything differs, it raises
+    BudgetConflict with those parts and writes nothing.
     """
     ensure_plan_not_frozen(budget.federation_id, budget.year)
+    draft, expected_version = _merged_draft(budget, draft, expected_version, base)
     updated = Budget.objects.filter(pk=budget.pk, version=expected_version).update(
         version=F("version") + 1, updated_by=by, updated_at=timezone.now()
     )
@@ -445,6 +460,24 @@ def budget_save(
         },
     )
     return budget
+
+
+def _merged_draft(
+    budget: Budget, draft: BudgetDraft, expected_version: int, base: BudgetDraft | None
+) -> tuple[BudgetDraft, int]:
+    """The draft to save and the version it now applies to: as given if the budget
+    is still at `expected_version`, else merged into the stored budget. The row is
+    locked first (PostgreSQL), so the stored budget cannot change before the save."""
+    current = Budget.objects.select_for_update().get(pk=budget.pk)
+    if current.version == expected_version:
+        return draft, expected_version
+    theirs = stored_draft(budget_facts(current), current, draft.scenario)
+    merged = merge_drafts(base, draft, theirs)
+    if merged.conflicts:
+        raise BudgetConflict(
+            Budget.objects.select_related("updated_by").get(pk=budget.pk), tuple(merged.conflicts)
+        )
+    return merged.draft, current.version
 
 
 def _line_history_amounts(budget: Budget, stamp: datetime) -> None:

@@ -11,9 +11,25 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from budgets.editing import DraftErrors, parse_draft
-from budgets.grid import apply_layout_action, draft_differences, editor_grid, stored_draft
+from budgets.grid import (
+    EditorBase,
+    apply_layout_action,
+    conflict_rows,
+    editor_grid,
+    kept_summary,
+    posted_picks,
+    read_base,
+    stored_draft,
+)
+from budgets.merge import apply_picks, merge_drafts
 from budgets.rules import evaluate, find_scenario
-from budgets.selectors import budget_facts, budget_queryset, budget_report, budget_summary
+from budgets.selectors import (
+    budget_facts,
+    budget_queryset,
+    budget_report,
+    budget_summary,
+    part_authors,
+)
 from budgets.services import BudgetConflict, budget_save
 from finsam.access import edit_view, get_federation_for_user, get_in_federation
 from finsam.audit import record
@@ -82,7 +98,8 @@ def budget_grid(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if scenario is not None and scenario not in {s.name for s in facts.scenarios}:
         raise Http404("Scenariot finns inte.")
     draft = stored_draft(facts, budget, scenario)
-    return _render_grid(request, access, budget, facts, draft, DraftErrors())
+    return _render_grid(request, access, budget, facts, draft, DraftErrors(),
+                        base=EditorBase(stored_draft(facts, budget, scenario)))
 
 
 @login_required
@@ -104,7 +121,11 @@ def budget_grid_recompute(request: HttpRequest, slug: str, year: int) -> HttpRes
 @edit_view
 def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """Save the grid in one transaction; or apply a layout action (add, move,
-    delete a line or column) to the draft without saving."""
+    delete a line or column) to the draft without saving.
+
+    A save from an older version is merged cell by cell into what others saved
+    (budget_save); parts both changed are listed with both values, and the user
+    picks one for each before anything is written."""
     access, budget = _load(request, slug, year, action=EDIT)
     if refused := frozen_response(request, access.federation, budget.year):
         return refused
@@ -112,29 +133,68 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
         return HttpResponseNotAllowed(["POST"])
     facts = budget_facts(budget)
     draft, errors = _parse(request, facts)
+    base = read_base(request.POST, draft)
+    picks = posted_picks(request.POST)
     action = request.POST.get("action", "save")
     if action != "save":
         apply_layout_action(draft, action, request.POST)
-        return _render_grid(request, access, budget, facts, draft, errors)
+        return _render_grid(request, access, budget, facts, draft, errors, base=base,
+                            conflict=_conflict(budget, base, draft, facts, picks))
     if errors:
         messages.error(request, "Budgeten är inte sparad: rätta de markerade fälten.")
-        return _render_grid(request, access, budget, facts, draft, errors, status=422)
+        return _render_grid(request, access, budget, facts, draft, errors, status=422, base=base,
+                            conflict=_conflict(budget, base, draft, facts, picks))
+    if base.conflicts:
+        assert base.draft is not None
+        missing = apply_picks(draft, base.draft, base.conflicts, picks)
+        if missing:
+            messages.error(request, "Budgeten är inte sparad: välj ett värde för varje rad i "
+                                    "tabellen över krockar.")
+            return _render_grid(
+                request, access, budget, facts, draft, errors, base=base, status=409,
+                conflict=_conflict(budget, base, draft, facts, picks, missing=missing),
+            )
+    kept = ()
+    if base.draft is not None and draft.version != budget.version:
+        kept = tuple(
+            merge_drafts(base.draft, draft, stored_draft(facts, budget, draft.scenario)).kept
+        )
     try:
-        budget_save(budget=budget, draft=draft, expected_version=draft.version or 0, by=request.user)
+        budget_save(budget=budget, draft=draft, expected_version=draft.version or 0,
+                    base=base.draft, by=request.user)
     except BudgetConflict as conflict:
         current = conflict.budget
         current_facts = budget_facts(current)
-        differences = draft_differences(stored_draft(current_facts, current, draft.scenario), draft)
-        draft.version = current.version
+        theirs = stored_draft(current_facts, current, draft.scenario)
+        merged = merge_drafts(base.draft, draft, theirs)
+        theirs_base = EditorBase(theirs, tuple(c.part for c in merged.conflicts))
         return _render_grid(
-            request, access, budget, current_facts, draft, errors,
-            conflict={"budget": current, "differences": differences}, status=409,
+            request, access, current, current_facts, merged.draft, errors, base=theirs_base,
+            conflict=_conflict(current, theirs_base, merged.draft, current_facts, {},
+                               kept=merged.kept, always=True),
+            status=409,
         )
-    messages.success(request, "Budgeten är sparad.")
+    if kept:
+        messages.success(request, "Budgeten är sparad. Det som andra sparade medan du "
+                                  "redigerade finns kvar: " + kept_summary(kept) + ".")
+    else:
+        messages.success(request, "Budgeten är sparad.")
     url = reverse("budget_grid", args=[slug, year])
     if draft.scenario:
         url += "?" + urlencode({"scenario": draft.scenario})
     return redirect(url)
+
+
+def _conflict(budget, base, draft, facts, picks, *, missing=(), kept=(), always=False):  # type: ignore[no-untyped-def]
+    """The conflict box's content: the parts the user must pick, or None."""
+    if not base.conflicts and not always:
+        return None
+    names = {m.key: m.name for m in facts.members} | {i.key: i.name for i in facts.interventions}
+    rows = conflict_rows(
+        base.conflicts, base.draft, draft, names=names, picks=picks, missing=missing,
+        authors=part_authors(budget, draft.scenario, base.conflicts),
+    )
+    return {"budget": budget, "rows": rows, "kept": kept_summary(kept) if kept else ""}
 
 
 def _parse(request: HttpRequest, facts):  # type: ignore[no-untyped-def]
@@ -148,7 +208,7 @@ def _parse(request: HttpRequest, facts):  # type: ignore[no-untyped-def]
     return draft, errors
 
 
-def _render_grid(request, access, budget, facts, draft, errors, *, conflict=None, status=200):  # type: ignore[no-untyped-def]
+def _render_grid(request, access, budget, facts, draft, errors, *, base, conflict=None, status=200):  # type: ignore[no-untyped-def]
     grid = editor_grid(facts, draft, errors)
     return render(
         request,
@@ -160,6 +220,7 @@ def _render_grid(request, access, budget, facts, draft, errors, *, conflict=None
             "facts": facts,
             "grid": grid,
             "conflict": conflict,
+            "base_token": base.token,
             "read_only": not access.may_edit or plan_is_frozen(access.federation, budget.year),
         },
         status=status,

@@ -51,6 +51,23 @@
       if (field) field.classList.toggle("is-invalid", message !== "");
     });
   }
+  // A conflict: picking a value for a cell puts it in the grid, so the figures follow.
+  function markConflicts() {
+    document.querySelectorAll("input.conflict-pick").forEach(function (radio) {
+      var target = document.getElementById(radio.getAttribute("data-target") || "");
+      if (target) target.classList.add("border-warning", "border-2");
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (!radio.classList || !radio.classList.contains("conflict-pick") || !radio.checked) return;
+    var target = document.getElementById(radio.getAttribute("data-target") || "");
+    if (!target) return;
+    target.value = radio.getAttribute("data-value") || "";
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  markConflicts();
+
   document.body.addEventListener("htmx:afterSettle", applyState);
   document.body.addEventListener("htmx:oobAfterSwap", applyState);
 })();

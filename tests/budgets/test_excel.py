@@ -894,3 +894,76 @@ def test_a_file_exported_before_a_later_save_is_refused(federation):
     assert len(errors) == 1 and "sparats igen sedan filen exporterades" in errors[0]
     fresh = export_xlsx(budget)
     assert parse_workbook(fresh, budget)
+
+
+def _without_version(data: bytes) -> bytes:
+    """The file as the trial made it: `<cp:version>` removed from docProps/core.xml."""
+    import zipfile
+
+    source, target = io.BytesIO(data), io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            content = old.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                assert b"<cp:version>" in content  # what the export writes
+                content = re.sub(rb"<cp:version>[^<]*</cp:version>", b"", content)
+            new.writestr(info, content)
+    return target.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_file_without_its_version_is_refused(federation):
+    """The stale-file check cannot be skipped by removing the version property."""
+    budget = make_budget(federation)
+    data = _without_version(export_xlsx(budget))
+    assert load_workbook(io.BytesIO(data)).properties.version is None
+    errors = _errors(budget, data)
+    assert len(errors) == 1 and "saknar uppgift om vilken version" in errors[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", ["", "  ", "två", "-1", "1.0"])
+def test_a_file_with_a_version_that_is_not_one_is_refused(federation, version):
+    budget = make_budget(federation)
+    data = _edited(budget, lambda wb: setattr(wb.properties, "version", version))
+    errors = _errors(budget, data)
+    assert len(errors) == 1 and "saknar uppgift om vilken version" in errors[0]
+
+
+@pytest.mark.django_db
+def test_an_old_file_without_its_version_does_not_overwrite_later_saves(
+    client, director, federation
+):
+    """The trial: export, someone saves in the grid, the old file without
+    `<cp:version>` is imported. The later save stays."""
+    budget = make_budget(federation)
+    data = _without_version(
+        _edited(budget, _set("Budget", _cell(_open(export_xlsx(budget))["Budget"], "Budget 2021",
+                                             key="enter"), 2_000_000))
+    )
+    _type_in_grid(budget, {("kansli", "2021:budget"): D(900_000)})
+    client.force_login(director)
+    url = reverse("budget_excel_import", args=[federation.slug, budget.year])
+    upload = io.BytesIO(data)
+    upload.name = "budget.xlsx"
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 200
+    assert "saknar uppgift om vilken version" in response.content.decode()
+    stored = {line.key: line.amounts for line in budget_facts(Budget.objects.get(pk=budget.pk)).lines}
+    assert stored["kansli"]["2021:budget"] == D(900_000)
+    assert stored["enter"]["2021:budget"] == D(1_910_000)
+
+
+@pytest.mark.django_db
+def test_an_older_file_through_the_import_page_saves_nothing(client, director, federation):
+    budget = make_budget(federation)
+    data = export_xlsx(budget)
+    _type_in_grid(budget, {("kansli", "2021:budget"): D(900_000)})
+    client.force_login(director)
+    url = reverse("budget_excel_import", args=[federation.slug, budget.year])
+    upload = io.BytesIO(data)
+    upload.name = "budget.xlsx"
+    response = client.post(url, {"file": upload})
+    assert "sparats igen sedan filen exporterades" in response.content.decode()
+    stored = {line.key: line.amounts for line in budget_facts(Budget.objects.get(pk=budget.pk)).lines}
+    assert stored["kansli"]["2021:budget"] == D(900_000)

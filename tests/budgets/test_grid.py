@@ -11,6 +11,7 @@ from budgets.editing import parse_draft
 from budgets.grid import editor_grid, stored_draft
 from budgets.models import Amount, Budget, Line
 from budgets.selectors import budget_facts
+from tests.budgets.test_merge import form_fields
 from tests.budgets.test_views import make_budget
 
 D = Decimal
@@ -119,10 +120,12 @@ def test_conflict_keeps_input_and_names_who_saved(client, director, federation):
     assert "900\u00a0000\u00a0kr" in html and "950\u00a0000\u00a0kr" in html
     assert 'value="950 000"' in html
     assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(900000)
-    # Saving again after seeing the conflict overwrites knowingly.
+    # Saving again from the conflict page: only once she has picked her value.
     assert 'name="version" value="2"' in html
-    second["version"] = "2"
-    assert client.post(url, second).status_code == 302
+    again = form_fields(html)
+    assert client.post(url, {**again, "action": "save"}).status_code == 409
+    again["pick-amount|kansli|2021:budget"] = "mine"
+    assert client.post(url, {**again, "action": "save"}).status_code == 302
     assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(950000)
 
 
