@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,7 +66,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "rules",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "finsam",
+    # After django_otp: its admin replaces django-otp's device pages (finsam/twofactor/admin.py).
+    "finsam.twofactor",
     "interventions",
     "budgets",
     "plans",
@@ -83,6 +89,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "finsam.middleware.SessionLifetimeMiddleware",
+    # Two-factor login: request.user.is_verified(), then no page until the code is given.
+    "django_otp.middleware.OTPMiddleware",
+    "finsam.twofactor.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a lockout into the page below.
@@ -229,6 +238,23 @@ AXES_RESET_ON_SUCCESS = True
 # from the right; 0 (no proxy) uses REMOTE_ADDR. See finsam.audit.client_address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or 0)
 AXES_CLIENT_IP_CALLABLE = "finsam.audit.client_address"
+
+# Two-factor login (finsam/twofactor, django-otp): a TOTP app with single-use backup
+# codes, required for förbundschefer and site staff, optional for the other roles.
+# Only a DEBUG server may turn the requirement off (the demo users of `make run` have
+# no device; there it is off unless FINSAM_OTP_REQUIRED=1). The tests turn it off in
+# tests/conftest.py and on where they test it (tests/security/test_two_factor.py).
+FINSAM_OTP_REQUIRED = _env_bool("FINSAM_OTP_REQUIRED", default=not DEBUG)
+if not FINSAM_OTP_REQUIRED and not DEBUG:
+    raise ImproperlyConfigured("FINSAM_OTP_REQUIRED=0 är tillåtet bara med DEBUG=1.")
+# Wrong codes per user, over the app and the backup codes together: five in 15 minutes
+# or twenty in a day lock the code step for the rest of that window.
+FINSAM_OTP_FAILURE_LIMITS = [(5, timedelta(minutes=15)), (20, timedelta(days=1))]
+# django-otp's own per-device delay is off: it would refuse a right code typed just
+# after a wrong one, with no message; the limits above count instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = "Finsam planering"
 
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = True

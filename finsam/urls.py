@@ -12,6 +12,7 @@ urlpatterns = [
         name="login",
     ),
     path("logga-ut/", views.LogoutView.as_view(), name="logout"),
+    path("tvastegsverifiering/", include("finsam.twofactor.urls")),
     path("admin/", admin.site.urls),
     path("f/<slug:slug>/", include("finsam.federation_urls")),
     path("f/<slug:slug>/budget/", include("budgets.urls")),

@@ -13,6 +13,14 @@ from tests.factories import PASSWORD, MembershipFactory, UserFactory, complete_f
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_not_required(settings):
+    """The other tests log in with the password only (force_login, the login form):
+    two-factor login is not required here, as on a DEBUG server. Where it is tested,
+    the tests turn it on (tests/security/test_two_factor.py)."""
+    settings.FINSAM_OTP_REQUIRED = False
+
+
 @pytest.fixture
 def federation(db):
     return complete_federation(name="Samordningsförbundet Alfa", slug="alfa")
