@@ -209,7 +209,9 @@ def test_a_backup_code_works_once_and_not_twice(client, director, clock):
 def test_new_backup_codes_replace_the_old(client, director, clock):
     _, old = set_up(client, director, clock)
     response = client.post(reverse("twofactor_backup_codes_new"))
-    new = BACKUP_CODE.findall(client.get(response["Location"]).content.decode())
+    page = client.get(response["Location"])
+    assert "no-store" in page["Cache-Control"]  # the codes stay out of every cache
+    new = BACKUP_CODE.findall(page.content.decode())
     assert len(new) == 10 and not set(new) & set(old)
     # Shown once: the page does not show them again.
     assert BACKUP_CODE.findall(client.get(reverse("twofactor_backup_codes")).content.decode()) == []
@@ -356,3 +358,24 @@ def test_the_requirement_is_off_only_with_debug():
     assert run(DEBUG="1", FINSAM_OTP_REQUIRED="0").stdout.split() == ["False"]
     assert run(DEBUG="1").stdout.split() == ["False"]
     assert run(DEBUG="1", FINSAM_OTP_REQUIRED="1").stdout.split() == ["True"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_codes_do_not_pass_the_limit():
+    """Ten wrong guesses at the same moment, each in its own thread and database
+    connection: five are checked (and recorded), the other five find the lock."""
+    from django.contrib.auth import get_user_model
+
+    from finsam.twofactor.services import CodeLocked, code_verify
+    from tests.security.test_concurrency import _in_threads
+
+    user = UserFactory(username="gissad")
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+
+    def guess():  # type: ignore[no-untyped-def]
+        return code_verify(user=get_user_model().objects.get(pk=user.pk), code="abcdefgh")
+
+    results = _in_threads(*[guess] * 10)
+    assert sum(r is None for r in results) == 5, results
+    assert sum(isinstance(r, CodeLocked) for r in results) == 5, results
+    assert AuditEntry.objects.filter(actor=user, action=WRONG_CODE).count() == 5
