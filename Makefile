@@ -49,6 +49,9 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py load_demo
 
+# DEBUG=1 for the demo too (a target's exported variable reaches its prerequisites):
+# only then does load_demo give the demo users the password published in the README.
+run: export DEBUG := 1
 run: demo
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

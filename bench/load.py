@@ -511,11 +511,13 @@ def main() -> int:
         "DEBUG": "",
         # The workers' shared PDF cache, away from the project's var/cache.
         "FINSAM_CACHE_DIR": str(workdir / "cache"),
+        # DEBUG is off: load_demo wants a password of its own for the demo users.
+        "FINSAM_DEMO_PASSWORD": LOAD_PASSWORD,
     }
     env.pop("PYTEST_VERSION", None)
     os.environ.update({k: v for k, v in env.items() if k in {
         "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "BENCH_STATIC_ROOT", "ALLOWED_HOSTS", "DEBUG",
-        "FINSAM_CACHE_DIR"}})
+        "FINSAM_CACHE_DIR", "FINSAM_DEMO_PASSWORD"}})
     os.environ.pop("PYTEST_VERSION", None)
     keep = os.environ.get("BENCH_KEEP_DATABASE") == "1"
 

@@ -8,4 +8,7 @@ class FinsamConfig(AppConfig):
     def ready(self) -> None:
         # Signal receivers: the audit log of logins, and the login time for the
         # 12-hour session limit.
-        from finsam import audit, middleware  # noqa: F401
+        from finsam import admin_audit, audit, middleware  # noqa: F401
+
+        # Django admin changes recorded in the audit log too.
+        admin_audit.install()

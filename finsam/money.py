@@ -16,6 +16,7 @@ HUNDRED = Decimal(100)
 NBSP = "\u00a0"
 MINUS = "\u2212"
 TOO_LARGE = "beloppet är för stort"
+ASCII_DIGITS = frozenset("0123456789")
 
 
 def parse_amount(value: object) -> Decimal:
@@ -41,7 +42,9 @@ def parse_amount(value: object) -> Decimal:
     text = text.replace(MINUS, "-").replace(",", ".")
     if not text or text.count(".") > 1:
         raise ValueError("inte ett tal")
-    if not all(c.isdigit() or c in ".-+" for c in text):
+    # ASCII digits only: str.isdigit() and Decimal() also take Arabic-Indic (٣),
+    # fullwidth (３) and other digits, which nobody means to type into an amount.
+    if not all(c in ASCII_DIGITS or c in ".-+" for c in text):
         raise ValueError("inte ett tal")
     try:
         amount = Decimal(text)

@@ -268,8 +268,39 @@ if not DEBUG and not TESTING:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One JSON object per line (finsam/logs.py): what a user typed is escaped, so a
+    # newline in a user name cannot forge a line of its own.
+    "formatters": {"json": {"()": "finsam.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    # Who did what (finsam/audit.py); never a password or token.
-    "loggers": {"finsam.audit": {"level": "INFO"}},
+    "loggers": {
+        # Who did what (finsam/audit.py); never a password or token.
+        "finsam.audit": {"level": "INFO"},
+        # Django's own console handler writes plain text: through the root's instead.
+        "django": {"handlers": [], "level": "WARNING"},
+    },
 }
+
+
+# --- Hardening (issue 13): throttling, request size, caching, demo -------------------
+# A successful login resets only its own username's failures (finsam/throttling.py),
+# never the address's: another account's correct password no longer clears them. The
+# lock page says when to try again.
+AXES_HANDLER = "finsam.throttling.OwnUserResetHandler"
+AXES_LOCKOUT_CALLABLE = "finsam.throttling.lockout_response"
+# Every request body at most 6 MB (the largest upload is a 5 MB Excel file), refused
+# with 413 by its Content-Length before the CSRF check or anything reads it.
+REQUEST_BODY_MAX_BYTES = 6 * 1024 * 1024
+# Right after the security headers' middleware, so the 413 page gets them too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("finsam.middleware.ContentSecurityPolicyMiddleware") + 1,
+    "finsam.protection.RequestBodyLimitMiddleware",
+)
+# Cache-Control: no-store on every response to a logged-in user.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "finsam.protection.NoStoreForUsersMiddleware",
+)
+# load_demo gives the demo users the README's password only on a developer's machine
+# (DEBUG) or in the tests; otherwise FINSAM_DEMO_PASSWORD, or it refuses.
+DEMO_PUBLISHED_PASSWORD_ALLOWED = DEBUG or TESTING

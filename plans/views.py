@@ -585,14 +585,22 @@ def plan_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_federation_for_user(request.user, slug)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
+    if request.method == "GET":
+        record(action="laddade ned årshjulet som kalender (.ics)", by=request.user,
+               obj=access.federation, changes={"via": "inloggning"})
     return _calendar_response(access.federation)
 
 
 def plan_calendar_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The same feed for a calendar program: the token in the URL is the access."""
     federation = Federation.objects.filter(slug=slug).first()
-    if federation is None or member_for_token(token, federation) is None:
+    membership = None if federation is None else member_for_token(token, federation)
+    if federation is None or membership is None:
         raise Http404("Kalendern finns inte.")
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
+    if request.method == "GET":
+        # No one is logged in: the token is its user's, so the download is theirs.
+        record(action="laddade ned årshjulet som kalender (.ics)", by=membership.user,
+               obj=federation, changes={"via": "kalenderlänk"})
     return _calendar_response(federation)

@@ -3,16 +3,24 @@
 Idempotent: a plan year that is already in the database is left as it is (so that
 `make run` keeps what you changed in the browser); --replace reads it in again.
 Passwords are set only when a user is created.
+
+The demo password published in the README is used only with DEBUG on (`make run`)
+or in the tests (settings.DEMO_PUBLISHED_PASSWORD_ALLOWED). Otherwise the password
+comes from FINSAM_DEMO_PASSWORD, and without it the command refuses: a server
+must never get a superuser whose password anyone can read.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -24,6 +32,7 @@ from plans.models import Plan
 
 DEMO_DIR = Path(settings.BASE_DIR) / "finsam" / "demo"
 DEMO_PASSWORD = "finsam-demo-2026"
+PASSWORD_VARIABLE = "FINSAM_DEMO_PASSWORD"
 # username, role, first name, last name
 DEMO_USERS = (
     ("chef", Role.DIRECTOR, "Anna", "Lindqvist"),
@@ -45,7 +54,10 @@ def _adopted_snapshot(federation: Federation, year: int) -> None:
 
 
 class Command(BaseCommand):
-    help = "Läser in demoförbunden och skapar demoanvändare (lösenord finsam-demo-2026)."
+    help = (
+        "Läser in demoförbunden och skapar demoanvändare (lösenord finsam-demo-2026 med "
+        "DEBUG=1, annars lösenordet i FINSAM_DEMO_PASSWORD)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -59,6 +71,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        self.password, shown = self._password()
         files = sorted(Path(options["dir"]).glob("*.json"))
         if not files:
             self.stderr.write(f"Inga planpaket i {options['dir']}.")
@@ -94,7 +107,42 @@ class Command(BaseCommand):
             f"med behörighet i {len(set(federations))} förbund."
         )
         if created:
-            self.stdout.write(f"Nya användare: {', '.join(created)}; lösenord {DEMO_PASSWORD}.")
+            self.stdout.write(f"Nya användare: {', '.join(created)}; lösenord {shown}.")
+
+    def _password(self) -> tuple[str, str]:
+        """The password for new demo users, and how to name it in the output."""
+        if getattr(settings, "DEMO_PUBLISHED_PASSWORD_ALLOWED", settings.DEBUG):
+            return DEMO_PASSWORD, DEMO_PASSWORD
+        password = os.environ.get(PASSWORD_VARIABLE, "")
+        if not password:
+            self.fail(
+                f"DEBUG är av: demoanvändarna får inte det publicerade lösenordet. Ange ett "
+                f"eget lösenord i miljövariabeln {PASSWORD_VARIABLE} (eller kör med DEBUG=1 "
+                f"på en utvecklingsdator)."
+            )
+        if password == DEMO_PASSWORD:
+            self.fail(
+                f"{PASSWORD_VARIABLE} är det publicerade demolösenordet. Välj ett annat."
+            )
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            self.fail(f"{PASSWORD_VARIABLE} godtas inte: {' '.join(exc.messages)}")
+        # Users made earlier with DEBUG on keep their password: refuse rather than
+        # leave the published one on a server.
+        user_model = get_user_model()
+        usernames = [username for username, *_ in DEMO_USERS] + [ADMIN[0]]
+        published = [
+            user.get_username()
+            for user in user_model.objects.filter(username__in=usernames)
+            if user.check_password(DEMO_PASSWORD)
+        ]
+        if published:
+            self.fail(
+                f"Användarna {', '.join(sorted(published))} har fortfarande det publicerade "
+                f"demolösenordet. Byt deras lösenord (python manage.py changepassword) först."
+            )
+        return password, f"från {PASSWORD_VARIABLE}"
 
     def _read(self, path: Path) -> dict[str, Any]:
         try:
@@ -115,7 +163,7 @@ class Command(BaseCommand):
             if user is None:
                 user = user_model.objects.create_user(
                     username,
-                    password=DEMO_PASSWORD,
+                    password=self.password,
                     first_name=first_name,
                     last_name=last_name,
                 )
@@ -129,7 +177,7 @@ class Command(BaseCommand):
             user_model.objects.create_superuser(
                 username,
                 email="",
-                password=DEMO_PASSWORD,
+                password=self.password,
                 first_name=first_name,
                 last_name=last_name,
             )

@@ -1,0 +1,87 @@
+"""Login throttling that holds: django-axes with a reset that touches only its own user.
+
+django-axes counts failures per username and, separately, per address
+(AXES_LOCKOUT_PARAMETERS). Its own reset on success deletes every attempt that
+matches *any* of those parameters, so a correct login for one account from an
+address wiped the failures counted for another account from that address: four
+wrong passwords for X, one right one for Y, again and again, guessed at X without
+end. Here a success deletes only the attempts recorded for the username that
+logged in; X's failures stay, so X's sixth attempt within the cool-off is refused
+whatever succeeds meanwhile, and the address keeps its own count too.
+
+`lockout_response` is the lock page (AXES_LOCKOUT_CALLABLE): it says in Swedish at
+what time (Europe/Stockholm) a new attempt is allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import (
+    get_client_parameters,
+    get_client_username,
+    get_cool_off,
+    get_failure_limit,
+)
+from axes.models import AccessAttempt
+from django.db.models import Max, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+
+class OwnUserResetHandler(AxesDatabaseHandler):
+    """AxesDatabaseHandler whose reset on a successful login deletes only the
+    attempts recorded for that username, never those of the address."""
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
+
+
+def unlock_time(request: HttpRequest, credentials: dict | None = None) -> datetime | None:
+    """When the lock on this request's username or address ends: for each lockout
+    parameter over the failure limit, its latest failure plus the cool-off; the
+    latest of those. None without a cool-off (a permanent lock) or a lock."""
+    cool_off = get_cool_off(request)
+    if not cool_off:
+        return None
+    limit = get_failure_limit(request, credentials)
+    threshold = timezone.now() - cool_off
+    ends = []
+    for filters in get_client_parameters(
+        get_client_username(request, credentials),
+        getattr(request, "axes_ip_address", None),
+        getattr(request, "axes_user_agent", None),
+        request,
+        credentials,
+    ):
+        found = AccessAttempt.objects.filter(**filters, attempt_time__gte=threshold).aggregate(
+            failures=Sum("failures_since_start"), latest=Max("attempt_time")
+        )
+        if (found["failures"] or 0) >= limit and found["latest"] is not None:
+            ends.append(found["latest"] + cool_off)
+    return max(ends) if ends else None
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """The lock page (429), with the time a new attempt is allowed."""
+    cool_off = get_cool_off(request)
+    ends = unlock_time(request, credentials)
+    if cool_off and ends is None:  # the lock has just ended: a full cool-off is the safe answer
+        ends = timezone.now() + cool_off
+    context = {
+        "failure_limit": get_failure_limit(request, credentials),
+        "cooloff_timedelta": cool_off,
+        "retry_at": timezone.localtime(ends) if ends is not None else None,
+        "retry_today": ends is not None
+        and timezone.localdate(ends) == timezone.localdate(timezone.now()),
+    }
+    return render(request, "registration/locked.html", context, status=429)
