@@ -93,6 +93,7 @@ class GridCell:
     raw: str
     error: str | None
     mark: str | None
+    label: str = ""  # the column's name, "Budget 2024"
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,7 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
                     raw=line.raw.get(col.code, ""),
                     error=errors.fields.get(amount_field(i, col.index)),
                     mark=marks.get((line.key, col.code)),
+                    label=col.label,
                 )
                 for col in columns
             )

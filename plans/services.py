@@ -277,12 +277,38 @@ def section_create(
 
 
 class SectionConflict(Exception):
-    """Someone saved the section after this editor was opened; `section` is what is
-    stored now. Nothing was saved."""
+    """Someone saved the section after this editor was opened, and both changed the
+    same field; `section` is what is stored now. Nothing was saved. `kept` are the
+    fields only the other changed (name → stored value): the conflict page keeps
+    them, so a second save does not revert them."""
 
-    def __init__(self, section: Section) -> None:
+    def __init__(self, section: Section, kept: dict[str, str] | None = None) -> None:
         super().__init__(f"avsnittet {section.pk} är version {section.version}")
         self.section = section
+        self.kept = kept or {}
+
+
+SECTION_FIELDS = ("heading", "kind", "body")
+
+
+def _section_merge(
+    base: Any, stored: Section, mine: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str], bool]:
+    """Field by field, three ways: what only one side changed keeps that side's
+    value. Returns the merged fields, those only the other changed, and whether
+    both changed a field differently. Without a base (`None`) every difference is
+    a conflict."""
+    merged, kept, conflict = dict(mine), {}, False
+    for name in SECTION_FIELDS:
+        theirs, ours = getattr(stored, name), mine[name]
+        if ours == theirs:
+            continue
+        before = None if base is None else getattr(base, name)
+        if base is not None and ours == before:
+            merged[name] = kept[name] = theirs
+        elif base is None or theirs != before:
+            conflict = True
+    return merged, kept, conflict
 
 
 @transaction.atomic
@@ -301,11 +327,20 @@ def section_update(
     so of two saves from one version exactly one wins."""
     _editable(section.plan)
     stored = Section.objects.select_for_update(of=("self",)).get(pk=section.pk)
+    fields = {"heading": heading, "kind": kind, "body": _text(body)}
     if expected_version is not None and stored.version != expected_version:
-        raise SectionConflict(stored)
-    section.heading = heading
-    section.kind = kind
-    section.body = _text(body)
+        # Saved since the editor opened: merge what each side changed, or refuse.
+        base = (
+            stored.history.filter(version=expected_version)  # type: ignore[attr-defined]
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        fields, kept, conflict = _section_merge(base, stored, fields)
+        if conflict:
+            raise SectionConflict(stored, kept)
+    section.heading = fields["heading"]
+    section.kind = fields["kind"]
+    section.body = fields["body"]
     section.version = stored.version + 1
     section.position = stored.position  # a move since the editor opened stays
     return _save_part(section, by, "ändrade avsnittet")

@@ -338,7 +338,7 @@ def section_edit(request: HttpRequest, slug: str, year: int, section_id: int) ->
                 section=section, by=request.user, expected_version=expected, **data
             )
         except services.SectionConflict as conflict:
-            return _section_conflict(request, access, plan, conflict.section)
+            return _section_conflict(request, access, plan, conflict.section, conflict.kept)
         except ValidationError as exc:
             _add_service_errors(form, exc)
             section.refresh_from_db()
@@ -349,12 +349,17 @@ def section_edit(request: HttpRequest, slug: str, year: int, section_id: int) ->
 
 
 def _section_conflict(
-    request: HttpRequest, access: Access, plan: Plan, stored: Section
+    request: HttpRequest, access: Access, plan: Plan, stored: Section,
+    kept: dict[str, str] | None = None,
 ) -> HttpResponse:
     """Someone else saved first: keep what this user typed, show what is stored and
-    how it differs, and let a second save (now from the stored version) replace it."""
+    how it differs, and let a second save (now from the stored version) replace it.
+    A field only the other changed (`kept`) shows their value, so a second save
+    does not revert it."""
     data = request.POST.copy()
     data["version"] = str(stored.version)
+    for name, value in (kept or {}).items():
+        data[name] = value
     form = SectionForm(data, preview_url=_preview_url(plan), versioned=True)
     latest = stored.history.select_related("history_user").first()
     by = latest.history_user if latest else None

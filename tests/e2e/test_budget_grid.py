@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from budgets.grid import stored_draft
 from budgets.models import Amount
+from budgets.selectors import budget_facts
+from budgets.services import budget_save, bundle_import
+from finsam.models import Role
+from tests.budgets.test_merge import DEMO
 from tests.budgets.test_views import make_budget
 from tests.e2e.conftest import log_in
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -79,4 +89,99 @@ def test_second_browser_saving_first_gives_a_conflict(browser: Browser, live_ser
     expect(second.locator(KANSLI_2021)).to_have_value("900 000")
     assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == 800000
     for page in pages:
+        page.context.close()
+
+
+# --- conflicts merge cell by cell (the trial's repro on the demo budget BKSV 2024) -----
+
+SCREENSHOTS = Path(tempfile.gettempdir()) / "finsam-e2e"  # looked at, not committed
+
+
+def _bksv_pages(browser: Browser, live_server, password):  # type: ignore[no-untyped-def]
+    """The demo budget with Resor at 47 000, and two directors, A and B, each in a
+    browser context of their own with the grid open."""
+    budget = bundle_import(data=json.loads(DEMO.read_text(encoding="utf-8")))
+    draft = stored_draft(budget_facts(budget), budget, None)
+    next(line for line in draft.lines if line.key == "resor").amounts["2024:budget"] = 47000
+    budget_save(budget=budget, draft=draft, expected_version=budget.version)
+    pages = []
+    for name in ("anna", "bertil"):
+        user = UserFactory(username=name, first_name=name.title(), last_name="Exempel")
+        MembershipFactory(user=user, federation=budget.federation, role=Role.DIRECTOR)
+        context = browser.new_context(
+            base_url=live_server.url, locale="sv-SE", viewport={"width": 1400, "height": 1000}
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        log_in(page, name, password)
+        page.goto(f"/f/{budget.federation.slug}/budget/2024/rutnat/")
+        pages.append(page)
+    return budget, pages
+
+
+def _cell(page: Page, label: str):  # type: ignore[no-untyped-def]
+    return page.get_by_label(f"{label}, Budget 2024", exact=True)
+
+
+def _stored(budget, key: str) -> Decimal:  # type: ignore[no-untyped-def]
+    return Amount.objects.get(line__budget=budget, line__key=key, line__scenario=None,
+                              column__year=2024, column__kind="budget").amount
+
+
+def test_repro_a_colleagues_change_stays(browser: Browser, live_server, password) -> None:  # type: ignore[no-untyped-def]
+    budget, (a, b) = _bksv_pages(browser, live_server, password)
+    _cell(a, "Styrelse").fill("275 000")  # 1. A edits Styrelse
+    _cell(b, "Resekostnader").fill("48 000")  # 2. B edits Resor and saves first
+    b.get_by_role("button", name="Spara budgeten").click()
+    expect(b.get_by_role("status")).to_contain_text("Budgeten är sparad")
+
+    a.get_by_role("button", name="Spara budgeten").click()  # 3. A saves
+    expect(a.get_by_role("status")).to_contain_text("Budgeten är sparad")
+    expect(a.get_by_role("status")).to_contain_text("Resekostnader (Budget 2024)")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    a.screenshot(path=str(SCREENSHOTS / "budget-merge-saved.png"))
+    expect(_cell(a, "Resekostnader")).to_have_value("48 000")  # 4. Resor stays 48 000
+    expect(_cell(a, "Styrelse")).to_have_value("275 000")
+    assert _stored(budget, "resor") == 48000 and _stored(budget, "styrelse") == 275000
+    for page in (a, b):
+        page.context.close()
+
+
+def test_a_cell_both_changed_is_picked(browser: Browser, live_server, password) -> None:  # type: ignore[no-untyped-def]
+    budget, (a, b) = _bksv_pages(browser, live_server, password)
+    _cell(a, "Styrelse").fill("275 000")
+    _cell(a, "Resekostnader").fill("49 000")
+    _cell(b, "Resekostnader").fill("48 000")
+    _cell(b, "Kommunikation").fill("75 000")
+    b.get_by_role("button", name="Spara budgeten").click()
+    expect(b.get_by_role("status")).to_contain_text("Budgeten är sparad")
+
+    a.get_by_role("button", name="Spara budgeten").click()
+    conflict = a.locator("#conflict")
+    expect(conflict).to_contain_text("Någon annan har sparat budgeten")
+    expect(conflict).to_contain_text("Budget 2024")
+    expect(conflict).not_to_contain_text("2024:budget")
+    expect(conflict).to_contain_text("Bertil Exempel")
+    # B's other change is already in A's grid; her own changes are kept.
+    expect(_cell(a, "Kommunikation")).to_have_value("75 000")
+    expect(_cell(a, "Styrelse")).to_have_value("275 000")
+    expect(_cell(a, "Resekostnader")).to_have_value("49 000")
+    conflict.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    a.screenshot(path=str(SCREENSHOTS / "budget-merge-conflict.png"))
+    assert _stored(budget, "styrelse") == 250000  # nothing written yet
+
+    # Saving without picking writes nothing.
+    a.get_by_role("button", name="Spara budgeten").click()
+    expect(a.locator("#conflict")).to_contain_text("Välj ett av värdena")
+    assert _stored(budget, "styrelse") == 250000
+
+    a.get_by_label(re.compile("^48\u00a0000\u00a0kr")).check()  # the colleague's value
+    expect(_cell(a, "Resekostnader")).to_have_value("48 000")
+    a.get_by_role("button", name="Spara budgeten").click()
+    expect(a.get_by_role("status")).to_contain_text("Budgeten är sparad")
+    assert _stored(budget, "resor") == 48000
+    assert _stored(budget, "styrelse") == 275000
+    assert _stored(budget, "kommunikation") == 75000
+    for page in (a, b):
         page.context.close()
