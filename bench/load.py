@@ -171,6 +171,25 @@ def _load_users() -> list[dict[str, Any]]:
     return accounts
 
 
+def _with_backup_codes(accounts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each load user logs in with two factors, as a förbundschef must: an app and
+    fresh single-use backup codes for this run (one for the idle run, one for each
+    time locust starts the user), given in place of the app's code."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from finsam.twofactor.services import backup_codes_create
+
+    users = get_user_model().objects
+    fresh = []
+    for account in accounts:
+        user = users.get(username=account["username"])
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+        fresh.append({**account, "codes": backup_codes_create(user=user)})
+    return fresh
+
+
 def _grow(index: int) -> int:
     """In a worker process: förbund `index` to YEARS plan years; returns years added."""
     from bench.synthetic import create_federation
@@ -236,9 +255,10 @@ def _count_queries(slug: str, year: int, username: str) -> dict[str, int]:
     from django.urls import reverse
 
     from interventions.models import Intervention
+    from tests.factories import log_in_verified
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(username=username))
+    # Directors and staff log in with two factors: the session carries the device.
+    client = log_in_verified(Client(HTTP_HOST="127.0.0.1"), get_user_model().objects.get(username=username))
     first = Intervention.objects.filter(federation__slug=slug).order_by("position", "id").first()
     args: dict[str, list[Any]] = {
         "home": [],
@@ -315,6 +335,9 @@ def _idle_service_times(url: str, account: dict[str, Any]) -> dict[str, dict[str
     timed("login", "POST", "/logga-in/", 302, headers={"Origin": origin},
           data={"username": account["username"], "password": LOAD_PASSWORD,
                 "csrfmiddlewaretoken": csrf_token(page.text)})
+    page = timed("login_code_page", "GET", "/tvastegsverifiering/kod/", 200)
+    timed("login_code", "POST", "/tvastegsverifiering/kod/", 302, headers={"Origin": origin},
+          data={"code": account["codes"][0], "csrfmiddlewaretoken": csrf_token(page.text)})
     slug, year = account["slug"], account["year"]
     grid = f"/f/{slug}/budget/{year}/rutnat/"
     for round_no in range(IDLE_ROUNDS + 1):
@@ -350,6 +373,7 @@ def _run_load(
     label = label if profile == "users" else f"{label}-{profile}"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    accounts = _with_backup_codes(accounts)
     users_file = workdir / f"users-{label}.json"
     users_file.write_text(json.dumps(accounts), encoding="utf-8")
     samples_file = workdir / f"samples-{label}.jsonl"

@@ -53,14 +53,18 @@ def run() -> int:
 
     from tests.budgets.test_grid import grid_post
     from tests.budgets.test_views import make_budget
-    from tests.factories import MembershipFactory, UserFactory, complete_federation
+    from tests.factories import (
+        MembershipFactory,
+        UserFactory,
+        complete_federation,
+        log_in_verified,
+    )
 
     federation = complete_federation(name="Bänk", slug="bank")
     user = UserFactory(username="bench")
     MembershipFactory(user=user, federation=federation)
     budget = make_budget(federation, extra_lines=294)
-    client = Client()
-    client.force_login(user)
+    client = log_in_verified(Client(), user)  # a förbundschef: two-factor login
     # htmx posts the form urlencoded, as a browser does without files.
     data = urlencode(grid_post(budget, line_5_amount_1="1 000 000"))
     recompute_url = reverse("budget_grid_recompute", args=[federation.slug, budget.year])

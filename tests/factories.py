@@ -84,3 +84,19 @@ def complete_federation(**kwargs) -> Federation:
         BoardSeatFactory(member=member, role="ledamot")
         BoardSeatFactory(member=member, role="ersattare")
     return federation
+
+
+def log_in_verified(client, user):  # type: ignore[no-untyped-def]
+    """force_login, with the second factor given: the user gets an app (a TOTP device)
+    and the session carries it, as after the code step (finsam/twofactor)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or (
+        TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -379,3 +379,12 @@ def test_parallel_wrong_codes_do_not_pass_the_limit():
     assert sum(r is None for r in results) == 5, results
     assert sum(isinstance(r, CodeLocked) for r in results) == 5, results
     assert AuditEntry.objects.filter(actor=user, action=WRONG_CODE).count() == 5
+
+
+def test_a_verified_session_reaches_the_pages(client, director):
+    """tests.factories.log_in_verified (the benches' login of a förbundschef) gives
+    the session its device, as the code step does."""
+    from tests.factories import log_in_verified
+
+    log_in_verified(client, director)
+    assert client.get(reverse("federation_detail", args=["alfa"])).status_code == 200
