@@ -24,8 +24,9 @@ from budgets.editing import BudgetDraft, DraftLine
 from budgets.grid import stored_draft
 from budgets.merge import AMOUNT, LABEL, LINE, Part, apply_picks, merge_drafts
 from budgets.models import Budget
+from budgets.rules import evaluate, find_scenario
 from budgets.selectors import budget_facts
-from budgets.services import BudgetConflict, budget_save, bundle_import
+from budgets.services import BudgetConflict, budget_save, bundle_import, scenario_create
 from finsam.models import Federation, Role
 from tests.factories import MembershipFactory, UserFactory
 
@@ -389,3 +390,55 @@ def test_a_post_without_a_base_never_reverts_a_colleagues_change(bksv):
     assert client_a.post(save, {**again, "action": "save"}).status_code == 302
     stored = _stored(bksv)
     assert stored["resor"][B24] == D(48000) and stored["styrelse"][B24] == D(275000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scenario_saved_from_an_older_version_keeps_a_base_change(bksv):
+    """A edits a scenario while B changes the base budget: the scenario does not
+    pin the base's old Resor in an override; both changes stay."""
+    scenario_create(budget=bksv, name="Om ESF beviljas", by=None)
+    federation = bksv.federation
+    a, b = _director(federation, "anna"), _director(federation, "bertil")
+    grid = reverse("budget_grid", args=[federation.slug, 2024])
+    save = reverse("budget_grid_save", args=[federation.slug, 2024])
+    client_a, client_b = _client(a), _client(b)
+    form_a = form_fields(client_a.get(grid, {"scenario": "Om ESF beviljas"}).content.decode())
+    form_b = form_fields(client_b.get(grid).content.decode())
+    form_a[_named(form_a, "Styrelse")] = "300 000"
+    form_b[_named(form_b, "Resekostnader")] = "48 000"
+    assert client_b.post(save, {**form_b, "action": "save"}).status_code == 302
+    assert client_a.post(save, {**form_a, "action": "save"}).status_code == 302
+
+    facts = budget_facts(Budget.objects.get(pk=bksv.pk))
+    effective = {line.key: line.amounts for line in
+                 evaluate(facts, find_scenario(facts, "Om ESF beviljas")).lines}
+    assert effective["styrelse"][B24] == D(300000)
+    assert effective["resor"][B24] == D(48000)
+    assert _stored(bksv)["styrelse"][B24] == D(250000)  # the base budget is untouched by A
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scenario_cell_both_changed_names_who_changed_it(bksv):
+    scenario_create(budget=bksv, name="Om ESF beviljas", by=None)
+    federation = bksv.federation
+    a, b = _director(federation, "anna"), _director(federation, "bertil")
+    grid = reverse("budget_grid", args=[federation.slug, 2024])
+    save = reverse("budget_grid_save", args=[federation.slug, 2024])
+    client_a, client_b = _client(a), _client(b)
+    form_a = form_fields(client_a.get(grid, {"scenario": "Om ESF beviljas"}).content.decode())
+    form_b = form_fields(client_b.get(grid, {"scenario": "Om ESF beviljas"}).content.decode())
+    form_a[_named(form_a, "Styrelse")] = "300 000"
+    form_b[_named(form_b, "Styrelse")] = "310 000"
+    assert client_b.post(save, {**form_b, "action": "save"}).status_code == 302
+    response = client_a.post(save, {**form_a, "action": "save"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Bertil Exempel" in html and "310\u00a0000\u00a0kr" in html and "300\u00a0000\u00a0kr" in html
+    again = form_fields(html)
+    assert again["scenario"] == "Om ESF beviljas"
+    again["pick-amount|styrelse|2024:budget"] = "mine"
+    assert client_a.post(save, {**again, "action": "save"}).status_code == 302
+    facts = budget_facts(Budget.objects.get(pk=bksv.pk))
+    effective = {line.key: line.amounts for line in
+                 evaluate(facts, find_scenario(facts, "Om ESF beviljas")).lines}
+    assert effective["styrelse"][B24] == D(300000)
