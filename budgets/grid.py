@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core import signing
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from budgets.editing import (
     COLUMN_RE,
@@ -412,7 +414,8 @@ class ConflictRow:
         return PICK_PREFIX + self.id
 
 
-PART_LABELS = {LABEL: "Benämning", CATEGORY: "Kategori", LINK: "Koppling"}
+PART_LABELS = {LABEL: gettext_lazy("Benämning"), CATEGORY: gettext_lazy("Kategori"),
+               LINK: gettext_lazy("Koppling")}
 
 
 def conflict_rows(
@@ -440,15 +443,15 @@ def conflict_rows(
             if part.key in index and part.column in draft.columns:
                 target = amount_field(index[part.key], draft.columns.index(part.column))
         elif part.kind in PART_LABELS:
-            column = PART_LABELS[part.kind]
+            column = str(PART_LABELS[part.kind])
             if part.kind == LABEL and part.key in index:
                 target = line_field(index[part.key], "label")
         elif part.kind == COLUMN:
-            what, column = "Kolumn", column_label(part.column)
+            what, column = _("Kolumn"), column_label(part.column)
         elif part.kind == OPENING_EQUITY:
-            what = "Eget kapital vid årets början"
+            what = _("Eget kapital vid årets början")
         elif part.kind == DEFICIT_REASON:
-            what = "Skäl till underskott"
+            what = _("Skäl till underskott")
         by, at = authors.get(part.id, ("", None))
         rows.append(
             ConflictRow(
@@ -473,15 +476,15 @@ def _shown(part: Part, value: object, names: Mapping[str, str]) -> str:
     if part.kind in (AMOUNT, OPENING_EQUITY):
         return "–" if value is None else format_kr(value)  # type: ignore[arg-type]
     if part.kind == LINE:
-        return "raden finns" if value else "raden är borttagen"
+        return _("raden finns") if value else _("raden är borttagen")
     if part.kind == COLUMN:
-        return "kolumnen finns" if value else "kolumnen är borttagen"
+        return _("kolumnen finns") if value else _("kolumnen är borttagen")
     if part.kind == CATEGORY:
         return str(CATEGORY_LABELS.get(str(value), value)) if value else "–"
     if part.kind == LINK:
         member, intervention = value  # type: ignore[misc]
         key = member or intervention
-        return names.get(key, key) if key else "ingen koppling"
+        return names.get(key, key) if key else _("ingen koppling")
     return str(value) if value else "–"
 
 
@@ -505,16 +508,16 @@ def kept_summary(kept: Sequence[Kept], limit: int = 5) -> str:
         if part.kind == AMOUNT:
             shown.append(f"{item.label} ({column_label(part.column)})")
         elif part.kind == COLUMN:
-            shown.append(f"kolumnen {column_label(part.column)}")
+            shown.append(_("kolumnen %(column)s") % {"column": column_label(part.column)})
         elif part.kind == OPENING_EQUITY:
-            shown.append("eget kapital vid årets början")
+            shown.append(_("eget kapital vid årets början"))
         elif part.kind == DEFICIT_REASON:
-            shown.append("skäl till underskott")
+            shown.append(_("skäl till underskott"))
         elif part.kind == LINE:
-            shown.append(f"raden {item.label}")
+            shown.append(_("raden %(label)s") % {"label": item.label})
         else:
-            shown.append(f"{item.label} ({PART_LABELS[part.kind].lower()})")
+            shown.append(f"{item.label} ({str(PART_LABELS[part.kind]).lower()})")
     shown = list(dict.fromkeys(shown))
     if len(shown) > limit:
-        return ", ".join(shown[:limit]) + f" och {len(shown) - limit} till"
+        return ", ".join(shown[:limit]) + _(" och %(count)s till") % {"count": len(shown) - limit}
     return ", ".join(shown)

@@ -383,6 +383,7 @@ def budget_save(
     BudgetConflict with those parts and writes nothing.
     """
     ensure_plan_not_frozen(budget.federation_id, budget.year)
+    loaded_version = expected_version
     draft, expected_version = _merged_draft(budget, draft, expected_version, base)
     updated = Budget.objects.filter(pk=budget.pk, version=expected_version).update(
         version=F("version") + 1, updated_by=by, updated_at=timezone.now()
@@ -454,6 +455,8 @@ def budget_save(
         obj=budget,
         changes={
             "version": [expected_version, budget.version],
+            # Merged cell by cell into others' saves since the editor loaded this version.
+            **({"merged_from_version": loaded_version} if loaded_version != expected_version else {}),
             "scenario": draft.scenario,
             "columns": list(columns),
             **_cell_changes(stored, lines, columns),

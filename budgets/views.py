@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from budgets.editing import DraftErrors, parse_draft
 from budgets.grid import (
@@ -148,8 +149,8 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
         assert base.draft is not None
         missing = apply_picks(draft, base.draft, base.conflicts, picks)
         if missing:
-            messages.error(request, "Budgeten är inte sparad: välj ett värde för varje rad i "
-                                    "tabellen över krockar.")
+            messages.error(request, _("Budgeten är inte sparad: välj ett värde för varje rad i "
+                                      "tabellen över krockar."))
             return _render_grid(
                 request, access, budget, facts, draft, errors, base=base, status=409,
                 conflict=_conflict(budget, base, draft, facts, picks, missing=missing),
@@ -175,8 +176,11 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
             status=409,
         )
     if kept:
-        messages.success(request, "Budgeten är sparad. Det som andra sparade medan du "
-                                  "redigerade finns kvar: " + kept_summary(kept) + ".")
+        messages.success(
+            request,
+            _("Budgeten är sparad. Det som andra sparade medan du redigerade finns kvar: "
+              "%(kept)s.") % {"kept": kept_summary(kept)},
+        )
     else:
         messages.success(request, "Budgeten är sparad.")
     url = reverse("budget_grid", args=[slug, year])

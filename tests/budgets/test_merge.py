@@ -27,7 +27,7 @@ from budgets.models import Budget
 from budgets.rules import evaluate, find_scenario
 from budgets.selectors import budget_facts
 from budgets.services import BudgetConflict, budget_save, bundle_import, scenario_create
-from finsam.models import Federation, Role
+from finsam.models import AuditEntry, Federation, Role
 from tests.factories import MembershipFactory, UserFactory
 
 D = Decimal
@@ -206,6 +206,9 @@ def test_repro_a_colleagues_change_stays_when_a_saves_from_an_older_version(bksv
     assert stored["resor"][B24] == D(48000)
     assert stored["styrelse"][B24] == D(275000)
     assert Budget.objects.get(pk=bksv.pk).version == opened.version + 2
+    entry = AuditEntry.objects.filter(action="sparade budgeten").order_by("-pk").first()
+    assert entry.changes["merged_from_version"] == opened.version
+    assert list(entry.changes["cells"]) == ["styrelse 2024:budget"]  # only her change
 
 
 @pytest.mark.django_db(transaction=True)

@@ -170,6 +170,8 @@ def test_a_cell_both_changed_is_picked(browser: Browser, live_server, password) 
     SCREENSHOTS.mkdir(exist_ok=True)
     a.screenshot(path=str(SCREENSHOTS / "budget-merge-conflict.png"))
     assert _stored(budget, "styrelse") == 250000  # nothing written yet
+    _cell(a, "Resekostnader").scroll_into_view_if_needed()
+    a.screenshot(path=str(SCREENSHOTS / "budget-merge-conflict-cell.png"))
 
     # Saving without picking writes nothing.
     a.get_by_role("button", name="Spara budgeten").click()
