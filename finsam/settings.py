@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # htmx gets 401 instead of the login page; a POST's `next` is the page it came from.
+    "finsam.middleware.LoginRequiredResponseMiddleware",
     "finsam.middleware.SessionLifetimeMiddleware",
     # Two-factor login: request.user.is_verified(), then no page until the code is given.
     "django_otp.middleware.OTPMiddleware",
@@ -212,6 +214,8 @@ SESSION_REFRESH_INTERVAL = timedelta(minutes=1)
 SESSION_COOKIE_AGE = int((SESSION_IDLE_TIMEOUT + SESSION_REFRESH_INTERVAL).total_seconds())
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_MAX_LIFETIME = timedelta(hours=12)
+# The editors warn this long before the idle limit, with a button that renews the session.
+SESSION_IDLE_WARNING = timedelta(minutes=2)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("logga-ut/", views.LogoutView.as_view(), name="logout"),
     path("tvastegsverifiering/", include("finsam.twofactor.urls")),
+    path("sessionen/", views.session_status, name="session_status"),
     path("admin/", admin.site.urls),
     path("f/<slug:slug>/", include("finsam.federation_urls")),
     path("f/<slug:slug>/budget/", include("budgets.urls")),

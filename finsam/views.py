@@ -14,13 +14,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from finsam import services
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.forms import BoardSeatForm, FederationForm, MemberForm, initial_from
+from finsam.middleware import UNTOUCHED, idle_left, lifetime_left, touch_session
 from finsam.models import BoardSeat, Member, Role
 from finsam.roles import EDIT
 from finsam.selectors import federation_overview, federations_with_role
@@ -31,6 +35,30 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("Du är utloggad."))
         return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> HttpResponse:
+    """For the editors' script (static/js/session.js). GET: does the session still
+    live, and for how long; it leaves the session untouched, so a tab that asks
+    does not keep a forgotten session alive. POST ("Fortsätt arbeta"): renew the
+    idle time now, even within the minute in which activity does not save it.
+    Anonymous: 401 (JSON, not the login page)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"authenticated": False}, status=401)
+    if request.method == "POST":
+        touch_session(request)
+    else:
+        setattr(request, UNTOUCHED, True)
+    return JsonResponse({
+        "authenticated": True,
+        "user": request.user.pk,
+        "idle_left": round(idle_left(request)),
+        "lifetime_left": round(lifetime_left(request)),
+        # A login in another tab gives a new CSRF token: the page takes it up.
+        "csrf": get_token(request),
+    })
 
 
 @login_required

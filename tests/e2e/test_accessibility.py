@@ -42,6 +42,7 @@ BLOCKING = ("serious", "critical")
 # URL names that are no HTML page of their own, and why.
 NOT_PAGES = {
     "logout": "POST only",
+    "session_status": "JSON (the editors' keep-alive)",
     "budget_report_json": "JSON",
     "budget_excel_export": "Excel file",
     "budget_grid_recompute": "htmx fragment, POST only",
