@@ -50,7 +50,10 @@ def session_status(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         touch_session(request)
     else:
+        # Nothing of this request is saved in the session: a save would move its
+        # expiry (middleware keeps bookkeeping there, e.g. the two-factor recheck).
         setattr(request, UNTOUCHED, True)
+        request.session.modified = False
     return JsonResponse({
         "authenticated": True,
         "user": request.user.pk,
