@@ -52,6 +52,7 @@ from budgets.rules import (
 )
 from budgets.selectors import FIGURE_ROWS, BudgetSummary, BudgetView, budget_facts, budget_summary
 from budgets.services import budget_save
+from budgets.xlsx_guard import UnsafeWorkbook, check_workbook_archive
 from finsam.money import HUNDRED, ORE, parse_amount
 
 if TYPE_CHECKING:
@@ -103,8 +104,6 @@ AMOUNT_WIDTH = 16
 
 # Amounts are DecimalField(max_digits=14, decimal_places=2).
 AMOUNT_LIMIT = Decimal(10) ** 12
-# An .xlsx is a zip; refuse one that unpacks to more than this.
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 
 
 # --- names and headings ---------------------------------------------------------------
@@ -799,10 +798,11 @@ def _read_bytes(data: bytes | IO[bytes]) -> bytes:
 def _open(data: bytes) -> Workbook:
     unreadable = _("Filen går inte att läsa som en Excel-arbetsbok (.xlsx).")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise ExcelImportError([_("Filen är för stor.")])
+        # The zip's sizes, packing and cell count, and no XML entity (budgets/xlsx_guard.py).
+        check_workbook_archive(data)
         return load_workbook(io.BytesIO(data))
+    except UnsafeWorkbook as exc:
+        raise ExcelImportError([str(exc)]) from None
     except ExcelImportError:
         raise
     except (zipfile.BadZipFile, InvalidFileException):
