@@ -27,7 +27,9 @@ from finsam.twofactor.selectors import SETUP, VERIFY, pending_step
 NOT_NEEDED = "finsam_2fa_not_needed"
 RECHECK_SECONDS = 300
 STEP_PAGES = {VERIFY: "twofactor_verify", SETUP: "twofactor_setup"}
-ALWAYS_ALLOWED = {"logout"}
+# Logging out, and the session's own status for static/js/session.js (it tells the
+# user's id and how long the session lives, and POST renews the idle time: no page).
+ALWAYS_ALLOWED = {"logout", "session_status"}
 
 
 class TwoFactorMiddleware:

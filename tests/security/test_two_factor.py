@@ -111,7 +111,7 @@ def test_no_page_after_the_password_alone(client, request, who, federation):
     assert client.get(response["Location"])["Location"].startswith(SETUP)
     reached = []
     for url in _example_urls():
-        if url in (SETUP, reverse("logout")):
+        if url in (SETUP, reverse("logout"), reverse("session_status")):
             continue
         for method in (client.get, client.post):
             answer = method(url)
@@ -119,6 +119,9 @@ def test_no_page_after_the_password_alone(client, request, who, federation):
                 reached.append((method.__name__, url, answer.status_code))
     assert not reached
     assert len(_example_urls()) > 60
+    # Only the session's status (session.js on the setup page), as JSON: no page.
+    status = client.get(reverse("session_status"))
+    assert status["Content-Type"] == "application/json" and status.json()["user"] == user.pk
     # htmx requests are sent to the setup page by the browser, not swapped into the page.
     answer = client.post(reverse("home"), HTTP_HX_REQUEST="true")
     assert answer["HX-Redirect"] == SETUP
