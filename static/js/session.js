@@ -241,7 +241,7 @@
     var box = el("div", { id: "draft-offer", role: "status", "class": "alert alert-info d-flex flex-wrap align-items-center gap-2" });
     box.appendChild(el("span", { "class": "me-auto" }, "Du har osparade ändringar från " + clock(draft.at) + " – återställ dem?"));
     var yes = el("button", { type: "button", "class": "btn btn-primary btn-sm" }, "Återställ ändringarna");
-    var no = el("button", { type: "button", "class": "btn btn-outline-secondary btn-sm" }, "Släng ändringarna");
+    var no = el("button", { type: "button", "class": "btn btn-outline-dark btn-sm" }, "Släng ändringarna");
     box.appendChild(yes);
     box.appendChild(no);
     yes.addEventListener("click", function () {

@@ -281,3 +281,40 @@ def test_leaving_with_unsaved_edits_asks_but_saving_does_not(page: Page, live_se
     page.get_by_role("button", name="Spara budgeten").click()
     expect(page.get_by_role("status")).to_contain_text("Budgeten är sparad")
     assert dialogs == ["beforeunload"]  # saving asked nothing
+
+
+def test_the_messages_pass_axe(browser, live_server, director, federation, password, settings) -> None:  # type: ignore[no-untyped-def]
+    """The warning, the logged-out alert and the offer, each shown, checked by axe-core
+    (WCAG 2.1 AA: no serious or critical violation), as tests/e2e/test_accessibility.py
+    checks every page."""
+    from tests.e2e.test_accessibility import AXE_JS, Checker
+
+    settings.SESSION_COOKIE_AGE = 5 * 60
+    settings.SESSION_REFRESH_INTERVAL = timedelta(minutes=1)
+    make_budget(federation)
+    # The CSP forbids inline scripts, axe's included: this context may inject it.
+    context = browser.new_context(base_url=live_server.url, locale="sv-SE", bypass_csp=True,
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    checker = Checker()
+    log_in(page, director.username, password)
+    page.clock.install()
+    page.goto(_grid(federation))
+    page.clock.run_for("02:10")
+    expect(page.locator("#session-warning")).to_be_visible()
+    checker.check(page, director.username, "rutnät med varning")
+
+    _end_sessions()
+    page.fill(KANSLI_2021, "682 000")
+    expect(page.locator("#session-expired")).to_be_visible()
+    checker.check(page, director.username, "rutnät, utloggad")
+
+    page.locator("#session-expired").get_by_role("link", name="Logga in igen").click()
+    _log_in_here(page, director.username, password)
+    expect(page.locator("#draft-offer")).to_be_visible()
+    checker.check(page, director.username, "rutnät med erbjudande")
+    context.close()
+    assert AXE_JS.exists()
+    assert checker.checked[director.username] == 3
+    assert not checker.violations, checker.violations
