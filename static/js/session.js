@@ -8,8 +8,8 @@
      ändringar från 14.32 – återställ dem?"); a save that succeeds removes it;
    - before the idle timeout a warning with "Fortsätt arbeta" renews the session;
    - leaving with unsaved edits asks first, but not when she saves.
-   The server gives the user, the timeouts and the URLs in this script element's data
-   attributes (templates/finsam/partials/session_script.html): no inline script, as
+   The server gives the user, the timeouts, the URLs and the Swedish texts (through
+   gettext) in this script element's data attributes (templates/finsam/partials/session_script.html): no inline script, as
    the Content-Security-Policy requires. */
 (function () {
   "use strict";
@@ -103,6 +103,15 @@
     if (node) node.parentNode.removeChild(node);
   }
 
+  // A text from the template (data-t-NAME), with %(param)s filled in.
+  function t(name, params) {
+    var text = cfg["t" + name] || "";
+    Object.keys(params || {}).forEach(function (key) {
+      text = text.split("%(" + key + ")s").join(String(params[key]));
+    });
+    return text;
+  }
+
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
   // "14.32" in Europe/Stockholm (the Swedish way of writing a time); another day
@@ -123,10 +132,10 @@
 
   function inTime(ms) {
     var minutes = Math.round(ms / 60000);
-    if (minutes >= 2) return "om " + minutes + " minuter";
-    if (minutes === 1) return "om en minut";
+    if (minutes >= 2) return t("Minutes", { n: minutes });
+    if (minutes === 1) return t("Minute");
     var seconds = Math.max(1, Math.round(ms / 1000));
-    return "om " + seconds + (seconds === 1 ? " sekund" : " sekunder");
+    return seconds === 1 ? t("Second") : t("Seconds", { n: seconds });
   }
 
   // --- the editor's draft ---------------------------------------------------------
@@ -239,9 +248,9 @@
 
   function offer(draft) {
     var box = el("div", { id: "draft-offer", role: "status", "class": "alert alert-info d-flex flex-wrap align-items-center gap-2" });
-    box.appendChild(el("span", { "class": "me-auto" }, "Du har osparade ändringar från " + clock(draft.at) + " – återställ dem?"));
-    var yes = el("button", { type: "button", "class": "btn btn-primary btn-sm" }, "Återställ ändringarna");
-    var no = el("button", { type: "button", "class": "btn btn-outline-dark btn-sm" }, "Släng ändringarna");
+    box.appendChild(el("span", { "class": "me-auto" }, t("Offer", { time: clock(draft.at) })));
+    var yes = el("button", { type: "button", "class": "btn btn-primary btn-sm" }, t("Restore"));
+    var no = el("button", { type: "button", "class": "btn btn-outline-dark btn-sm" }, t("Discard"));
     box.appendChild(yes);
     box.appendChild(no);
     yes.addEventListener("click", function () {
@@ -336,12 +345,9 @@
 
   function showExpired() {
     var box = banner("session-expired", "danger", "alert");
-    box.appendChild(el("strong", {}, "Du är utloggad. "));
-    var text = form
-      ? "Sessionen har gått ut, så det du skriver räknas inte om och kan inte sparas nu. Det du har skrivit finns kvar i den här webbläsaren: logga in igen, så kommer du tillbaka hit och kan återställa det. "
-      : "Sessionen har gått ut. ";
-    box.appendChild(document.createTextNode(text));
-    var link = el("a", { href: loginHref(), "class": "alert-link" }, "Logga in igen");
+    box.appendChild(el("strong", {}, t("LoggedOut")));
+    box.appendChild(document.createTextNode(" " + (form ? t("ExpiredEditor") : t("Expired")) + " "));
+    var link = el("a", { href: loginHref(), "class": "alert-link" }, t("LogIn"));
     link.addEventListener("click", function () {
       storeNow();
       leaving = true;
@@ -354,11 +360,9 @@
     var left = inTime(end - Date.now());
     var box = banner("session-warning", "warning", "alert");
     box.classList.add("d-flex", "flex-wrap", "align-items-center", "gap-2");
-    box.appendChild(el("span", { "class": "me-auto" }, renewable
-      ? "Du loggas ut " + left + " eftersom du inte har varit aktiv på en stund."
-      : "Du loggas ut " + left + " eftersom du har varit inloggad så länge som en inloggning får vara. Spara det du har skrivit."));
+    box.appendChild(el("span", { "class": "me-auto" }, t(renewable ? "Idle" : "Lifetime", { when: left })));
     if (renewable) {
-      var button = el("button", { type: "button", "class": "btn btn-primary btn-sm" }, "Fortsätt arbeta");
+      var button = el("button", { type: "button", "class": "btn btn-primary btn-sm" }, t("KeepWorking"));
       button.addEventListener("click", keepAlive);
       box.appendChild(button);
     }
