@@ -26,7 +26,9 @@ from axes.helpers import (
     get_failure_limit,
 )
 from axes.models import AccessAttempt
-from django.db.models import Max, Sum
+from axes.signals import user_locked_out
+from django.db import router, transaction
+from django.db.models import F, Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -34,7 +36,42 @@ from django.utils import timezone
 
 class OwnUserResetHandler(AxesDatabaseHandler):
     """AxesDatabaseHandler whose reset on a successful login deletes only the
-    attempts recorded for that username, never those of the address."""
+    attempts recorded for that username, never those of the address.
+
+    It also counts an attempt *before* the password is checked, so that guesses
+    sent in parallel cannot all pass the check while none is recorded yet: each
+    attempt adds its failure (committed) first, then counts; the k-th to commit sees
+    at least k, so at most AXES_FAILURE_LIMIT attempts per username (and address)
+    reach the password within the cool-off. A success deletes its own username's
+    attempts, this one included; a failure is not counted a second time.
+    """
+
+    def is_allowed(self, request: HttpRequest, credentials: dict | None = None) -> bool:
+        if not super().is_allowed(request, credentials):
+            return False
+        if getattr(request, RESERVED, False) or not get_client_username(request, credentials):
+            return True
+        self.clean_expired_user_attempts(request, credentials)
+        _count_attempt(request, credentials)
+        setattr(request, RESERVED, True)
+        return self.get_failures(request, credentials) <= get_failure_limit(request, credentials)
+
+    def user_login_failed(self, sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+        if request is None or not getattr(request, RESERVED, False):
+            super().user_login_failed(sender, credentials, request=request, **kwargs)
+            return
+        # Counted before the password was checked: only say whether it now locks.
+        failures = self.get_failures(request, credentials)
+        request.axes_failures_since_start = failures
+        if failures >= get_failure_limit(request, credentials):
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,
+            )
 
     def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
         username = get_client_username(request, credentials)
@@ -42,6 +79,35 @@ class OwnUserResetHandler(AxesDatabaseHandler):
             return 0
         count, _ = AccessAttempt.objects.filter(username=username).delete()
         return count
+
+
+RESERVED = "finsam_attempt_counted"
+
+
+def _count_attempt(request: Any, credentials: dict | None) -> None:
+    """Add one failure to this username, address and browser's AccessAttempt, as
+    axes does after a failure (without the request's data: the password is in it)."""
+    with transaction.atomic(using=router.db_for_write(AccessAttempt)):
+        attempt, created = AccessAttempt.objects.select_for_update().get_or_create(
+            username=get_client_username(request, credentials),
+            ip_address=request.axes_ip_address,
+            user_agent=request.axes_user_agent,
+            defaults={
+                "get_data": "",
+                "post_data": "",
+                "http_accept": request.axes_http_accept,
+                "path_info": request.axes_path_info,
+                "failures_since_start": 1,
+                "attempt_time": request.axes_attempt_time,
+            },
+        )
+        if not created:
+            AccessAttempt.objects.filter(pk=attempt.pk).update(
+                failures_since_start=F("failures_since_start") + 1,
+                attempt_time=request.axes_attempt_time,
+                http_accept=request.axes_http_accept,
+                path_info=request.axes_path_info,
+            )
 
 
 def unlock_time(request: HttpRequest, credentials: dict | None = None) -> datetime | None:

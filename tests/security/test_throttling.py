@@ -162,3 +162,60 @@ def test_a_lock_ending_after_midnight_names_the_day(director):
         for _ in range(settings.AXES_FAILURE_LIMIT):
             response = _login(Client(), director.username, WRONG)
         assert "den 3 mars kl. 00:10" in response.content.decode()
+
+
+# --- guesses sent in parallel ---------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_reach_the_password_at_most_the_limit(federation, monkeypatch):
+    """Twelve wrong passwords for one account at the same moment, each from its own
+    address: each attempt is counted before its password is checked, so no more than
+    the limit are checked. (The slow password check keeps them all in flight.)"""
+    import threading
+    import time
+
+    from django.contrib.auth.backends import ModelBackend
+    from django.db import connections
+
+    from finsam.models import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    target = UserFactory(username="maltavla")
+    MembershipFactory(user=target, federation=federation, role=Role.DIRECTOR)
+    checked = []
+    original = ModelBackend.authenticate
+
+    def slow_check(self, request, username=None, password=None, **kwargs):  # type: ignore[no-untyped-def]
+        checked.append(username)
+        time.sleep(0.3)
+        return original(self, request, username=username, password=password, **kwargs)
+
+    monkeypatch.setattr(ModelBackend, "authenticate", slow_check)
+    guesses = 12
+    barrier = threading.Barrier(guesses)
+    statuses: list[int | BaseException] = [0] * guesses
+
+    def guess(n: int) -> None:
+        try:
+            barrier.wait(timeout=60)
+            statuses[n] = _login(Client(), target.username, WRONG, address=f"10.50.0.{n + 1}").status_code
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            statuses[n] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+        assert not thread.is_alive()
+    assert all(isinstance(s, int) for s in statuses), statuses
+    assert len(checked) <= settings.AXES_FAILURE_LIMIT, (len(checked), statuses)
+    assert statuses.count(200) <= settings.AXES_FAILURE_LIMIT - 1
+    assert statuses.count(429) >= guesses - settings.AXES_FAILURE_LIMIT + 1
+    # Every guess was counted once.
+    total = sum(AccessAttempt.objects.filter(username=target.username)
+                .values_list("failures_since_start", flat=True))
+    assert total == guesses
