@@ -169,7 +169,9 @@ def parse_draft(
         columns=columns,
         lines=lines,
         opening_equity=opening,
-        deficit_reason=(data.get("deficit_reason") or "").strip(),
+        # A browser posts a textarea's line breaks as CRLF; stored text has LF, so a
+        # reason the user did not touch compares equal to the stored one.
+        deficit_reason=(data.get("deficit_reason") or "").replace("\r\n", "\n").strip(),
         scenario=(data.get("scenario") or "").strip() or None,
         version=int(version) if version and re.fullmatch(r"[0-9]{1,9}", version) else None,
         raw_opening_equity=raw_equity,

@@ -445,3 +445,25 @@ def test_a_scenario_cell_both_changed_names_who_changed_it(bksv):
     effective = {line.key: line.amounts for line in
                  evaluate(facts, find_scenario(facts, "Om ESF beviljas")).lines}
     assert effective["styrelse"][B24] == D(300000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_untouched_deficit_reason_posted_with_crlf_keeps_the_colleagues(bksv):
+    """A browser posts a textarea's line breaks as CRLF: that is no change of hers."""
+    bksv.deficit_reason = "Första raden.\nAndra raden."
+    bksv.save(update_fields=["deficit_reason"])
+    federation = bksv.federation
+    a, b = _director(federation, "anna"), _director(federation, "bertil")
+    grid = reverse("budget_grid", args=[federation.slug, 2024])
+    save = reverse("budget_grid_save", args=[federation.slug, 2024])
+    client_a, client_b = _client(a), _client(b)
+    form_a = form_fields(client_a.get(grid).content.decode())
+    form_b = form_fields(client_b.get(grid).content.decode())
+    form_a["deficit_reason"] = form_a["deficit_reason"].replace("\n", "\r\n")
+    form_a[_named(form_a, "Styrelse")] = "275 000"
+    form_b["deficit_reason"] = "Bertils skäl."
+    assert client_b.post(save, {**form_b, "action": "save"}).status_code == 302
+    assert client_a.post(save, {**form_a, "action": "save"}).status_code == 302
+    stored = Budget.objects.get(pk=bksv.pk)
+    assert stored.deficit_reason == "Bertils skäl."
+    assert _stored(bksv)["styrelse"][B24] == D(275000)
