@@ -6,7 +6,8 @@ förbund's plan year back in a fixed number of queries.
 
 Our optional keys (the spec allows optional keys): federation.org_number, .address,
 .contact, .municipal_split, .population_date; members[].fixed_share_percent;
-top-level "board"; plan.decision_meeting_on; an intervention's short_name, status,
+top-level "board"; plan.decision_meeting_on; plan.meetings[].uid (the meeting's
+calendar UID, always written; a bundle without it is valid); an intervention's short_name, status,
 category_label, age_min, age_max, description, owner_unit, steering_members,
 steering_group, reports_participants, interim_report_on and annual_report_on, and
 its goals' comparison and outcomes (written only when they differ from the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
@@ -47,6 +49,7 @@ from interventions.models import (
     InterventionStatus,
 )
 from plans.models import GoalLevel, MeetingKind, Plan, PlanStatus, SectionKind
+from plans.rules import meeting_date_error
 
 FORMAT = "finsam-bundle/1"
 
@@ -215,6 +218,7 @@ class ParsedMeeting:
     note: str
     time: time | None = None
     place: str = ""
+    uid: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -754,6 +758,24 @@ def _parse_intervention_goal(value: object, path: str) -> ParsedInterventionGoal
     )
 
 
+def _meeting_uid(meeting: dict[str, Any], path: str, seen: set[uuid.UUID]) -> uuid.UUID | None:
+    """A meeting's optional calendar UID: a UUID, once per bundle."""
+    value = _get(meeting, "uid", path, required=False)
+    if value is _MISSING or value is None:
+        return None
+    try:
+        uid = uuid.UUID(value) if isinstance(value, str) and len(value) <= 45 else None
+    except ValueError:
+        uid = None
+    if uid is None:
+        raise BundleError(_child(path, "uid"), _("inte ett UID (UUID, t.ex. %(example)s)")
+                          % {"example": "0b5c1e8a-4a4e-4d0e-9a59-2f3c8c1d7e21"})
+    if uid in seen:
+        raise BundleError(_child(path, "uid"), _("finns redan på ett annat möte i paketet"))
+    seen.add(uid)
+    return uid
+
+
 def _parse_plan(obj: dict[str, Any]) -> ParsedPlan:
     path = "plan"
     year = _year(_get(obj, "year", path), _child(path, "year"))
@@ -793,12 +815,15 @@ def _parse_plan(obj: dict[str, Any]) -> ParsedPlan:
             )
         goals.append(ParsedPlanGoal(level, text, tuple(measures)))
     meetings = []
+    uids: set[uuid.UUID] = set()
     for index, value in enumerate(_list_at(obj, "meetings", path, required=False)):
         item_path = _item(_child(path, "meetings"), index)
         meeting = _object(value, item_path)
         kind = _choice(meeting, "kind", item_path, MeetingKind.values)
         day = _date(meeting, "date", item_path, required=True)
         assert day is not None
+        if error := meeting_date_error(year=year, day=day):
+            raise BundleError(_child(item_path, "date"), error)
         meetings.append(
             ParsedMeeting(
                 kind=kind,
@@ -807,6 +832,7 @@ def _parse_plan(obj: dict[str, Any]) -> ParsedPlan:
                 note=_text(meeting, "note", item_path, required=False),
                 time=_time(meeting, "time", item_path),
                 place=_text(meeting, "place", item_path, max_length=200, required=False),
+                uid=_meeting_uid(meeting, item_path, uids),
             )
         )
     return ParsedPlan(
@@ -1137,6 +1163,7 @@ def _export_plan(plan: Plan) -> dict[str, Any]:
     meetings = []
     for meeting in plan.meetings.all():
         entry = {
+            "uid": str(meeting.uid),
             "kind": meeting.kind,
             "date": meeting.date.isoformat(),
             "title": meeting.title,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
@@ -19,6 +20,7 @@ from budgets.models import Amount, Budget, Column, Line, Scenario
 from budgets.rules import LineFacts
 from budgets.selectors import budget_facts
 from finsam.audit import record
+from finsam.db import save_new
 from finsam.models import BoardSeat, Federation, Member
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
 from plans.freeze import ensure_plan_not_frozen
@@ -232,9 +234,14 @@ class _BundleWriter:
         parsed = self.bundle.plan
         self.path = "plan"
         plan = Plan.objects.filter(federation=federation, year=parsed.year).first()
+        stored_uids: dict[tuple[str, Any, str], list[uuid.UUID]] = {}
         if plan is None:
             plan = Plan(federation=federation, year=parsed.year)
         else:
+            for kind, day, title, uid in plan.meetings.order_by("id").values_list(
+                "kind", "date", "title", "uid"
+            ):
+                stored_uids.setdefault((kind, day, title), []).append(uid)
             plan.sections.all().delete()
             plan.goals.all().delete()
             plan.meetings.all().delete()
@@ -265,6 +272,20 @@ class _BundleWriter:
             )
             for position, goal in enumerate(parsed.goals)
         )
+        uids = [
+            meeting.uid
+            or (stored_uids.get((meeting.kind, meeting.date, meeting.title)) or [None]).pop(0)
+            or uuid.uuid4()
+            for meeting in parsed.meetings
+        ]
+        # A UID is the meeting's for good: one that another plan's meeting has (the
+        # bundle was made from another year or förbund) gives this one a new UID.
+        taken = set(Meeting.objects.filter(uid__in=uids).values_list("uid", flat=True))
+        seen: set[uuid.UUID] = set()
+        for index, uid in enumerate(uids):
+            if uid in taken or uid in seen:
+                uids[index] = uid = uuid.uuid4()
+            seen.add(uid)
         Meeting.objects.bulk_create(
             Meeting(
                 plan=plan,
@@ -274,8 +295,9 @@ class _BundleWriter:
                 place=meeting.place,
                 title=meeting.title,
                 note=meeting.note,
+                uid=uid,
             )
-            for meeting in parsed.meetings
+            for meeting, uid in zip(parsed.meetings, uids, strict=True)
         )
         return plan
 
@@ -604,8 +626,13 @@ def scenario_create(*, budget: Budget, name: str, by: AbstractBaseUser | None) -
     name = _clean_scenario_name(budget, name)
     last = budget.scenarios.order_by("-position").values_list("position", flat=True).first()
     scenario = Scenario(budget=budget, name=name, position=0 if last is None else last + 1)
-    scenario.full_clean()
-    scenario.save()
+    save_new(
+        scenario,
+        conflict=Scenario.objects.filter(budget=budget, name=name),
+        error={
+            "name": _("Budgeten har redan ett scenario som heter ”%(name)s”.") % {"name": name}
+        },
+    )
     _budget_touched(budget, by)
     record(action="skapade scenariot", by=by, federation=budget.federation, obj=scenario,
            changes={"budget": budget.year, "name": scenario.name})

@@ -182,6 +182,11 @@ class Membership(models.Model):
         Federation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("förbund")
     )
     role = models.CharField(_("roll"), max_length=20, choices=Role.choices)
+    # Part of the calendar subscription token (plans/calendar.py): raising it
+    # ("Byt länk") makes the old link stop working.
+    calendar_generation = models.PositiveIntegerField(
+        _("kalenderlänkens generation"), default=0, editable=False
+    )
 
     class Meta:
         verbose_name = _("behörighet")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from finsam.audit import record
+from finsam.db import save_new
 from finsam.models import BoardSeat, Federation, Member, MemberKind
 
 
@@ -135,8 +136,14 @@ def member_create(
         fixed_share_percent=fixed_share_percent,
         position=position,
     )
-    member.full_clean()
-    member.save()
+    save_new(
+        member,
+        conflict=Member.objects.filter(federation=federation, key=key),
+        error={
+            "key": _("Nyckeln ”%(key)s” används redan av en annan medlem i förbundet.")
+            % {"key": key}
+        },
+    )
     _record(by, "lade till medlemmen", member, _values(member, MEMBER_FIELDS))
     return member
 

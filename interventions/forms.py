@@ -50,8 +50,26 @@ class NumberField(forms.DecimalField):
         return value
 
 
+# The largest id any database column here can hold (a 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
 class MemberChoices(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
+
+    def _check_values(self, value: Any) -> Any:
+        """A crafted id no column can hold is "not a choice", like any other wrong
+        id (SQLite cannot even compare it, and would answer with a 500)."""
+        for pk in value:
+            text = str(pk).strip()
+            digits = text.lstrip("-")
+            if digits.isdigit() and (len(digits) > 19 or not -MAX_ID <= int(text) <= MAX_ID):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text[:30]},
+                )
+        return super()._check_values(value)
 
     def label_from_instance(self, obj: Member) -> str:  # type: ignore[override]
         kind = obj.get_kind_display()

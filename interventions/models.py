@@ -228,6 +228,10 @@ class InterventionGoal(models.Model):
         return f"{text} {self.unit}".strip() if self.unit else text
 
 
+# The years an outcome may be recorded for (the outcomes page answers 404 outside).
+OUTCOME_YEARS = (1900, 2999)
+
+
 class InterventionOutcome(models.Model):
     """The outcome of one goal in one year: a number, never a participant."""
 
@@ -235,7 +239,8 @@ class InterventionOutcome(models.Model):
         InterventionGoal, on_delete=models.CASCADE, related_name="outcomes", verbose_name=_("mål")
     )
     year = models.PositiveIntegerField(
-        _("år"), validators=[MinValueValidator(1900), MaxValueValidator(2999)]
+        _("år"),
+        validators=[MinValueValidator(OUTCOME_YEARS[0]), MaxValueValidator(OUTCOME_YEARS[1])],
     )
     value = models.DecimalField(_("utfall"), max_digits=14, decimal_places=2)
     note = models.CharField(_("kommentar"), max_length=300, blank=True)

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from finsam.audit import record
+from finsam.db import save_new
 from finsam.models import Federation, Member
 from interventions.models import (
     GoalComparison,
@@ -266,11 +267,38 @@ def _write(
         setattr(intervention, field, value)
     if intervention.pk is None:
         ensure_intervention_not_frozen(intervention)
-    intervention.full_clean()
-    intervention.save()
+    # Who the saved version (django-simple-history) records as having made it.
+    intervention._history_user = by if by is not None and by.is_authenticated else None  # type: ignore[attr-defined]
+    if intervention.pk is None:
+        _insert(intervention, key=key, name=str(values["name"]))
+    else:
+        intervention.full_clean()
+        intervention.save()
     intervention.members.set(members)
     intervention.steering_members.set(steering_members)
     _write_goals(intervention, goals)
+
+
+def _insert(intervention: Intervention, *, key: str, name: str) -> None:
+    """Save a new intervention. Two at once (a double click) that both took the
+    same free key: a given key is refused with the message the check gives; a key
+    made from the name is made again, as for a second intervention of that name."""
+    federation = intervention.federation
+    for attempt in range(3):
+        try:
+            save_new(
+                intervention,
+                conflict=Intervention.objects.filter(federation=federation, key=intervention.key),
+                error={
+                    "key": _("Nyckeln ”%(key)s” används redan av en annan insats.")
+                    % {"key": intervention.key}
+                },
+            )
+            return
+        except ValidationError:
+            if key or attempt == 2:
+                raise
+            intervention.key = _free_key(federation, "", name, except_pk=None)
 
 
 def _write_goals(intervention: Intervention, goals: Sequence[GoalInput]) -> None:

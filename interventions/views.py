@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,12 @@ from finsam.access import Access, edit_view, get_federation_for_user, get_in_fed
 from finsam.roles import EDIT
 from interventions import services
 from interventions.forms import InterventionForm, OutcomesForm, goal_formset, intervention_initial
-from interventions.models import Intervention, InterventionOutcome, InterventionStatus
+from interventions.models import (
+    OUTCOME_YEARS,
+    Intervention,
+    InterventionOutcome,
+    InterventionStatus,
+)
 from interventions.selectors import (
     KIND_CHOICES,
     RegisterFilters,
@@ -203,6 +208,8 @@ def intervention_outcomes_edit(
     """The year's outcome for every goal of the intervention, on one form."""
     access = get_federation_for_user(request.user, slug, action=EDIT)
     intervention = _get_intervention(access, intervention_id)
+    if not OUTCOME_YEARS[0] <= year <= OUTCOME_YEARS[1]:
+        raise Http404("Året finns inte.")
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     goals = list(intervention.goals.all())

@@ -2,9 +2,14 @@
 
 One feed per förbund: the meetings and deadlines of all its plans. A calendar
 program cannot log in, so the subscription URL carries a token: an HMAC of the
-user and the förbund under the project's SECRET_KEY. It opens the feed only
-while that user is still a member of the förbund (leaving the förbund closes it;
-a new SECRET_KEY closes every one).
+user, the förbund and the membership's `calendar_generation` under the project's
+SECRET_KEY. It opens the feed only while that user is active and still a member
+of the förbund (leaving the förbund or a deactivated account closes it; "Byt
+länk" raises the generation and closes the old link; a new SECRET_KEY closes
+every one).
+
+Each event's UID is the meeting's stored `uid`, so an edited, exported and
+re-imported meeting stays the same event in a subscribed calendar.
 """
 
 from __future__ import annotations
@@ -25,22 +30,74 @@ SALT = "plans.calendar"
 DEFAULT_LENGTH = timedelta(hours=2)
 
 
-def calendar_token(user_id: int, federation: Federation) -> str:
-    digest = salted_hmac(SALT, f"{user_id}.{federation.pk}", algorithm="sha256").hexdigest()
+def calendar_token(user_id: int, federation: Federation, generation: int = 0) -> str:
+    """The subscription token of the user in the förbund, at the membership's
+    `calendar_generation` (0 until the link is first replaced)."""
+    message = f"{user_id}.{federation.pk}" + (f".{generation}" if generation else "")
+    digest = salted_hmac(SALT, message, algorithm="sha256").hexdigest()
     return f"{user_id}-{digest[:40]}"
 
 
+def membership_token(membership: Membership) -> str:
+    """The membership's current subscription token."""
+    return calendar_token(
+        membership.user_id, membership.federation, membership.calendar_generation
+    )
+
+
 def member_for_token(token: str, federation: Federation) -> Membership | None:
-    """The membership the token was made for, if it is genuine and still may read."""
+    """The membership the token was made for, if it is genuine, current (not
+    replaced by "Byt länk") and its user is active and still may read."""
     user_part, _, _ = token.partition("-")
-    if not user_part.isdigit():
+    if not user_part.isdigit() or len(user_part) > 18:
         return None
-    if not constant_time_compare(token, calendar_token(int(user_part), federation)):
+    membership = (
+        Membership.objects.select_related("user", "federation")
+        .filter(user_id=int(user_part), federation=federation)
+        .first()
+    )
+    if membership is None or not constant_time_compare(token, membership_token(membership)):
         return None
-    membership = Membership.objects.filter(user_id=int(user_part), federation=federation).first()
-    if membership is None or not role_may(membership.role, VIEW):
+    if not membership.user.is_active or not role_may(membership.role, VIEW):
         return None
     return membership
+
+
+def event_uid(meeting: Meeting, federation: Federation) -> str:
+    return f"mote-{meeting.uid}@{federation.slug}.finsam-planering"
+
+
+def _event(meeting: Meeting, federation: Federation, zone: ZoneInfo) -> Event | None:
+    """The meeting as an event, or None when its date cannot be one (a stored date
+    at the end of the calendar, 9999-12-31, has no next day): the rest of the feed
+    is still served."""
+    try:
+        if meeting.time is not None:
+            start = datetime.combine(meeting.date, meeting.time, tzinfo=zone).astimezone(UTC)
+            times = (start, start + DEFAULT_LENGTH)
+        else:
+            times = (meeting.date, meeting.date + timedelta(days=1))
+    except (OverflowError, ValueError):
+        return None
+    event = Event()
+    event.add("uid", event_uid(meeting, federation))
+    event.add("summary", meeting.display_title)
+    stamp = meeting.plan.updated_at or datetime.now(UTC)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("last-modified", stamp.astimezone(UTC))
+    event.add("dtstart", times[0])
+    event.add("dtend", times[1])
+    if meeting.time is None:
+        event.add("transp", "TRANSPARENT")
+    if meeting.place:
+        event.add("location", meeting.place)
+    kind = str(MeetingKind(meeting.kind).label)
+    description = f"{kind} – {federation.name}, verksamhetsplan {meeting.plan.year}."
+    if meeting.note:
+        description += f"\n\n{meeting.note}"
+    event.add("description", description)
+    event.add("categories", [kind])
+    return event
 
 
 def federation_calendar(federation: Federation) -> bytes:
@@ -58,27 +115,7 @@ def federation_calendar(federation: Federation) -> bytes:
     calendar.add("x-published-ttl", "PT6H")
     meetings = Meeting.objects.filter(plan__federation=federation).select_related("plan")
     for meeting in meetings:
-        event = Event()
-        event.add("uid", f"mote-{meeting.pk}@{federation.slug}.finsam-planering")
-        event.add("summary", meeting.display_title)
-        stamp = meeting.plan.updated_at or datetime.now(UTC)
-        event.add("dtstamp", stamp.astimezone(UTC))
-        event.add("last-modified", stamp.astimezone(UTC))
-        if meeting.time is not None:
-            start = datetime.combine(meeting.date, meeting.time, tzinfo=zone).astimezone(UTC)
-            event.add("dtstart", start)
-            event.add("dtend", start + DEFAULT_LENGTH)
-        else:
-            event.add("dtstart", meeting.date)
-            event.add("dtend", meeting.date + timedelta(days=1))
-            event.add("transp", "TRANSPARENT")
-        if meeting.place:
-            event.add("location", meeting.place)
-        kind = str(MeetingKind(meeting.kind).label)
-        description = f"{kind} – {federation.name}, verksamhetsplan {meeting.plan.year}."
-        if meeting.note:
-            description += f"\n\n{meeting.note}"
-        event.add("description", description)
-        event.add("categories", [kind])
-        calendar.add_component(event)
+        event = _event(meeting, federation, zone)
+        if event is not None:
+            calendar.add_component(event)
     return calendar.to_ical()

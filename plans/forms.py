@@ -147,7 +147,8 @@ class DecideForm(forms.Form):
     meeting = forms.ChoiceField(
         label=gettext_lazy("Styrelsemöte"),
         help_text=gettext_lazy(
-            "Mötet i årshjulet där planen fastställdes. Finns det inte där läggs det till."
+            "Mötet i årshjulet där planen fastställdes. Hölls det planerade beslutsmötet en "
+            "annan dag flyttas det till beslutsdagen; finns inget läggs ett till."
         ),
     )
     reference = _field(
@@ -163,7 +164,9 @@ class DecideForm(forms.Form):
         self.meetings = {str(m.pk): m for m in meetings}
         self.fields["meeting"].choices = [
             (str(m.pk), f"{sv_date(m.date)} – {m.display_title}") for m in meetings
-        ] + [(NEW_MEETING, gettext_lazy("Lägg till ett styrelsemöte på beslutsdagen"))]
+        ] + [(NEW_MEETING, gettext_lazy(
+            "Ett styrelsemöte på beslutsdagen (det planerade beslutsmötet, eller ett nytt)"
+        ))]
 
     def clean_meeting(self) -> Meeting | None:
         return self.meetings.get(self.cleaned_data["meeting"])

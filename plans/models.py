@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from finsam.models import Federation
+from plans.rules import meeting_date_error
 
 
 class PlanStatus(models.TextChoices):
@@ -180,6 +183,9 @@ class Meeting(models.Model):
     place = models.CharField(_("plats"), max_length=200, blank=True)
     title = models.CharField(_("rubrik"), max_length=200, blank=True)
     note = models.TextField(_("anteckning"), blank=True)
+    # The meeting's calendar UID (plans/calendar.py): made once, kept through edits,
+    # bundle export and import, so a subscribed calendar sees the same event.
+    uid = models.UUIDField(_("kalender-UID"), default=uuid.uuid4, unique=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -193,6 +199,12 @@ class Meeting(models.Model):
     @property
     def display_title(self) -> str:
         return self.title or str(self.get_kind_display())
+
+    def clean(self) -> None:
+        if self.plan_id is not None and self.date is not None:
+            error = meeting_date_error(year=self.plan.year, day=self.date)
+            if error:
+                raise ValidationError({"date": error})
 
 
 # --- the workflow: transitions, the adopted snapshot, comments ----------------------

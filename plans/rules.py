@@ -40,6 +40,24 @@ def adoption_warnings(
     return warnings
 
 
+def meeting_window(year: int) -> tuple[date, date]:
+    """The dates a meeting of the plan for `year` may have: the plan year and the
+    year on each side (the plan is prepared and adopted the year before, and the
+    årshjul may name next year's first dates)."""
+    return date(year - 1, 1, 1), date(year + 1, 12, 31)
+
+
+def meeting_date_error(*, year: int, day: date) -> str | None:
+    """Why `day` cannot be a meeting of the plan for `year`, or None."""
+    first, last = meeting_window(year)
+    if first <= day <= last:
+        return None
+    return (
+        f"Mötets datum ska ligga mellan {swedish_date(first)} och {swedish_date(last)} "
+        f"(planåret {year} och året före och efter)."
+    )
+
+
 def same_date_next_year(day: date) -> date:
     """29 February becomes 28 February."""
     try:

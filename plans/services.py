@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -27,7 +28,8 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from finsam.audit import record
-from finsam.models import Federation
+from finsam.db import save_new
+from finsam.models import Federation, Membership
 from plans.freeze import PlanFrozen, ensure_plan_not_frozen
 from plans.models import (
     Comment,
@@ -42,6 +44,7 @@ from plans.models import (
     SectionKind,
     Snapshot,
 )
+from plans.rules import meeting_date_error, same_date_next_year, same_weekday_next_year
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -197,10 +200,9 @@ def plan_create(
     by: AbstractBaseUser | None,
 ) -> Plan:
     """A new plan from the standard outline, with the statutory dates in its årshjul."""
+    exists = {"year": _("Det finns redan en verksamhetsplan för %(year)s.") % {"year": year}}
     if Plan.objects.filter(federation=federation, year=year).exists():
-        raise ValidationError(
-            {"year": _("Det finns redan en verksamhetsplan för %(year)s.") % {"year": year}}
-        )
+        raise ValidationError(exists)
     plan = Plan(
         federation=federation,
         year=year,
@@ -208,8 +210,7 @@ def plan_create(
         status=PlanStatus.DRAFT,
     )
     plan.updated_by = _user(by)
-    plan.full_clean()
-    plan.save()
+    save_new(plan, conflict=Plan.objects.filter(federation=federation, year=year), error=exists)
     values = {"federation": federation.name, "members": _member_list(federation), "year": year}
     bulk_create_with_history(
         [
@@ -508,6 +509,9 @@ def _ensure_history(plan: Plan, by: AbstractBaseUser | None) -> None:
     """Sections, goals and meetings written without a saved version (a bundle import
     bulk-creates them) get one now: the starting point that later changes are
     compared with."""
+    from budgets.models import Amount, Line
+    from interventions.models import Intervention
+
     stamp = timezone.now()
     for model in (Section, Goal, Meeting):
         history = model.history.model  # type: ignore[attr-defined]
@@ -518,6 +522,34 @@ def _ensure_history(plan: Plan, by: AbstractBaseUser | None) -> None:
                 missing, default_user=_user(by), default_date=stamp,
                 default_change_reason="utgångsläge",
             )
+    # The budget's lines (with their amounts) and the förbund's interventions too, so
+    # that "Ändringar sedan utskicket" compares their later changes with this.
+    for model, rows in (
+        (Line, Line.objects.filter(budget__federation_id=plan.federation_id,
+                                   budget__year=plan.year)),
+        (Intervention, Intervention.objects.filter(federation_id=plan.federation_id)),
+    ):
+        history = model.history.model  # type: ignore[attr-defined]
+        have = set(history.objects.filter(id__in=rows.values("pk")).values_list("id", flat=True))
+        missing = [row for row in rows if row.pk not in have]
+        if not missing:
+            continue
+        model.history.bulk_history_create(  # type: ignore[attr-defined]
+            missing, default_user=_user(by), default_date=stamp,
+            default_change_reason="utgångsläge",
+        )
+        if model is Line:
+            amounts: dict[int, dict[str, str]] = {}
+            for line_id, year, kind, value in Amount.objects.filter(
+                line__in=missing
+            ).values_list("line_id", "column__year", "column__kind", "amount"):
+                amounts.setdefault(line_id, {})[f"{year}:{kind}"] = str(value)
+            versions = list(
+                history.objects.filter(history_date=stamp, id__in=[m.pk for m in missing])
+            )
+            for version in versions:
+                version.amounts = amounts.get(version.id, {})
+            history.objects.bulk_update(versions, ["amounts"])
 
 
 @transaction.atomic
@@ -615,6 +647,78 @@ def decision_warnings(plan: Plan, decided_on: date) -> list[str]:
     return warnings
 
 
+def _status_refusal(plan: Plan) -> str:
+    if plan.status == PlanStatus.DRAFT:
+        return _(
+            "Planen måste vara på beredning innan styrelsen fastställer den. Den är ett utkast: "
+            "skicka den på beredning först."
+        )
+    if plan.status == PlanStatus.DECIDED:
+        return _("Planen är redan fastställd. Starta en ny revision för att ändra den.")
+    return ""
+
+
+def decision_refusals(plan: Plan) -> list[str]:
+    """Why plan_decide would refuse whatever date and dnr are entered (the status,
+    no budget), in plain Swedish for the adoption form; empty when it may go ahead."""
+    from budgets.models import Budget
+
+    refusals = [_status_refusal(plan)] if plan.status != PlanStatus.REVIEW else []
+    if not Budget.objects.filter(federation_id=plan.federation_id, year=plan.year).exists():
+        refusals.append(
+            _("Det finns ingen budget för %(year)s att fastställa med planen.") % {"year": plan.year}
+        )
+    return refusals
+
+
+ADOPTS = re.compile(r"fastst[äa]ll", re.IGNORECASE)
+
+
+def planned_adoption_meetings(plan: Plan) -> list[Meeting]:
+    """The board meetings of the plan's årshjul planned for adopting it: the one on
+    the planned decision day (`decision_meeting_on`), and those whose title or note
+    says that the plan is adopted there ("Verksamhetsplan 2021 fastställs"). Not
+    one where an earlier revision was adopted: that meeting has been held."""
+    held = set(plan.snapshots.values_list("decided_on", flat=True))
+    planned = []
+    for meeting in plan.meetings.filter(kind=MeetingKind.BOARD).order_by("date", "id"):
+        if meeting.date in held:
+            continue
+        text = f"{meeting.title} {meeting.note}"
+        years = {int(y) for y in re.findall(r"(?<!\d)20\d\d(?!\d)", text)}
+        says_so = ADOPTS.search(text) is not None and (not years or plan.year in years)
+        if meeting.date == plan.decision_meeting_on or says_so:
+            planned.append(meeting)
+    return planned
+
+
+def _adoption_meeting(
+    plan: Plan, decided_on: date, meeting: Meeting | None, *, by: AbstractBaseUser | None
+) -> Meeting:
+    """The årshjul's meeting where the board adopted the plan on `decided_on`: the
+    chosen one, else the planned adoption meeting nearest that day, moved to it (so
+    the årshjul, and next year's plan made from it, has one adoption meeting, not
+    the planned one and another); a new board meeting only when none was planned."""
+    if meeting is None:
+        planned = planned_adoption_meetings(plan)
+        if planned:
+            meeting = min(planned, key=lambda m: (abs((m.date - decided_on).days), m.pk))
+    if meeting is None:
+        meeting = Meeting(
+            plan=plan,
+            kind=MeetingKind.BOARD,
+            date=decided_on,
+            title=_("Styrelsemöte"),
+            note=_("Verksamhetsplan och budget %(year)s fastställs.") % {"year": plan.year},
+        )
+    elif meeting.date == decided_on:
+        return meeting
+    meeting.date = decided_on
+    meeting.full_clean()
+    _as(meeting, by).save()
+    return meeting
+
+
 @dataclass(frozen=True)
 class Decision:
     transition: PlanTransition
@@ -640,12 +744,7 @@ def plan_decide(
     the PDF are stored as its snapshot. Warns (never refuses) when the date is after
     30 November of the year before, or no medlemssamråd was held before it."""
     plan = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
-    _require_status(
-        plan, PlanStatus.REVIEW,
-        message=_(
-            "Planen ska ha varit på beredning innan styrelsen fastställer den; den är %(status)s."
-        ) % {"status": PlanStatus(plan.status).label.lower()},
-    )
+    _require_status(plan, PlanStatus.REVIEW, message=_status_refusal(plan))
     errors: dict[str, str] = {}
     reference = (reference or "").strip()
     if not reference:
@@ -654,10 +753,12 @@ def plan_decide(
         errors["decided_on"] = _("Beslutsdagen %(date)s har inte varit ännu.") % {
             "date": decided_on.isoformat()
         }
+    if "decided_on" not in errors and (error := meeting_date_error(year=plan.year, day=decided_on)):
+        errors["decided_on"] = error
     if meeting is not None:
         if meeting.plan_id != plan.pk or meeting.kind != MeetingKind.BOARD:
             errors["meeting"] = _("Välj ett styrelsemöte i planens årshjul.")
-        elif meeting.date != decided_on:
+        elif meeting.date != decided_on and meeting not in planned_adoption_meetings(plan):
             errors["meeting"] = _(
                 "Styrelsemötet är den %(meeting)s men beslutsdagen är %(decided)s."
             ) % {"meeting": meeting.date.isoformat(), "decided": decided_on.isoformat()}
@@ -670,16 +771,7 @@ def plan_decide(
     if errors:
         raise ValidationError(errors)
 
-    if meeting is None:
-        meeting = Meeting(
-            plan=plan,
-            kind=MeetingKind.BOARD,
-            date=decided_on,
-            title=_("Styrelsemöte"),
-            note=_("Verksamhetsplan och budget %(year)s fastställs.") % {"year": plan.year},
-        )
-        meeting.full_clean()
-        _as(meeting, by).save()
+    meeting = _adoption_meeting(plan, decided_on, meeting, by=by)
     warnings = decision_warnings(plan, decided_on)
     plan.decided_on = decided_on
     plan.reference = reference
@@ -999,12 +1091,39 @@ def comment_reopen(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     return comment
 
 
+# --- the årshjul feed's link --------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_link_renew(*, membership: Membership, by: AbstractBaseUser | None) -> Membership:
+    """"Byt länk": a new subscription token for the membership; the old one stops
+    working (plans/calendar.py makes the token from `calendar_generation`)."""
+    membership = Membership.objects.select_for_update().select_related("federation").get(
+        pk=membership.pk
+    )
+    membership.calendar_generation += 1
+    membership.save(update_fields=["calendar_generation"])
+    record(
+        action="bytte kalenderlänken",
+        by=by,
+        federation=membership.federation,
+        obj=membership,
+        changes={"user": membership.user_id, "generation": membership.calendar_generation},
+    )
+    return membership
+
+
 # --- next year's plan ----------------------------------------------------------------------
 
 
-def _shifted_meeting_date(meeting: Meeting) -> date:
-    from plans.rules import same_date_next_year, same_weekday_next_year
+def _carried(meeting: Meeting) -> bool:
+    """Whether next year's plan gets a copy of the meeting: only a date in the plan's
+    window (plans/rules.py) moves one year on; stored data from before the rule
+    (a 9999-12-31 meeting) is left out and named in the review list."""
+    return meeting_date_error(year=meeting.plan.year, day=meeting.date) is None
 
+
+def _shifted_meeting_date(meeting: Meeting) -> date:
     # A deadline is a date in the law or the förbundsordning (31 March, 30
     # November); a meeting is on a weekday, so it keeps that.
     if meeting.kind == MeetingKind.DEADLINE:
@@ -1025,7 +1144,10 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
     new year. The new plan lists what to look over (`review_items`)."""
     from plans.rules import mentions_year, shift_years
 
-    source = Plan.objects.select_related("federation").get(pk=plan.pk)
+    # Locked, so that of two requests at once the second finds the first's plan.
+    source = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(
+        pk=plan.pk
+    )
     if not source.is_decided:
         raise ValidationError(
             _("Nästa års plan görs från en fastställd plan; den här är %(status)s.")
@@ -1033,10 +1155,9 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
         )
     year = source.year + 1
     federation = source.federation
+    exists = _("Det finns redan en verksamhetsplan för %(year)s.") % {"year": year}
     if Plan.objects.filter(federation=federation, year=year).exists():
-        raise ValidationError(
-            _("Det finns redan en verksamhetsplan för %(year)s.") % {"year": year}
-        )
+        raise ValidationError(exists)
     user = _user(by)
     items: list[str] = []
     new = Plan(
@@ -1048,14 +1169,13 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
         carried_from=source,
         updated_by=user,
     )
-    if source.decision_meeting is not None:
+    if source.decision_meeting is not None and _carried(source.decision_meeting):
         new.decision_meeting_on = _shifted_meeting_date(source.decision_meeting)
-    elif source.decided_on is not None:
-        from plans.rules import same_weekday_next_year
-
+    elif source.decided_on is not None and meeting_date_error(
+        year=source.year, day=source.decided_on
+    ) is None:
         new.decision_meeting_on = same_weekday_next_year(source.decided_on)
-    new.full_clean()
-    new.save()
+    save_new(new, conflict=Plan.objects.filter(federation=federation, year=year), error=exists)
 
     sections = list(source.sections.order_by("position", "id"))
     first, last = source.year - 1, source.year + 5
@@ -1085,7 +1205,9 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
         default_user=user,
         default_change_reason="från förra årets plan",
     )
-    meetings = list(source.meetings.all())
+    stored_meetings = list(source.meetings.all())
+    meetings = [m for m in stored_meetings if _carried(m)]
+    left_out = [m for m in stored_meetings if not _carried(m)]
     bulk_create_with_history(
         [
             Meeting(
@@ -1113,6 +1235,18 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
             _("Årshjulets %(count)d möten och hålltider är flyttade ett år framåt: mötena till "
               "samma veckodag nära samma datum, lagens hålltider till samma datum. "
               "Kontrollera datumen.") % {"count": len(meetings)}
+        )
+    if left_out:
+        items.append(
+            _("Möten med datum utanför %(first)s–%(last)s följde inte med: %(meetings)s. "
+              "Lägg till dem igen med rätt datum om de behövs.")
+            % {
+                "first": source.year - 1,
+                "last": source.year + 1,
+                "meetings": ", ".join(
+                    f"{m.display_title} ({m.date.isoformat()})" for m in left_out
+                ),
+            }
         )
     if new.decision_meeting_on:
         from finsam.money import swedish_date

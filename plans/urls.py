@@ -7,6 +7,7 @@ from plans import views, workflow_views
 urlpatterns = [
     path("ny/", views.plan_create, name="plan_create"),
     path("kalender.ics", views.plan_calendar, name="plan_calendar"),
+    path("kalender/byt-lank/", views.plan_calendar_renew, name="plan_calendar_renew"),
     path("kalender/<str:token>.ics", views.plan_calendar_feed, name="plan_calendar_feed"),
     path("<int:year>/", views.plan_detail, name="plan_detail"),
     path("<int:year>/pdf/", views.plan_pdf_download, name="plan_pdf"),

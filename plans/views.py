@@ -30,11 +30,11 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.audit import record
-from finsam.models import Federation
+from finsam.models import Federation, Membership
 from finsam.money import swedish_date
 from finsam.roles import EDIT, VIEW
 from plans import services
-from plans.calendar import calendar_token, federation_calendar, member_for_token
+from plans.calendar import federation_calendar, member_for_token, membership_token
 from plans.diff import word_diff
 from plans.forms import GoalForm, MeetingForm, PlanCreateForm, PlanForm, SectionForm
 from plans.freeze import frozen_response
@@ -124,6 +124,20 @@ def _confirm_delete(
 # --- the plan --------------------------------------------------------------------------
 
 
+def _membership(request: HttpRequest, access: Access) -> Membership:
+    return Membership.objects.select_related("federation").get(
+        user=request.user, federation=access.federation
+    )
+
+
+def _feed_url(request: HttpRequest, access: Access) -> str:
+    """The user's personal address of the förbund's årshjul feed."""
+    token = membership_token(_membership(request, access))
+    return request.build_absolute_uri(
+        reverse("plan_calendar_feed", args=[access.federation.slug, token])
+    )
+
+
 @login_required
 def plan_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug)
@@ -136,9 +150,7 @@ def plan_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         raise
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    feed_url = request.build_absolute_uri(
-        reverse("plan_calendar_feed", args=[slug, calendar_token(request.user.pk, access.federation)])
-    )
+    feed_url = _feed_url(request, access)
     context: dict[str, Any] = {
         "access": access,
         "federation": access.federation,
@@ -594,6 +606,29 @@ def plan_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         record(action="laddade ned årshjulet som kalender (.ics)", by=request.user,
                obj=access.federation, changes={"via": "inloggning"})
     return _calendar_response(access.federation)
+
+
+@login_required
+def plan_calendar_renew(request: HttpRequest, slug: str) -> HttpResponse:
+    """"Byt länk": the user's subscription link stops working and a new one is
+    shown (any role: it is the user's own link, not the plan's data)."""
+    access = get_federation_for_user(request.user, slug)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.calendar_link_renew(membership=_membership(request, access), by=request.user)
+    messages.success(
+        request,
+        _("Kalenderlänken är bytt. Den gamla adressen fungerar inte längre; prenumerera "
+          "på nytt med den nya."),
+    )
+    year = request.POST.get("ar", "")
+    plan = (
+        Plan.objects.filter(federation=access.federation, year=int(year)).first()
+        if year.isdigit() and len(year) == 4 else None
+    )
+    if plan is None:
+        return redirect(access.federation.get_absolute_url())
+    return redirect(plan.get_absolute_url() + "#kalender")
 
 
 def plan_calendar_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:

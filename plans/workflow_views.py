@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from finsam.access import Access, comment_view, edit_view, get_federation_for_user
 from finsam.audit import record
+from finsam.money import swedish_date
 from finsam.roles import COMMENT, EDIT, VIEW
 from plans import services
 from plans.diff import word_diff
@@ -138,18 +139,24 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     meetings = list(plan.meetings.filter(kind=MeetingKind.BOARD).order_by("date"))
-    planned = plan.decision_meeting_on
-    default = next((m for m in meetings if planned and m.date == planned), None)
-    if default is None:
-        before = [m for m in meetings if m.date.year == plan.year - 1]
-        default = before[-1] if before else None
+    planned = services.planned_adoption_meetings(plan)
+    default = next((m for m in planned if m.date == plan.decision_meeting_on), None)
+    if default is None and planned:
+        default = planned[-1]
+    # The planned day, unless it is the day an earlier revision was adopted.
+    planned_on = plan.decision_meeting_on
+    if planned_on in {s.decided_on for s in snapshots_without_files(plan)}:
+        planned_on = None
     initial = {
-        "decided_on": default.date if default else planned,
+        "decided_on": default.date if default else planned_on,
         "meeting": str(default.pk) if default else services.NEW_MEETING,
         "reference": plan.reference,
     }
+    refusals = services.decision_refusals(plan)
     form = DecideForm(request.POST or None, initial=initial, meetings=meetings)
-    if request.method == "POST" and form.is_valid():
+    # "Kontrollera" runs the checks for the date in the form and saves nothing.
+    checking = request.method == "POST" and "kontrollera" in request.POST
+    if request.method == "POST" and not checking and not refusals and form.is_valid():
         try:
             decision = services.plan_decide(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
@@ -163,8 +170,12 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             for warning in decision.warnings:
                 messages.warning(request, warning)
             return redirect(plan.get_absolute_url())
-    decided_on = form.cleaned_data.get("decided_on") if form.is_bound and form.is_valid() else None
-    decided_on = decided_on or initial["decided_on"]
+    # The checks are for the date being entered, never an earlier one.
+    if form.is_bound:
+        form.is_valid()
+        decided_on = form.cleaned_data.get("decided_on")
+    else:
+        decided_on = initial["decided_on"]
     warnings = services.decision_warnings(plan, decided_on) if decided_on else []
     return _page(
         request, access, plan, "plans/action_form.html",
@@ -174,10 +185,18 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             "Registrera styrelsens beslut. Planen, budgeten, insatserna och årshjulet sparas "
             "då som den fastställda versionen (planpaket och PDF) och kan inte längre ändras."
         ),
+        refusals=refusals,
+        refusals_heading=_("Beslutet kan inte registreras ännu"),
         warnings=warnings,
-        warnings_heading=_("Kontrollera innan du registrerar beslutet"),
+        warnings_heading=(
+            _("Kontrollera innan du registrerar beslutet den %(date)s")
+            % {"date": swedish_date(decided_on)}
+            if decided_on else _("Kontrollera innan du registrerar beslutet")
+        ),
+        checked_on=swedish_date(decided_on) if checking and decided_on else "",
         submit_label=_("Registrera beslutet"),
-        status=200 if not form.is_bound else 400,
+        check_label=_("Kontrollera datumet"),
+        status=200 if not form.is_bound or (checking and form.is_valid()) else 400,
     )
 
 

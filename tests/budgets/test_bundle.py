@@ -27,6 +27,15 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+def without_meeting_uids(data: dict[str, Any]) -> dict[str, Any]:
+    """The export with the meetings' calendar UIDs left out: every export writes
+    them (each meeting has one), a bundle need not have them."""
+    data = copy.deepcopy(data)
+    for meeting in data.get("plan", {}).get("meetings", []):
+        meeting.pop("uid", None)
+    return data
+
+
 def round_trip(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """import → export → import → export; returns both exports."""
     budget = bundle_import(data=data)
@@ -41,10 +50,11 @@ def round_trip(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def test_valid_bundle_imports_and_exports_back_equal(db, bundle):
     budget = bundle_import(data=bundle)
     assert budget.version == 1
-    assert export_bundle(budget.federation, 2020) == bundle
+    assert without_meeting_uids(export_bundle(budget.federation, 2020)) == bundle
 
     first, second = round_trip(bundle)
-    assert dumps(first) == dumps(second) == dumps(bundle)
+    assert dumps(first) == dumps(second)
+    assert dumps(without_meeting_uids(first)) == dumps(bundle)
     assert Budget.objects.get(federation__slug="sodra-test", year=2020).version == 3
 
 

@@ -143,7 +143,9 @@ def test_the_director_records_adoption_and_a_board_member_downloads_the_decided_
     page.goto(plan.get_absolute_url())
     page.get_by_role("link", name="Registrera styrelsens beslut").click()
     field(page, "Beslutsdatum").fill("2020-11-19")
-    field(page, "Styrelsemöte").select_option(label="Lägg till ett styrelsemöte på beslutsdagen")
+    field(page, "Styrelsemöte").select_option(
+        label="Ett styrelsemöte på beslutsdagen (det planerade beslutsmötet, eller ett nytt)"
+    )
     field(page, "Diarienummer").fill("dnr 2020:7")
     page.get_by_role("button", name="Registrera beslutet").click()
     expect(page.get_by_role("status").first).to_contain_text("Planen är fastställd")
