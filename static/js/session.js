@@ -492,10 +492,12 @@
       schedule();
     }
   });
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState !== "visible" || !userId) return;
+  function onReturn() {
+    if (document.visibilityState === "hidden" || !userId) return;
     if (expired) recover(); else schedule();
-  });
+  }
+  document.addEventListener("visibilitychange", onReturn);
+  window.addEventListener("focus", onReturn);
 
   if (userId) schedule();
 })();

@@ -318,3 +318,28 @@ def test_the_messages_pass_axe(browser, live_server, director, federation, passw
     assert AXE_JS.exists()
     assert checker.checked[director.username] == 3
     assert not checker.violations, checker.violations
+
+
+def test_logging_in_in_another_tab_lets_the_editor_go_on(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+    """The new login gives a new CSRF token; the editor takes it up when she comes
+    back to its tab, so the save that follows is accepted."""
+    make_budget(federation)
+    log_in(page, director.username, password)
+    page.goto(_grid(federation))
+    _end_sessions()
+    page.fill(KANSLI_2021, "682 000")
+    expect(page.locator("#session-expired")).to_be_visible()
+
+    other = page.context.new_page()
+    log_in(other, director.username, password)
+    expect(other.get_by_role("heading", name="Mina samordningsförbund")).to_be_visible()
+    page.bring_to_front()
+    # What a browser fires when she comes back to the tab (headless Chromium may not).
+    page.evaluate("() => window.dispatchEvent(new Event('focus'))")
+    expect(page.locator("#session-expired")).to_have_count(0)
+    page.fill(KANSLI_2021, "682 001")
+    page.fill(KANSLI_2021, "682 000")
+    expect(result_2021(page)).to_have_text("0\u00a0kr")  # recomputed again
+    page.get_by_role("button", name="Spara budgeten").click()
+    expect(page.get_by_role("status")).to_contain_text("Budgeten är sparad")
+    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == 682000
