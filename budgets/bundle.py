@@ -13,7 +13,12 @@ steering_group, reports_participants, interim_report_on and annual_report_on, an
 its goals' comparison and outcomes (written only when they differ from the
 default, so a bundle without them exports back unchanged; a key left out is the
 default on import); and an intervention's unknown keys, which are kept in
-Intervention.extra and written back.
+Intervention.extra and written back. budget.lines[].note and budget.scenarios[].note
+(and an override's own note) are written when they hold text, as the demo files do.
+
+`load_bundle_json` reads the JSON text for every path that reads a bundle, and
+`bundle_facts` reads a parsed bundle's budget facts without the database (a
+fastställd year's figures come from its snapshot's bundle that way).
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from typing import Any
 from django.db.models import Value
 from django.utils.translation import gettext as _
 
-from budgets.models import Amount, Budget, Category, ColumnKind, Line
+from budgets.models import Amount, Budget, Category, ColumnKind, Line, Scenario
+from budgets.rules import BudgetFacts, InterventionFacts, LineFacts, MemberFacts, ScenarioFacts
 from finsam.models import (
     BoardSeat,
     Federation,
@@ -40,7 +46,7 @@ from finsam.models import (
     SeatPosition,
     SeatRole,
 )
-from finsam.money import amount_str, parse_amount, round_ore
+from finsam.money import ORE, amount_str, parse_amount, round_ore
 from interventions.models import (
     MAX_AGE,
     GoalComparison,
@@ -111,6 +117,10 @@ class BundleError(ValueError):
         self.path = path
         self.message = message
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class NotJSON(BundleError):
+    """The text is not JSON at all (a message without a path)."""
 
 
 # --- The parsed bundle -------------------------------------------------------------
@@ -244,6 +254,7 @@ class ParsedLine:
     intervention: str | None
     # Only the cells the bundle gives, by column code; a missing cell is 0.
     amounts: dict[str, Decimal]
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -251,6 +262,7 @@ class ParsedScenario:
     name: str
     # An override carries its base line's category, label, member and intervention.
     lines: tuple[ParsedLine, ...]
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -445,6 +457,19 @@ def _percent(value: object, path: str, *, places: int = 2) -> Decimal:
     return number
 
 
+def _share(value: object, path: str) -> Decimal:
+    """An intervention's individual share: a number as the spec writes it (100,
+    12.5), or a decimal string. A JSON number with a fraction arrives as a float;
+    its shortest decimal form is what was written."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise BundleError(path, _("inte ett tal"))
+        value = repr(value)
+        if "e" in value.lower():
+            raise BundleError(path, _("inte ett tal"))
+    return _percent(value, path)
+
+
 def _optional_percent(
     obj: dict[str, Any],
     key: str,
@@ -487,6 +512,129 @@ def _unique(seen: dict[str, str], key: str, path: str, what: str) -> None:
             % {"what": what, "key": _quote(key), "first": seen[key]},
         )
     seen[key] = path
+
+
+# --- Reading the JSON text ----------------------------------------------------------
+
+# Deeper than any bundle goes (the deepest path is about six levels), far from
+# Python's recursion limit, which a crafted file would otherwise hit in json.loads.
+MAX_DEPTH = 40
+# Python refuses to read integers of more than 4 300 digits (a ValueError from
+# inside json.loads); no figure in a bundle needs more than a few.
+MAX_NUMBER_LENGTH = 40
+
+_TOKEN = re.compile(
+    r"""[ \t\n\r]*(?:
+        (?P<string>"(?:[^"\\\x00-\x1f]|\\.)*")
+      | (?P<number>-?[0-9][0-9.eE+\-]*)
+      | (?P<punct>[{}\[\],:])
+      | (?P<word>true|false|null|NaN|-?Infinity)
+    )""",
+    re.VERBOSE,
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Level:
+    """One open object or array while scanning: where it is and what it has seen."""
+
+    __slots__ = ("path", "is_object", "keys", "index", "key", "expect_key")
+
+    def __init__(self, path: str, is_object: bool) -> None:
+        self.path = path
+        self.is_object = is_object
+        self.keys: set[str] = set()
+        self.index = 0
+        self.key: str | None = None
+        self.expect_key = is_object
+
+    def child(self) -> str:
+        if self.is_object:
+            return _child(self.path, self.key or "") if _plain_key(self.key) else _entry(
+                self.path, self.key or ""
+            )
+        return _item(self.path, self.index)
+
+
+def _plain_key(key: str | None) -> bool:
+    return bool(key) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key or "") is not None
+
+
+def _scan_json(text: str) -> None:
+    """Look through the JSON text without building it, and refuse what json.loads
+    would take badly: a key twice in one object (json.loads keeps the last one
+    silently), nesting deeper than MAX_DEPTH, a number too long to read, a string
+    holding half of a UTF-16 surrogate pair (the database cannot store it). Each
+    is reported with its JSON path. Text that is not JSON is left to json.loads,
+    which says where."""
+    stack: list[_Level] = []
+    position = 0
+    while True:
+        match = _TOKEN.match(text, position)
+        if match is None:
+            return
+        position = match.end()
+        level = stack[-1] if stack else None
+        here = level.child() if level is not None else ""
+        kind = match.lastgroup
+        token = match.group(kind or "")
+        if kind == "string":
+            try:
+                value = json.loads(token)
+            except ValueError:
+                return
+            if level is not None and level.is_object and level.expect_key:
+                level.key = value
+                where = level.child()
+                if _SURROGATE.search(value):
+                    raise BundleError(where, _("nyckeln innehåller ett ogiltigt tecken (ett ensamt surrogattecken)"))
+                if value in level.keys:
+                    raise BundleError(
+                        where, _("nyckeln %(key)s står två gånger i samma objekt") % {"key": _quote(value)}
+                    )
+                level.keys.add(value)
+                level.expect_key = False
+            elif _SURROGATE.search(value):
+                raise BundleError(here, _("texten innehåller ett ogiltigt tecken (ett ensamt surrogattecken)"))
+        elif kind == "number":
+            if len(token) > MAX_NUMBER_LENGTH:
+                raise BundleError(
+                    here, _("talet är för långt (%(digits)s tecken)") % {"digits": len(token)}
+                )
+        elif token in "{[":
+            if len(stack) >= MAX_DEPTH:
+                shown = here if len(here) <= 120 else here[:120] + "…"
+                raise BundleError(
+                    shown, _("nästlat för djupt (högst %(depth)s nivåer)") % {"depth": MAX_DEPTH}
+                )
+            stack.append(_Level(here, token == "{"))
+        elif token in "}]":
+            if not stack:
+                return
+            stack.pop()
+        elif token == "," and level is not None:
+            if level.is_object:
+                level.expect_key = True
+            else:
+                level.index += 1
+
+
+def load_bundle_json(text: str) -> object:
+    """The bundle's JSON text as Python values, for parse_bundle. Raises BundleError
+    with the JSON path for what would otherwise pass unnoticed or end in a
+    traceback (see _scan_json), and for text that is not JSON."""
+    _scan_json(text)
+    try:
+        # Floats stay floats, so that the bundle check refuses them as amounts.
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotJSON(
+            "",
+            _("inte giltig JSON (rad %(line)s, kolumn %(column)s): %(message)s")
+            % {"line": exc.lineno, "column": exc.colno, "message": exc.msg},
+        ) from None
+    except (ValueError, RecursionError):  # the scan lets none of these through; to be sure
+        raise NotJSON("", _("inte läsbar som JSON")) from None
 
 
 # --- Parsing -------------------------------------------------------------------------
@@ -614,7 +762,7 @@ def _parse_interventions(
         key = _slug(obj, "key", path, max_length=60)
         _unique(seen, key, _child(path, "key"), _("insatsen"))
         name = _text(obj, "name", path, max_length=200)
-        share = _percent(
+        share = _share(
             _get(obj, "individual_share_percent", path),
             _child(path, "individual_share_percent"),
         )
@@ -783,6 +931,11 @@ def _parse_plan(obj: dict[str, Any]) -> ParsedPlan:
     reference = _text(obj, "reference", path, max_length=100, required=False)
     status = _choice(obj, "status", path, PlanStatus.values, default=PlanStatus.DRAFT)
     decided_on = _date(obj, "decided_on", path)
+    if status == PlanStatus.DECIDED and decided_on is None:
+        raise BundleError(
+            _child(path, "decided_on"),
+            _("saknas: en fastställd plan (status decided) anger beslutsdagen"),
+        )
     decision_meeting_on = _date(obj, "decision_meeting_on", path)
     sections = []
     for index, value in enumerate(_list_at(obj, "sections", path, required=False)):
@@ -917,7 +1070,8 @@ def _parse_line(obj: dict[str, Any], path: str, key: str, ctx: _LineContext) -> 
                 _("insatsen %(key)s finns inte i interventions") % {"key": _quote(intervention)},
             )
     amounts = _parse_amounts(obj, path, ctx.column_codes)
-    return ParsedLine(key, category, label, member, intervention, amounts)
+    note = _text(obj, "note", path, required=False)
+    return ParsedLine(key, category, label, member, intervention, amounts, note)
 
 
 def _parse_budget(
@@ -981,7 +1135,8 @@ def _parse_budget(
                     )
                     % {"key": _quote(key)},
                 )
-        scenarios.append(ParsedScenario(name, tuple(scenario_lines)))
+        note = _text(scenario, "note", scenario_path, required=False)
+        scenarios.append(ParsedScenario(name, tuple(scenario_lines), note))
     return ParsedBudget(
         year, columns, opening_equity, deficit_reason, tuple(lines), tuple(scenarios)
     )
@@ -1006,7 +1161,142 @@ def _parse_override(
                 % {"key": _quote(base.key)},
             )
     amounts = _parse_amounts(obj, path, ctx.column_codes)
-    return ParsedLine(base.key, base.category, base.label, base.member, base.intervention, amounts)
+    note = _text(obj, "note", path, required=False)
+    return ParsedLine(
+        base.key, base.category, base.label, base.member, base.intervention, amounts, note
+    )
+
+
+# --- The facts a bundle holds ----------------------------------------------------------
+
+
+def _stored(value: Decimal) -> Decimal:
+    """A number as the database gives it back (two decimals), so that figures read
+    from a bundle are the very Decimals the same data gives when stored."""
+    return value.quantize(ORE)
+
+
+def _line_facts(line: ParsedLine) -> LineFacts:
+    return LineFacts(
+        key=line.key,
+        category=line.category,
+        label=line.label,
+        amounts={code: _stored(amount) for code, amount in line.amounts.items()},
+        member=line.member,
+        intervention=line.intervention,
+        note=line.note,
+    )
+
+
+def bundle_facts(bundle: ParsedBundle) -> BudgetFacts:
+    """What the budget rules need, read from a bundle alone (pure: no database).
+
+    A fastställd year's figures come from its adopted bundle through this, so that
+    later changes to the förbund's members, interventions or settings change the
+    years to come, never the adopted record."""
+    federation, plan, budget = bundle.federation, bundle.plan, bundle.budget
+    return BudgetFacts(
+        federation=federation.slug,
+        year=budget.year,
+        columns=tuple(f"{year}:{kind}" for year, kind in budget.columns),
+        opening_equity=_stored(budget.opening_equity),
+        lines=tuple(_line_facts(line) for line in budget.lines),
+        members=tuple(
+            MemberFacts(key=m.key, name=m.name, kind=m.kind, population=m.population)
+            for m in bundle.members
+        ),
+        interventions=tuple(
+            InterventionFacts(
+                key=i.key,
+                name=i.name,
+                individual_share_percent=_stored(i.individual_share_percent),
+                member_keys=i.members,
+                start=i.start,
+                end=i.end,
+                goals_without_target=sum(1 for goal in i.goals if goal.target is None),
+            )
+            for i in bundle.interventions
+        ),
+        deficit_reason=budget.deficit_reason or None,
+        equity_cap_percent=_stored(federation.equity_cap_percent),
+        equity_floor=None if federation.equity_floor is None else _stored(federation.equity_floor),
+        individual_share_target_percent=(
+            None
+            if federation.individual_share_target_percent is None
+            else _stored(federation.individual_share_target_percent)
+        ),
+        decided_on=plan.decided_on if plan.status == PlanStatus.DECIDED else None,
+        decision_meeting_on=plan.decision_meeting_on,
+        scenarios=tuple(
+            ScenarioFacts(
+                name=s.name, lines=tuple(_line_facts(line) for line in s.lines), note=s.note
+            )
+            for s in budget.scenarios
+        ),
+    )
+
+
+# --- Comparing a bundle with an adopted one ------------------------------------------
+
+
+# What the export means by leaving a key out (it writes our optional keys only when
+# they are not the default).
+_LEFT_OUT: dict[str, Any] = {
+    **INTERVENTION_DEFAULTS,
+    "comparison": GoalComparison.AT_LEAST.value,
+    "kind": SectionKind.TEXT.value,
+}
+
+
+def _empty(value: object) -> bool:
+    return value is None or value is False or value == "" or value == [] or value == {}
+
+
+def _same_value(adopted: object, incoming: object) -> bool:
+    """Two leaf values that mean the same: 100 and "100", null and "", "20" and "20.00"."""
+    if adopted == incoming and type(adopted) is type(incoming):
+        return True
+    if _empty(incoming) and _empty(adopted):
+        return True
+    numbers = []
+    for value in (adopted, incoming):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return False
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            return False
+        if not number.is_finite():
+            return False
+        numbers.append(number)
+    return numbers[0] == numbers[1]
+
+
+def bundle_unchanged(adopted: object, incoming: object) -> bool:
+    """Does `incoming` say nothing that the adopted bundle (a snapshot's, as the
+    export writes it) does not? Every key it gives has the same meaning there;
+    keys it leaves out (the export writes every optional key) are not compared.
+    Used to tell a demo file that is the adopted plan from one that would change it."""
+    pending = [(adopted, incoming)]
+    while pending:
+        old, new = pending.pop()
+        if _empty(new) and _empty(old):
+            continue
+        if isinstance(new, dict):
+            if not isinstance(old, dict):
+                return False
+            for key, value in new.items():
+                if key in old:
+                    pending.append((old[key], value))
+                elif not _empty(value) and not _same_value(_LEFT_OUT.get(key), value):
+                    return False
+        elif isinstance(new, list):
+            if not isinstance(old, list) or len(old) != len(new):
+                return False
+            pending.extend(zip(old, new, strict=True))
+        elif not _same_value(old, new):
+            return False
+    return True
 
 
 # --- Export ---------------------------------------------------------------------------
@@ -1022,6 +1312,14 @@ def _percent_str(value: Decimal) -> str:
     if value != round_ore(value):
         return str(value.quantize(Decimal("0.001")))
     return amount_str(value)
+
+
+def _share_number(value: Decimal) -> int | float:
+    """An intervention's individual share is a JSON number, as in the spec: 100,
+    50, and 12.5 when it has decimals (at most two, so the number is exact)."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value.normalize())
 
 
 def _optional(value: Decimal | None, fmt: Any) -> Any:
@@ -1075,6 +1373,8 @@ def export_bundle(federation: Federation, year: int) -> dict[str, Any]:
         if line.intervention_id is not None:
             data["intervention"] = intervention_keys[line.intervention_id]
         data["label"] = line.label
+        if line.note:
+            data["note"] = line.note
         data["amounts"] = amounts_of(line)
         return data
 
@@ -1084,7 +1384,10 @@ def export_bundle(federation: Federation, year: int) -> dict[str, Any]:
         if line.scenario_id is None:
             continue
         if line.key in base_keys:
-            entry = {"line": line.key, "amounts": amounts_of(line)}
+            entry = {"line": line.key}
+            if line.note:
+                entry["note"] = line.note
+            entry["amounts"] = amounts_of(line)
         else:
             entry = full_line(line, "line")
         scenario_lines.setdefault(line.scenario_id, []).append(entry)
@@ -1132,12 +1435,17 @@ def export_bundle(federation: Federation, year: int) -> dict[str, Any]:
             "opening_equity": amount_str(budget.opening_equity),
             "deficit_reason": budget.deficit_reason or None,
             "lines": [full_line(line, "key") for line in lines if line.scenario_id is None],
-            "scenarios": [
-                {"name": scenario.name, "overrides": scenario_lines.get(scenario.pk, [])}
-                for scenario in scenarios
-            ],
+            "scenarios": [_export_scenario(scenario, scenario_lines) for scenario in scenarios],
         },
     }
+
+
+def _export_scenario(scenario: Scenario, lines: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": scenario.name}
+    if scenario.note:
+        data["note"] = scenario.note
+    data["overrides"] = lines.get(scenario.pk, [])
+    return data
 
 
 def _export_plan(plan: Plan) -> dict[str, Any]:
@@ -1147,7 +1455,8 @@ def _export_plan(plan: Plan) -> dict[str, Any]:
     data: dict[str, Any] = {
         "year": plan.year,
         "title": plan.title,
-        "reference": plan.reference,
+        # A plan without a diarienummer has null, as the spec's bundles do.
+        "reference": plan.reference or None,
         "status": plan.status,
         "decided_on": _iso(plan.decided_on),
         "decision_meeting_on": _iso(plan.decision_meeting_on),
@@ -1255,7 +1564,7 @@ def _export_intervention(
     data: dict[str, Any] = {
         "key": intervention.key,
         "name": intervention.name,
-        "individual_share_percent": _percent_str(intervention.individual_share_percent),
+        "individual_share_percent": _share_number(intervention.individual_share_percent),
         "members": people.get("members", []),
         "owner": member_keys.get(intervention.owner_id) if intervention.owner_id else None,
         "start": _iso(intervention.start),

@@ -34,6 +34,8 @@ class DraftLine:
     intervention: str | None = None
     amounts: dict[str, Decimal] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)  # what was typed, per column
+    # The line's note; None keeps the stored one (the grid does not edit notes).
+    note: str | None = None
 
     def as_facts(self) -> LineFacts:
         return LineFacts(
@@ -55,6 +57,8 @@ class BudgetDraft:
     scenario: str | None = None  # the scenario these lines are for; None is the base
     version: int | None = None
     raw_opening_equity: str = ""
+    # A scenario's note (the Excel import); None keeps the stored one.
+    scenario_note: str | None = None
 
 
 @dataclass

@@ -73,6 +73,13 @@ HEADER_ROW = 3
 KEY, LABEL, CATEGORY, PARTY, FUNDER, INDIVIDUAL = 1, 2, 3, 4, 5, 6
 META_HEADINGS = ("Nyckel", "Post", "Kategori", "Medlem/insats", "Finansiär", "Individinriktad %")
 FIRST_AMOUNT = len(META_HEADINGS) + 1
+# After the amount columns: each line's note (a footnote in the plan). A file
+# without the column (exported before notes were) keeps the stored notes.
+NOTE_HEADING = "Notering"
+# On a scenario sheet, under the figures: the scenario's own note.
+SCENARIO_NOTE_LABEL = "Notering om scenariot"
+NOTE_WIDTH = 50
+MAX_NOTE_LENGTH = 2000
 HEADER_SEARCH_ROWS = 20
 MAX_ROWS = 5000
 
@@ -216,6 +223,7 @@ class _BudgetSheet:
         self.letters = {
             code: get_column_letter(FIRST_AMOUNT + j) for j, code in enumerate(self.codes)
         }
+        self.note_column = FIRST_AMOUNT + len(self.codes)
         self.cells: dict[tuple[str, str], str] = {}  # (line key, column) → "G5"
         self.figure_rows: dict[str, int] = {}
         self.blocks: dict[str, tuple[int, int, int]] = {}  # category → (first, last, sum row)
@@ -245,17 +253,25 @@ class _BudgetSheet:
             cell = ws[f"{letter}{HEADER_ROW}"]
             _text(cell, column_heading(code), BOLD)
             cell.alignment = Alignment(horizontal="right")
-        for index in range(1, FIRST_AMOUNT + len(self.codes)):
+        _text(ws.cell(HEADER_ROW, self.note_column), NOTE_HEADING, BOLD)
+        for index in range(1, self.note_column + 1):
             ws.cell(HEADER_ROW, index).fill = HEADER_FILL
         ws.freeze_panes = ws.cell(HEADER_ROW + 1, LABEL + 1)
 
         row = self._write_lines(HEADER_ROW + 1)
         self._write_figures(row + 1)
+        if self.base is not None:
+            note_row = row + 1 + len(FIGURE_ROWS) + 1
+            _text(ws.cell(note_row, LABEL), SCENARIO_NOTE_LABEL, BOLD)
+            if self.view.note:
+                _text(ws.cell(note_row, self.note_column), self.view.note)
+                ws.cell(note_row, self.note_column).alignment = Alignment(wrap_text=True)
 
         for index, width in WIDTHS.items():
             ws.column_dimensions[get_column_letter(index)].width = width
         for letter in self.letters.values():
             ws.column_dimensions[letter].width = AMOUNT_WIDTH
+        ws.column_dimensions[get_column_letter(self.note_column)].width = NOTE_WIDTH
         categories = DataValidation(
             type="list",
             formula1='"' + ",".join(CATEGORY_LABELS.values()) + '"',
@@ -278,6 +294,7 @@ class _BudgetSheet:
         kinds = {m.key: m.kind for m in facts.members}
         shares = {i.key: i.individual_share_percent for i in facts.interventions}
         scenario_keys = self._scenario_keys()
+        own_notes = self._own_notes()
         for block in self.view.blocks:
             first = row
             _text(ws.cell(row, LABEL), str(block.label), BOLD)
@@ -306,6 +323,9 @@ class _BudgetSheet:
                         WHOLE_PERCENT if share == share.to_integral_value() else PERCENT
                     )
                 inherited = self.base is not None and line.key not in scenario_keys
+                note = own_notes.get(line.key, "") if self.base is not None else line.note
+                if note:
+                    _text(ws.cell(row, self.note_column), note)
                 for code, letter in self.letters.items():
                     cell = ws[f"{letter}{row}"]
                     self.cells[(line.key, code)] = cell.coordinate
@@ -331,6 +351,15 @@ class _BudgetSheet:
             self.blocks[block.category] = (first, last, row)
             row += 1
         return row
+
+    def _own_notes(self) -> dict[str, str]:
+        """A scenario sheet shows the notes of the scenario's own lines; a line it
+        takes from the base budget has its note on the Budget sheet."""
+        name = self.view.evaluation.scenario
+        for scenario in self.summary.facts.scenarios:
+            if scenario.name == name:
+                return {line.key: line.note for line in scenario.lines}
+        return {}
 
     def _scenario_keys(self) -> set[str]:
         """Keys of the lines the scenario itself holds (overrides and added lines)."""
@@ -484,6 +513,7 @@ class _Sheet:
     columns: list[str]
     rows: list[_Row]
     opening_equity: Decimal | None = None
+    note: str | None = None  # a scenario sheet's note; None when the sheet has none
 
 
 class _Reader:
@@ -530,8 +560,12 @@ class _Reader:
                 )
         columns: list[str] = []
         index = FIRST_AMOUNT
+        note_index: int | None = None
         while (text := _text_of(ws.cell(header, index).value)) != "":
             cell = ws.cell(header, index)
+            if text.lower() == NOTE_HEADING.lower():
+                note_index = index
+                break
             code = parse_column_heading(text)
             if code is None:
                 self.cell_error(
@@ -564,22 +598,53 @@ class _Reader:
         sheet = _Sheet(title=title, scenario=scenario, columns=columns, rows=[])
         structural = _structural_labels()
         first_planning = next(iter(planning_columns(self.facts.year, columns)), None)
-        for cells in ws.iter_rows(min_row=header + 1, max_col=FIRST_AMOUNT + len(columns) - 1):
+        last_column = note_index or FIRST_AMOUNT + len(columns) - 1
+        for cells in ws.iter_rows(min_row=header + 1, max_col=last_column):
             if all(_is_blank(cell.value) for cell in cells):
                 continue
             number = cells[0].row
             key_text = _text_of(cells[KEY - 1].value)
             label_text = _text_of(cells[LABEL - 1].value)
             category_text = _text_of(cells[CATEGORY - 1].value)
+            note = None
+            if note_index is not None:
+                note = self._note(title, cells[note_index - 1])
+            if (
+                scenario is not None
+                and not key_text
+                and not category_text
+                and label_text.lower() == SCENARIO_NOTE_LABEL.lower()
+            ):
+                if note is not None:
+                    sheet.note = note
+                continue
             # Category headings, "Summa …" rows and the figures below are computed.
             if not key_text and not category_text and label_text.lower() in structural:
                 if label_text.lower() == IB_LABEL.lower() and first_planning and scenario is None:
                     cell = ws[f"{letters[first_planning]}{number}"]
                     sheet.opening_equity = self._amount(title, cell) or Decimal(0)
                 continue
-            sheet.rows.append(self._line(title, cells, number, columns, scenario))
+            row = self._line(title, cells, number, columns, scenario)
+            row.line.note = note
+            sheet.rows.append(row)
         self._check_keys(sheet)
         return sheet
+
+    def _note(self, title: str, cell: Cell) -> str:
+        value = cell.value
+        if cell.data_type == "f":
+            value = self.cached_value(title, cell.coordinate)
+        note = _text_of(value)
+        if "\x00" in note:
+            self.cell_error(title, cell.coordinate, _("noteringen innehåller ett otillåtet tecken"))
+            return ""
+        if len(note) > MAX_NOTE_LENGTH:
+            self.cell_error(
+                title,
+                cell.coordinate,
+                _("noteringen är längre än %(max)s tecken") % {"max": MAX_NOTE_LENGTH},
+            )
+        return note
 
     def _header_row(self, ws: Worksheet) -> int | None:
         """The first row with most of the headings, so that one changed heading is
@@ -902,6 +967,7 @@ def parse_workbook(data: bytes | IO[bytes], budget: Budget) -> list[BudgetDraft]
     return [_base_draft(base, budget)] + [_scenario_draft(s, base, facts) for s in sheets[1:]]
 
 
+
 def _base_draft(sheet: _Sheet, budget: Budget) -> BudgetDraft:
     return BudgetDraft(
         columns=list(sheet.columns),
@@ -950,6 +1016,7 @@ def _scenario_draft(sheet: _Sheet, base: _Sheet, facts: BudgetFacts) -> BudgetDr
         lines=lines,
         opening_equity=facts.opening_equity,
         scenario=sheet.scenario,
+        scenario_note=sheet.note,
     )
 
 
@@ -973,6 +1040,12 @@ def import_xlsx(
         where = BASE_SHEET if draft.scenario is None else sheet_ref(titles[draft.scenario])
         try:
             budget_save(budget=budget, draft=draft, expected_version=budget.version, by=by)
+            if draft.scenario is not None and draft.scenario_note is not None:
+                scenario = budget.scenarios.get(name=draft.scenario)
+                if scenario.note != draft.scenario_note:
+                    scenario.note = draft.scenario_note
+                    scenario.full_clean()
+                    scenario.save(update_fields=["note"])
         except ValidationError as exc:
             raise ExcelImportError([f"{where}: {message}" for message in exc.messages]) from exc
         except DatabaseError as exc:

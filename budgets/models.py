@@ -86,6 +86,7 @@ class Column(models.Model):
 class Scenario(models.Model):
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="scenarios")
     name = models.CharField(_("namn"), max_length=200)
+    note = models.TextField(_("notering"), blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -130,6 +131,8 @@ class Line(models.Model):
         Intervention, on_delete=models.PROTECT, null=True, blank=True,
         related_name="budget_lines", verbose_name=_("insats"),
     )
+    # Printed as a footnote under the budget table (a), b), …), as the seeds do.
+    note = models.TextField(_("notering"), blank=True)
     position = models.PositiveIntegerField(default=0)
     history = HistoricalRecords(bases=[LineHistory])
 

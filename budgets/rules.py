@@ -98,6 +98,7 @@ class LineFacts:
     amounts: Mapping[str, Decimal] = field(default_factory=dict)
     member: str | None = None
     intervention: str | None = None
+    note: str = ""  # a footnote to the line (shown under the budget table)
 
     def amount(self, column: str) -> Decimal:
         return self.amounts.get(column, ZERO)
@@ -110,6 +111,7 @@ class ScenarioFacts:
 
     name: str
     lines: tuple[LineFacts, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,12 @@ def apply_scenario(
     for line in lines:
         override = overrides.pop(line.key, None)
         # An override replaces the line's whole amounts; what it leaves out is 0.
-        result.append(line if override is None else replace(line, amounts=override.amounts))
+        # The base line's note stays unless the override has its own.
+        result.append(
+            line
+            if override is None
+            else replace(line, amounts=override.amounts, note=override.note or line.note)
+        )
     result.extend(line for line in scenario.lines if line.key in overrides)
     return tuple(result)
 

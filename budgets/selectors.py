@@ -6,14 +6,17 @@ PDF, the Excel export, the JSON report and the CLI.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
+from budgets.bundle import bundle_facts, parse_bundle
 from budgets.merge import AMOUNT, LABEL, Part
 from budgets.models import Amount, Budget, Category, Column, Line, Scenario
 from budgets.rules import (
@@ -32,7 +35,9 @@ from finsam.findings import ERROR, Finding, by_severity
 from finsam.models import Member
 from finsam.money import amount_str, percent_str
 from interventions.models import Intervention
-from plans.models import Plan, PlanStatus
+from plans.models import Plan, PlanStatus, Snapshot
+
+logger = logging.getLogger(__name__)
 
 REPORT_FORMAT = "finsam-report/1"
 CATEGORY_LABELS = dict(Category.choices)
@@ -49,7 +54,85 @@ def budget_facts(budget: Budget) -> BudgetFacts:
 
 def budgets_facts(budgets: list[Budget]) -> list[BudgetFacts]:
     """`budget_facts` of several budgets (in their order), in as many queries as one:
-    a page that shows an intervention in every budget year stays at a fixed count."""
+    a page that shows an intervention in every budget year stays at a fixed count.
+
+    A fastställd year (its plan decided, with the adopted version of its current
+    revision stored) is read from that snapshot's bundle, not from the live rows:
+    what the board adopted stays as adopted, whatever later happens to the
+    förbund's members, interventions or settings. Every reader (the budget page,
+    rapport.json, validate_budget, the Excel export, the plan) gets its figures
+    here, so all of them show the adopted figures."""
+    if not budgets:
+        return []
+    federation_ids = {b.federation_id for b in budgets}
+    # Each plan with the SHA-256 of its current revision's snapshot, in the same query.
+    adopted_sha = Snapshot.objects.filter(
+        plan=OuterRef("pk"), revision=OuterRef("revision")
+    ).values("bundle_sha256")[:1]
+    plans = {
+        (plan.federation_id, plan.year): plan
+        for plan in Plan.objects.filter(
+            federation_id__in=federation_ids, year__in={b.year for b in budgets}
+        )
+        .annotate(adopted_sha=Subquery(adopted_sha))
+        .order_by("-pk")  # the first of a (förbund, year), as .first() on the year
+    }
+    adopted = _adopted_facts(plans.values())
+    live = [b for b in budgets if (b.federation_id, b.year) not in adopted]
+    facts = dict(zip((b.pk for b in live), _live_facts(live, plans), strict=True))
+    return [
+        adopted[(b.federation_id, b.year)] if b.pk not in facts else facts[b.pk]
+        for b in budgets
+    ]
+
+
+# Parsed adopted bundles by their SHA-256: a snapshot never changes, so its facts
+# are read once per process. None: the stored bundle could not be read.
+_ADOPTED_CACHE: dict[str, BudgetFacts | None] = {}
+_ADOPTED_CACHE_SIZE = 64
+
+
+def _read_adopted(text: str, sha: str) -> BudgetFacts | None:
+    try:
+        return bundle_facts(parse_bundle(json.loads(text)))
+    except (ValueError, RecursionError):  # BundleError and JSONDecodeError are ValueErrors
+        logger.error("Den fastställda versionens planpaket %s går inte att läsa.", sha)
+        return None
+
+
+def _adopted_facts(plans: Iterable[Plan]) -> dict[tuple[int, int], BudgetFacts]:
+    """(förbund id, year) → the facts of each decided plan's current snapshot.
+    A snapshot whose bundle cannot be read (none is, unless made by hand) leaves
+    its year to the stored rows."""
+    decided = {
+        plan.pk: plan
+        for plan in plans
+        if plan.status == PlanStatus.DECIDED and getattr(plan, "adopted_sha", None)
+    }
+    if not decided:
+        return {}
+    current = {plan_id: plan.adopted_sha for plan_id, plan in decided.items()}
+    read = {sha: _ADOPTED_CACHE[sha] for sha in current.values() if sha in _ADOPTED_CACHE}
+    missing = set(current.values()) - set(read)
+    if missing:
+        for sha, text in Snapshot.objects.filter(bundle_sha256__in=missing).values_list(
+            "bundle_sha256", "bundle"
+        ):
+            read[sha] = _read_adopted(text, sha)
+        if len(_ADOPTED_CACHE) + len(missing) > _ADOPTED_CACHE_SIZE:
+            _ADOPTED_CACHE.clear()
+        _ADOPTED_CACHE.update((sha, read.get(sha)) for sha in missing)
+    found: dict[tuple[int, int], BudgetFacts] = {}
+    for plan_id, sha in current.items():
+        facts = read.get(sha)
+        if facts is not None:
+            plan = decided[plan_id]
+            found[(plan.federation_id, plan.year)] = facts
+    return found
+
+
+def _live_facts(budgets: list[Budget], plans: dict[tuple[int, int], Plan]) -> list[BudgetFacts]:
+    """The facts of budgets from their stored rows."""
     if not budgets:
         return []
     ids = [b.pk for b in budgets]
@@ -66,7 +149,7 @@ def budgets_facts(budgets: list[Budget]) -> list[BudgetFacts]:
         .order_by("position", "id")
         .values_list(
             "budget_id", "id", "scenario_id", "key", "category", "label", "member__key",
-            "intervention__key",
+            "intervention__key", "note",
         )
     ):
         lines[budget_id].append(tuple(line))
@@ -88,12 +171,6 @@ def budgets_facts(budgets: list[Budget]) -> list[BudgetFacts]:
     scenarios: dict[int, list[Scenario]] = defaultdict(list)
     for scenario in Scenario.objects.filter(budget_id__in=ids):
         scenarios[scenario.budget_id].append(scenario)
-    plans = {
-        (plan.federation_id, plan.year): plan
-        for plan in Plan.objects.filter(
-            federation_id__in=federation_ids, year__in={b.year for b in budgets}
-        ).order_by("-pk")  # the first of a (förbund, year), as .first() on the year
-    }
     return [
         _facts(
             budget,
@@ -112,7 +189,7 @@ def budgets_facts(budgets: list[Budget]) -> list[BudgetFacts]:
 def _facts(budget, columns, lines, amounts, members, interventions, scenarios, plan) -> BudgetFacts:  # type: ignore[no-untyped-def]
     federation = budget.federation
     by_scenario: dict[int | None, list[LineFacts]] = defaultdict(list)
-    for line_id, scenario_id, key, category, label, member, intervention in lines:
+    for line_id, scenario_id, key, category, label, member, intervention, note in lines:
         by_scenario[scenario_id].append(
             LineFacts(
                 key=key,
@@ -121,6 +198,7 @@ def _facts(budget, columns, lines, amounts, members, interventions, scenarios, p
                 amounts=amounts[line_id],
                 member=member,
                 intervention=intervention,
+                note=note,
             )
         )
 
@@ -154,7 +232,8 @@ def _facts(budget, columns, lines, amounts, members, interventions, scenarios, p
         decided_on=decided_on,
         decision_meeting_on=plan.decision_meeting_on if plan else None,
         scenarios=tuple(
-            ScenarioFacts(name=s.name, lines=tuple(by_scenario[s.pk])) for s in scenarios
+            ScenarioFacts(name=s.name, lines=tuple(by_scenario[s.pk]), note=s.note)
+            for s in scenarios
         ),
     )
 
@@ -176,6 +255,26 @@ class LineRow:
     member_name: str | None
     intervention_name: str | None
     overridden: bool = False
+    note_mark: str | None = None  # "a)", "b)", … when the line has a note
+
+
+@dataclass(frozen=True)
+class LineNote:
+    """A line's note as a footnote under the budget table: "a) …" as the seeds print."""
+
+    mark: str
+    label: str
+    text: str
+
+
+def note_mark(index: int) -> str:
+    """a), b), …, z), aa), ab), …"""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return f"{letters})"
 
 
 @dataclass(frozen=True)
@@ -193,6 +292,8 @@ class BudgetView:
     evaluation: Evaluation
     blocks: tuple[CategoryBlock, ...]
     flagged: Mapping[tuple[str, str], str]  # (figure, column) → severity of a finding there
+    notes: tuple[LineNote, ...] = ()
+    note: str = ""  # the scenario's own note
 
     @property
     def name(self) -> str:
@@ -289,21 +390,30 @@ def budget_view(facts: BudgetFacts, evaluation: Evaluation) -> BudgetView:
         scenario_keys = {line.key for line in find_scenario(facts, evaluation.scenario).lines}
 
     blocks = []
+    notes: list[LineNote] = []
     for category in CATEGORIES:
-        rows = tuple(
-            LineRow(
-                line=line,
-                cells=tuple(
-                    Cell(column=c, amount=line.amount(c), severity=marks.get((line.key, c)))
-                    for c in codes
-                ),
-                member_name=names["member"].get(line.member or ""),
-                intervention_name=names["intervention"].get(line.intervention or ""),
-                overridden=line.key in scenario_keys and line.key in base_keys,
+        category_rows = []
+        for line in evaluation.lines:
+            if line.category != category:
+                continue
+            mark = None
+            if line.note.strip():
+                mark = note_mark(len(notes))
+                notes.append(LineNote(mark=mark, label=line.label, text=line.note.strip()))
+            category_rows.append(
+                LineRow(
+                    line=line,
+                    cells=tuple(
+                        Cell(column=c, amount=line.amount(c), severity=marks.get((line.key, c)))
+                        for c in codes
+                    ),
+                    member_name=names["member"].get(line.member or ""),
+                    intervention_name=names["intervention"].get(line.intervention or ""),
+                    overridden=line.key in scenario_keys and line.key in base_keys,
+                    note_mark=mark,
+                )
             )
-            for line in evaluation.lines
-            if line.category == category
-        )
+        rows = tuple(category_rows)
         subtotals = tuple(
             FigureValue(
                 value=sum((row.cells[i].amount for row in rows), Decimal(0)),
@@ -314,7 +424,16 @@ def budget_view(facts: BudgetFacts, evaluation: Evaluation) -> BudgetView:
         blocks.append(
             CategoryBlock(category=category, label=CATEGORY_LABELS[category], rows=rows, subtotals=subtotals)
         )
-    return BudgetView(evaluation=evaluation, blocks=tuple(blocks), flagged=flagged)
+    scenario_note = ""
+    if evaluation.scenario is not None:
+        scenario_note = find_scenario(facts, evaluation.scenario).note
+    return BudgetView(
+        evaluation=evaluation,
+        blocks=tuple(blocks),
+        flagged=flagged,
+        notes=tuple(notes),
+        note=scenario_note,
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -22,24 +23,84 @@ from budgets.selectors import budget_facts
 from finsam.audit import record
 from finsam.db import save_new
 from finsam.models import BoardSeat, Federation, Member
+from finsam.money import swedish_date
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
 from plans.freeze import ensure_plan_not_frozen
-from plans.models import Goal, Meeting, Plan, Section
+from plans.models import Goal, Meeting, Plan, PlanStatus, Section
+from plans.services import plan_new_revision
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
+class DecidedPlanImport(BundleError):
+    """The bundle would replace a fastställd plan year; the adopted record stays."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        super().__init__("", decision_text(plan))
+
+
+def decision_text(plan: Plan) -> str:
+    """ "Verksamhetsplanen 2020 för … är fastställd (styrelsens beslut 19 november
+    2019, dnr 2019:12 / 6) och ändras inte." """
+    decision = swedish_date(plan.decided_on) if plan.decided_on else _("okänt datum")
+    if plan.reference:
+        decision = _("%(date)s, %(reference)s") % {
+            "date": decision,
+            "reference": plan.reference if plan.reference.lower().startswith("dnr")
+            else f"dnr {plan.reference}",
+        }
+    return _(
+        "Verksamhetsplanen %(year)s för %(federation)s är fastställd (styrelsens beslut "
+        "%(decision)s) och ändras inte."
+    ) % {"year": plan.year, "federation": plan.federation.name, "decision": decision}
+
+
 @transaction.atomic
-def bundle_import(*, data: object, by: AbstractBaseUser | None = None) -> Budget:
+def bundle_import(
+    *, data: object, by: AbstractBaseUser | None = None, new_revision: bool = False
+) -> Budget:
     """Import a `finsam-bundle/1` document: create or replace the förbund's plan year.
 
     All or nothing: the bundle is checked first, and any problem, found then or
     refused later by the database, raises BundleError with the JSON path of the
     problem and leaves the database as it was. Members and interventions are
     updated by key and never deleted (other years' budgets may use them).
+
+    A fastställd plan year is never replaced (DecidedPlanImport). With
+    `new_revision` the bundle becomes the plan's next revision, a draft, as
+    `plans.services.plan_new_revision` starts one; the adopted version stays in
+    its snapshot as it was.
     """
     bundle = parse_bundle(data)
+    plan = (
+        Plan.objects.select_for_update()
+        .select_related("federation")
+        .filter(federation__slug=bundle.federation.slug, year=bundle.plan.year)
+        .first()
+    )
+    if new_revision:
+        if plan is None or not plan.is_decided:
+            raise BundleError(
+                "",
+                _(
+                    "Verksamhetsplanen %(year)s är inte fastställd, så paketet blir ingen ny "
+                    "revision; läs in det som vanligt."
+                )
+                % {"year": bundle.plan.year},
+            )
+        plan_new_revision(
+            plan=plan,
+            by=by,
+            reason=_("Nytt planpaket inläst som ny revision (import_bundle)."),
+        )
+        # The new revision is a draft, whatever status the bundle gives.
+        bundle = replace(
+            bundle, plan=replace(bundle.plan, status=PlanStatus.DRAFT, decided_on=None)
+        )
+    elif plan is not None and plan.is_decided:
+        raise DecidedPlanImport(plan)
     writer = _BundleWriter(bundle, by)
     try:
         budget = writer.write()
@@ -331,7 +392,7 @@ class _BundleWriter:
 
         self.path = "budget.scenarios"
         scenarios = Scenario.objects.bulk_create(
-            Scenario(budget=budget, name=scenario.name, position=position)
+            Scenario(budget=budget, name=scenario.name, note=scenario.note, position=position)
             for position, scenario in enumerate(parsed.scenarios)
         )
 
@@ -350,6 +411,7 @@ class _BundleWriter:
                 label=line.label,
                 member=self.members[line.member] if line.member else None,
                 intervention=self.interventions[line.intervention] if line.intervention else None,
+                note=line.note,
                 position=position,
             )
             for scenario, position, line in parsed_lines
@@ -442,6 +504,7 @@ def budget_save(
         lines = list(scenario_overrides(base, tuple(line.as_facts() for line in draft.lines)))
 
     stored = _stored_cells(budget, scenario)
+    notes = _line_notes(budget, scenario, draft)
     Line.objects.filter(budget=budget, scenario=scenario).delete()
     # Lines are written anew, with a saved version each (who, when, the amounts).
     stamp = timezone.now()
@@ -455,6 +518,7 @@ def budget_save(
                 label=line.label,
                 member=members.get(line.member) if line.member else None,
                 intervention=interventions.get(line.intervention) if line.intervention else None,
+                note=notes.get(line.key, ""),
                 position=position,
             )
             for position, line in enumerate(lines)
@@ -503,6 +567,17 @@ def _merged_draft(
             Budget.objects.select_related("updated_by").get(pk=budget.pk), tuple(merged.conflicts)
         )
     return merged.draft, current.version
+
+
+def _line_notes(budget: Budget, scenario: Scenario | None, draft: BudgetDraft) -> dict[str, str]:
+    """Each line's note by key: what the draft gives (the Excel import's note
+    column), else the note stored on the line with that key. The grid does not
+    edit notes, so a save there keeps them."""
+    notes = dict(
+        Line.objects.filter(budget=budget, scenario=scenario).values_list("key", "note")
+    )
+    notes.update((line.key, line.note) for line in draft.lines if line.note is not None)
+    return notes
 
 
 def _line_history_amounts(budget: Budget, stamp: datetime) -> None:

@@ -9,7 +9,8 @@ import pytest
 from django.apps import apps
 
 # A valid bundle written the way export_bundle writes it (key order, percentages as
-# strings, whole amounts as integers, every optional key), so that importing it and
+# strings but an intervention's individual share a number, whole amounts as integers,
+# every optional key, line and scenario notes), so that importing it and
 # exporting again gives exactly this.
 BUNDLE: dict[str, Any] = {
     "format": "finsam-bundle/1",
@@ -67,7 +68,7 @@ BUNDLE: dict[str, Any] = {
         {
             "key": "enter",
             "name": "Enter",
-            "individual_share_percent": "100",
+            "individual_share_percent": 100,
             "members": ["fk", "af", "region", "jonkoping"],
             "owner": "jonkoping",
             "start": "2016-01-01",
@@ -83,7 +84,7 @@ BUNDLE: dict[str, Any] = {
         {
             "key": "stod",
             "name": "Processtöd",
-            "individual_share_percent": "12.50",
+            "individual_share_percent": 12.5,
             "members": ["fk", "habo"],
             "owner": None,
             "start": "2020-01-01",
@@ -97,8 +98,10 @@ BUNDLE: dict[str, Any] = {
         "year": 2020,
         "title": "Verksamhetsplan 2020 med budget 2020 och plan 2021–2022",
         "reference": "dnr 2019:12 / 6",
-        "status": "decided",
-        "decided_on": "2019-11-19",
+        # On review, not decided: a decided plan year is never replaced, and these
+        # tests import the bundle again (tests/budgets/test_snapshot.py has decided ones).
+        "status": "review",
+        "decided_on": None,
         "decision_meeting_on": "2019-11-19",
         "sections": [
             {"heading": "Vision", "body": "Alla i *arbete*."},
@@ -168,6 +171,7 @@ BUNDLE: dict[str, Any] = {
                 "key": "kansli",
                 "category": "administration",
                 "label": "Kansli",
+                "note": "Förbundschef och förbundssekreterare på heltid",
                 "amounts": {"2019:forecast": "859999.99", "2020:budget": 860000},
             },
             {
@@ -180,6 +184,7 @@ BUNDLE: dict[str, Any] = {
         "scenarios": [
             {
                 "name": "Om ESF-projektet beviljas",
+                "note": "ESF-ansökan lämnas in i mars",
                 "overrides": [
                     {"line": "esf", "amounts": {"2020:budget": 545000}},
                     {
@@ -187,6 +192,7 @@ BUNDLE: dict[str, Any] = {
                         "category": "intervention",
                         "intervention": "stod",
                         "label": "Processtöd ESF",
+                        "note": "Medfinansiering",
                         "amounts": {"2020:budget": "100.10"},
                     },
                 ],

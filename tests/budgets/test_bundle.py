@@ -108,10 +108,10 @@ def test_import_accepts_the_spec_forms_and_exports_the_canonical_ones(db, bundle
     assert out["federation"]["municipal_split"] == "population"
     assert out["members"][3]["fixed_share_percent"] is None
     assert out["board"] == []
-    assert out["interventions"][0]["individual_share_percent"] == "100"
+    assert out["interventions"][0]["individual_share_percent"] == 100
     assert out["interventions"][0]["goals"][0]["target"] == "40"
     assert out["interventions"][1]["owner"] is None
-    assert out["plan"]["reference"] == "" and out["plan"]["status"] == "draft"
+    assert out["plan"]["reference"] is None and out["plan"]["status"] == "draft"
     assert out["plan"]["decision_meeting_on"] is None
     assert out["budget"]["opening_equity"] == "785670"
     assert out["budget"]["deficit_reason"] is None

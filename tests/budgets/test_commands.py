@@ -241,10 +241,15 @@ def test_load_demo_with_the_real_demo_files_is_idempotent(db, row_counts, tmp_pa
     assert counts["finsam.Federation"] == len(list(DEMO_DIR.glob("*.json")))
     assert run("load_demo")[0] == 0
     assert row_counts() == counts
-    assert run("load_demo", "--replace")[0] == 0
+    # --replace reads the drafts in again and leaves the adopted plan, unchanged, as it is.
+    code, out, _ = run("load_demo", "--replace")
+    assert code == 0
+    assert "Fastställda och oförändrade (orörda): sodra-vatterbygden 2020." in out
     assert row_counts() == counts
-    # And each demo year survives export → import → export.
+    # And each demo year survives export → import → export; the adopted one is refused.
     for budget in Budget.objects.select_related("federation"):
         first = export_bundle(budget.federation, budget.year)
-        assert run("import_bundle", write(tmp_path, f"{budget.pk}.json", first))[0] == 0
+        code = run("import_bundle", write(tmp_path, f"{budget.pk}.json", first))[0]
+        decided = first["plan"]["status"] == "decided"
+        assert code == (1 if decided else 0)
         assert export_bundle(budget.federation, budget.year) == first

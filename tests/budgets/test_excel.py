@@ -400,6 +400,7 @@ def test_export_layout(federation):
         "Budget 2021",
         "Plan 2022",
         "Plan 2023",
+        "Notering",
     ]
     assert ws.freeze_panes == "C4"
     assert workbook[SCENARIO].freeze_panes == "C4"

@@ -2,7 +2,9 @@
 
 Idempotent: a plan year that is already in the database is left as it is (so that
 `make run` keeps what you changed in the browser); --replace reads it in again.
-Passwords are set only when a user is created.
+Passwords are set only when a user is created. A fastställd plan year is never
+replaced: --replace leaves it as it is when the file is the adopted plan, and
+refuses (exit 1, nothing changed) when the file would change it.
 
 The demo password published in the README is used only with DEBUG on (`make run`)
 or in the tests (settings.DEMO_PUBLISHED_PASSWORD_ALLOWED). Otherwise the password
@@ -24,11 +26,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from budgets.bundle import BundleError, parse_bundle
+from budgets.bundle import BundleError, bundle_unchanged, load_bundle_json, parse_bundle
 from budgets.models import Budget
-from budgets.services import bundle_import
+from budgets.services import bundle_import, decision_text
 from finsam.models import Federation, Membership, Role
-from plans.models import Plan
+from plans.models import Plan, Snapshot
 
 DEMO_DIR = Path(settings.BASE_DIR) / "finsam" / "demo"
 DEMO_PASSWORD = "finsam-demo-2026"
@@ -76,17 +78,33 @@ class Command(BaseCommand):
         if not files:
             self.stderr.write(f"Inga planpaket i {options['dir']}.")
         federations: list[Federation] = []
-        imported, kept = [], []
+        imported, kept, adopted = [], [], []
         for path in files:
             data = self._read(path)
             slug, year = data["federation"]["slug"], data["plan"]["year"]
+            plan = Plan.objects.select_related("federation").filter(
+                federation__slug=slug, year=year
+            ).first()
             present = (
-                Plan.objects.filter(federation__slug=slug, year=year).exists()
+                plan is not None
                 and Budget.objects.filter(federation__slug=slug, year=year).exists()
             )
             if present and not options["replace"]:
                 federations.append(Federation.objects.get(slug=slug))
                 kept.append(f"{slug} {year}")
+                continue
+            if plan is not None and plan.is_decided:
+                # The adopted record is never replaced; a file that is the adopted
+                # plan is left as it is, one that would change it stops everything.
+                snapshot = Snapshot.objects.filter(plan=plan, revision=plan.revision).first()
+                if snapshot is None or not bundle_unchanged(json.loads(snapshot.bundle), data):
+                    self.fail(
+                        f"{path.name} avvisades, inget ändrades. {decision_text(plan)} "
+                        "Filen skiljer sig från den fastställda versionen; läs in den som en "
+                        "ny revision med import_bundle --new-revision."
+                    )
+                federations.append(plan.federation)
+                adopted.append(f"{slug} {year}")
                 continue
             budget = bundle_import(data=data)
             _adopted_snapshot(budget.federation, year)
@@ -100,6 +118,10 @@ class Command(BaseCommand):
         if kept:
             self.stdout.write(
                 f"Fanns redan (orörda; --replace läser in dem på nytt): {', '.join(kept)}."
+            )
+        if adopted:
+            self.stdout.write(
+                f"Fastställda och oförändrade (orörda): {', '.join(adopted)}."
             )
         names = ", ".join(username for username, *_ in DEMO_USERS)
         self.stdout.write(
@@ -144,11 +166,11 @@ class Command(BaseCommand):
             )
         return password, f"från {PASSWORD_VARIABLE}"
 
-    def _read(self, path: Path) -> dict[str, Any]:
+    def _read(self, path: Path) -> Any:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = load_bundle_json(path.read_text(encoding="utf-8"))
             parse_bundle(data)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             self.fail(f"Kan inte läsa {path.name}: {exc}")
         except BundleError as exc:
             self.fail(f"{path.name} avvisades: {exc}")

@@ -1,7 +1,8 @@
 """python manage.py render_plan SLUG YEAR --pdf FILE [--html FILE]
 
 Writes the same document the browser downloads: the same selector, templates,
-URL fetcher and cache as the PDF view.
+URL fetcher and cache as the PDF view. A fastställd plan is written as adopted,
+from its snapshot: the adopted PDF byte for byte, and the adopted document's HTML.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from plans.models import Plan
 from plans.pdf import plan_html, plan_pdf
-from plans.selectors import plan_document, plan_queryset
+from plans.selectors import current_snapshot, plan_document, plan_queryset
 
 
 class Command(BaseCommand):
@@ -34,6 +35,17 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Det finns ingen verksamhetsplan {options['year']} för {options['slug']}."
             ) from None
+        snapshot = current_snapshot(plan)
+        if snapshot is not None:
+            adopted = f" (den fastställda versionen, revision {snapshot.revision})"
+            if options["html"]:
+                Path(options["html"]).write_text(snapshot.html, encoding="utf-8")
+                self.stdout.write(f"HTML: {options['html']}{adopted}")
+            if options["pdf"]:
+                content = bytes(snapshot.pdf)
+                Path(options["pdf"]).write_bytes(content)
+                self.stdout.write(f"PDF: {options['pdf']}, {len(content)} byte{adopted}")
+            return
         if options["html"]:
             Path(options["html"]).write_text(plan_html(plan_document(plan)), encoding="utf-8")
             self.stdout.write(f"HTML: {options['html']}")
