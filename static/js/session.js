@@ -62,20 +62,23 @@
     if (!draft || !draft.at || Date.now() - draft.at > DRAFT_DAYS * 864e5) local.removeItem(key);
   });
 
-  // The first page after a save from this tab: if it was reached by a GET with this
-  // user still logged in (the redirect after a successful save), the draft is saved.
-  // The login page, a page answering the POST (errors, conflict) or an error status
-  // keep it.
+  // The first page after a save from this tab: if it was reached by the redirect
+  // after the POST, with this user still logged in, the save succeeded and the
+  // draft goes. The login page, a page answering the POST (errors, conflict), an
+  // error status, or a page reached otherwise (back after an error page without
+  // this script) keep it.
   var saving = readJson(tab, SAVING);
   if (tab) tab.removeItem(SAVING);
   if (saving && local && userId && String(saving.user) === userId && !posted &&
-      Date.now() - saving.at < 5 * 60000 && navigationStatus() < 400) {
+      Date.now() - saving.at < 5 * 60000 && redirectedHere()) {
     local.removeItem(saving.key);
   }
 
-  function navigationStatus() {
+  function redirectedHere() {
     var entries = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation") : [];
-    return (entries[0] && entries[0].responseStatus) || 0;
+    var nav = entries[0];
+    if (!nav) return true; // no Navigation Timing: the checks above must do
+    return nav.type === "navigate" && nav.redirectCount > 0 && (nav.responseStatus || 200) < 400;
   }
 
   // --- messages ------------------------------------------------------------------

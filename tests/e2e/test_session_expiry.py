@@ -343,3 +343,25 @@ def test_logging_in_in_another_tab_lets_the_editor_go_on(page: Page, live_server
     page.get_by_role("button", name="Spara budgeten").click()
     expect(page.get_by_role("status")).to_contain_text("Budgeten är sparad")
     assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == 682000
+
+
+def test_a_save_that_fails_keeps_the_draft(page: Page, director, federation, password, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A server error page (which has no script) and then back: the draft is offered."""
+    import budgets.views
+
+    make_budget(federation)
+    log_in(page, director.username, password)
+    page.goto(_grid(federation))
+    page.fill(KANSLI_2021, "682 000")
+    expect(result_2021(page)).to_have_text("0\u00a0kr")
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(budgets.views, "budget_save", broken)
+    page.get_by_role("button", name="Spara budgeten").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(re.compile("Redigera budget"))
+    page.go_back()
+    expect(page.locator("#draft-offer")).to_be_visible()
+    page.locator("#draft-offer").get_by_role("button", name="Återställ ändringarna").click()
+    expect(page.locator(KANSLI_2021)).to_have_value("682 000")
