@@ -292,6 +292,7 @@ LOGGING = {
 # lock page says when to try again.
 AXES_HANDLER = "finsam.throttling.OwnUserResetHandler"
 AXES_LOCKOUT_CALLABLE = "finsam.throttling.lockout_response"
+AXES_USERNAME_CALLABLE = "finsam.throttling.client_username"
 # Every request body at most 6 MB (the largest upload is a 5 MB Excel file), refused
 # with 413 by its Content-Length before the CSRF check or anything reads it.
 REQUEST_BODY_MAX_BYTES = 6 * 1024 * 1024

@@ -168,7 +168,11 @@ if sys.argv[2] == "raw":
             chain.append(type(exc).__module__ + "." + type(exc).__name__)
             exc = exc.__cause__ or exc.__context__
         result["raw"] = chain
-result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's peak resident memory. (ru_maxrss would not do: Linux carries
+# it over from the parent, here a pytest process that may itself be larger.)
+with open("/proc/self/status") as status:
+    peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+result["peak_mb"] = peak_kb / 1024
 print(json.dumps(result))
 """
 

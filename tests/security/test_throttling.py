@@ -219,3 +219,13 @@ def test_parallel_guesses_reach_the_password_at_most_the_limit(federation, monke
     total = sum(AccessAttempt.objects.filter(username=target.username)
                 .values_list("failures_since_start", flat=True))
     assert total == guesses
+
+
+def test_a_username_longer_than_the_table_holds_is_counted_not_a_server_error(director):
+    """(PostgreSQL refuses more than 255 characters in AccessAttempt.username.)"""
+    long_name = "9" * 400
+    with time_machine.travel(START, tick=False):
+        statuses = [_login(Client(), long_name, WRONG).status_code
+                    for _ in range(settings.AXES_FAILURE_LIMIT + 1)]
+    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429, 429]
+    assert AccessAttempt.objects.get().username == long_name[:255]
