@@ -116,6 +116,11 @@ def test_demo_pdf_holds_the_plan_and_the_budget_figures(demo):
         for column in view.evaluation.planning:
             assert flat(format_kr(column.result)) in text
             assert flat(format_kr(column.closing_equity)) in text
+    # Line notes are printed as footnotes under the budget table, marked a), b), …
+    notes = [line["note"] for line in bundle["budget"]["lines"] if line.get("note")]
+    assert notes and "Fotnoter" in text
+    for index, note in enumerate(sorted(notes, key=lambda n: text.index(flat(n)))):
+        assert flat(f"{'abcdefghij'[index]}) {note}") in text
     # The running header and the page numbers "sida 3 av 14".
     assert f"sida 3 av {len(pages) - 1}" in flat(pages[2])
     assert bundle["federation"]["name"] in pages[3]
