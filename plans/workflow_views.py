@@ -174,6 +174,10 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if form.is_bound:
         form.is_valid()
         decided_on = form.cleaned_data.get("decided_on")
+        if checking:
+            # Only the date is checked; the dnr may still be empty.
+            for name in [n for n in form.errors if n != "decided_on"]:
+                del form.errors[name]
     else:
         decided_on = initial["decided_on"]
     warnings = services.decision_warnings(plan, decided_on) if decided_on else []
@@ -196,7 +200,7 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         checked_on=swedish_date(decided_on) if checking and decided_on else "",
         submit_label=_("Registrera beslutet"),
         check_label=_("Kontrollera datumet"),
-        status=200 if not form.is_bound or (checking and form.is_valid()) else 400,
+        status=200 if not form.is_bound or (checking and decided_on) else 400,
     )
 
 

@@ -49,6 +49,7 @@ NOT_PAGES = {
     "budget_grid_save": "POST only; renders the grid page",
     "section_preview": "htmx fragment, POST only",
     "section_move": "POST only",
+    "plan_calendar_renew": "POST only (Byt länk); redirects to the plan page",
     "plan_pdf": "PDF",
     "plan_public_pdf": "PDF",
     "snapshot_pdf": "PDF",
