@@ -274,4 +274,4 @@ def test_start_page_lists_no_other_federation(role, client, request, federation,
     assert page.status_code == 200
     assert federation.name in page.text
     assert other_federation.name not in page.text
-    assert other_federation.slug not in page.text
+    assert f"/f/{other_federation.slug}/" not in page.text
