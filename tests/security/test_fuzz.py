@@ -158,6 +158,14 @@ def _targets(w: World) -> dict[str, Target]:
         ),
         "login": Target(lambda: reverse("login"),
                         lambda: {"username": "director", "password": "x", "next": "/"}),
+        "twofactor_verify": Target(lambda: reverse("twofactor_verify"),
+                                   lambda: {"code": "123456", "next": "/"}),
+        "twofactor_setup": Target(lambda: reverse("twofactor_setup"),
+                                  lambda: {"code": "123456", "next": "/"}),
+        "twofactor_backup_codes_new": Target(lambda: reverse("twofactor_backup_codes_new"),
+                                             lambda: {}),
+        "twofactor_disable": Target(lambda: reverse("twofactor_disable"), lambda: {}),
+        "session_status": Target(lambda: reverse("session_status"), lambda: {}),
     }
 
 
@@ -189,6 +197,8 @@ EXAMPLES = {
     "seat_create": 150, "seat_edit": 130, "seat_delete": 80, "budget_grid_recompute": 120,
     "budget_grid_save": 130, "scenario_create": 80, "scenario_rename": 150,
     "scenario_delete": 80, "budget_planner": 120, "login": 150,
+    "twofactor_verify": 60, "twofactor_setup": 60, "twofactor_backup_codes_new": 20,
+    "twofactor_disable": 20, "session_status": 30,
 }
 SCALE = float(os.environ.get("FUZZ_SCALE") or 1)
 TARGET_NAMES = list(EXAMPLES)
@@ -202,7 +212,8 @@ def test_every_post_view_of_finsam_and_budgets_is_fuzzed():
         if r.name and r.callback.__module__.split(".")[0] in ("finsam", "budgets")
     } - {"home", "federation_detail", "budget_detail", "budget_report_json", "budget_grid",
          "scenario_compare", "budget_excel_export",
-         "budget_excel_import", "logout"}  # these two: the tests at the end of this file
+         "budget_excel_import", "logout",  # these two: the tests at the end of this file
+         "twofactor_overview", "twofactor_backup_codes"}  # pages that only show
     assert posting <= set(TARGET_NAMES), posting - set(TARGET_NAMES)
 
 
