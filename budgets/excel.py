@@ -54,6 +54,7 @@ from budgets.selectors import FIGURE_ROWS, BudgetSummary, BudgetView, budget_fac
 from budgets.services import budget_save
 from budgets.xlsx_guard import UnsafeWorkbook, check_workbook_archive
 from finsam.money import HUNDRED, ORE, parse_amount
+from plans.freeze import PlanFrozen
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -1046,6 +1047,8 @@ def import_xlsx(
                     scenario.note = draft.scenario_note
                     scenario.full_clean()
                     scenario.save(update_fields=["note"])
+        except PlanFrozen:
+            raise  # the 409 page (plans/middleware.py), as for every frozen write
         except ValidationError as exc:
             raise ExcelImportError([f"{where}: {message}" for message in exc.messages]) from exc
         except DatabaseError as exc:

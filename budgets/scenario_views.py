@@ -23,7 +23,7 @@ from budgets.selectors import BudgetSummary, budget_facts, budget_queryset, budg
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.money import format_kr
 from finsam.roles import EDIT
-from plans.freeze import frozen_response, plan_is_frozen
+from plans.freeze import PlanFrozen, frozen_response, plan_is_frozen
 
 
 def _budget(access: Access, year: int) -> Budget:
@@ -125,6 +125,8 @@ def scenario_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             scenario = services.scenario_create(
                 budget=budget, name=form.cleaned_data["name"], by=request.user
             )
+        except PlanFrozen:
+            raise
         except ValidationError as exc:
             for field, errors in exc.update_error_dict({}).items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -156,6 +158,8 @@ def scenario_rename(request: HttpRequest, slug: str, year: int, scenario_id: int
         services.scenario_rename(
             scenario=scenario, name=request.POST.get("name", ""), by=request.user
         )
+    except PlanFrozen:
+        raise
     except ValidationError as exc:
         scenario.name = old
         errors = [message for messages_ in exc.message_dict.values() for message in messages_]

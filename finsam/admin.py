@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from finsam.models import AuditEntry, BoardSeat, Federation, Member, Membership
+from plans.models import PlanStatus
 
 admin.site.site_header = _("Finsam planering – administration")
 admin.site.site_title = _("Finsam planering")
@@ -40,6 +41,13 @@ class FederationAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "org_number")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MemberInline, MembershipInline]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Deleting a förbund deletes its plans: not one with a fastställd plan (a
+        # public record; plans/freeze.py).
+        if obj is not None and obj.plans.filter(status=PlanStatus.DECIDED).exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class BoardSeatInline(admin.TabularInline):

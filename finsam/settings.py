@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "finsam.twofactor.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A write refused because its plan year is fastställd: the 409 page, never a 500.
+    "plans.middleware.PlanFrozenMiddleware",
     # Last, as django-axes asks: turns a lockout into the page below.
     "axes.middleware.AxesMiddleware",
 ]

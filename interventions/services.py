@@ -337,6 +337,7 @@ def intervention_delete_refusal(intervention: Intervention) -> str | None:
 def intervention_delete(*, intervention: Intervention, by: AbstractBaseUser | None) -> None:
     """Delete an intervention with its goals and outcomes; refused while a budget
     line finances it."""
+    ensure_intervention_not_frozen(intervention)
     if refusal := intervention_delete_refusal(intervention):
         raise ValidationError(refusal)
     record(action="tog bort insatsen", by=by, obj=intervention,

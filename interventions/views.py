@@ -33,6 +33,7 @@ from interventions.selectors import (
     intervention_queryset,
     intervention_register,
 )
+from plans.freeze import PlanFrozen
 
 
 def _get_intervention(access: Access, intervention_id: int) -> Intervention:
@@ -42,6 +43,8 @@ def _get_intervention(access: Access, intervention_id: int) -> Intervention:
 
 
 def _add_service_errors(form: Form, exc: ValidationError) -> None:
+    if isinstance(exc, PlanFrozen):
+        raise exc  # the 409 page (plans/middleware.py), not a form error
     for field, errors in exc.update_error_dict({}).items():
         form.add_error(field if field in form.fields else None, errors)
 
@@ -174,11 +177,18 @@ def intervention_delete(request: HttpRequest, slug: str, intervention_id: int) -
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     refusal = services.intervention_delete_refusal(intervention)
-    if request.method == "POST" and not refusal:
+    if request.method == "POST":
         name = intervention.name
-        services.intervention_delete(intervention=intervention, by=request.user)
-        messages.success(request, _("Insatsen %(name)s är borttagen.") % {"name": name})
-        return redirect("intervention_list", slug=slug)
+        try:
+            # Refuses again in its transaction: PlanFrozen gives the 409 page.
+            services.intervention_delete(intervention=intervention, by=request.user)
+        except PlanFrozen:
+            raise
+        except ValidationError as exc:
+            refusal = exc.messages[0]
+        else:
+            messages.success(request, _("Insatsen %(name)s är borttagen.") % {"name": name})
+            return redirect("intervention_list", slug=slug)
     goal_count = intervention.goals.count()
     return render(
         request,

@@ -4,36 +4,93 @@ For the site's staff; directors edit on the plan page."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
 
+from plans.freeze import ensure_plan_not_frozen
 from plans.models import Comment, Goal, Meeting, Plan, PlanTransition, Section, Snapshot
 
 
-class SectionInline(admin.StackedInline):
-    model = Section
+def _decided(plan: Plan | None) -> bool:
+    return plan is not None and plan.pk is not None and plan.is_decided
+
+
+class PlanPartInline(admin.options.InlineModelAdmin):
+    """A fastställd plan's sections, goals and meetings are shown, not changed."""
+
     extra = 0
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _decided(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _decided(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _decided(obj) and super().has_delete_permission(request, obj)
+
+
+class SectionInline(PlanPartInline, admin.StackedInline):
+    model = Section
     fields = ("position", "heading", "kind", "body")
 
 
-class GoalInline(admin.TabularInline):
+class GoalInline(PlanPartInline, admin.TabularInline):
     model = Goal
-    extra = 0
     fields = ("position", "level", "text", "measures")
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(PlanPartInline, admin.TabularInline):
     model = Meeting
-    extra = 0
     fields = ("date", "time", "kind", "title", "place", "note")
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
+    """A fastställd plan is read only here; every save or delete of a plan (and its
+    sections, goals and meetings) goes through the plan-year guard first, so one
+    racing an adoption waits for it and is refused (plans/freeze.py). The status and
+    the decision change only through the workflow, which records each step."""
+
     list_display = ("federation", "year", "title", "status", "decided_on", "updated_at")
     list_filter = ("status", "year")
     search_fields = ("title", "federation__name", "reference")
-    readonly_fields = ("updated_at", "updated_by")
+    readonly_fields = (
+        "status", "decided_on", "revision", "decision_meeting", "published_at", "published_by",
+        "updated_at", "updated_by",
+    )
     list_select_related = ("federation",)
     inlines = (SectionInline, GoalInline, MeetingInline)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _decided(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _decided(obj) and super().has_delete_permission(request, obj)
+
+    @staticmethod
+    def _guard(plan: Plan) -> None:
+        """The guard on the plan year as stored (and as given, for a new plan)."""
+        stored = Plan.objects.filter(pk=plan.pk).values_list("federation_id", "year").first()
+        for federation_id, year in sorted({stored, (plan.federation_id, plan.year)} - {None}):
+            ensure_plan_not_frozen(federation_id, year)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        self._guard(obj)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        self._guard(form.instance)
+        super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        self._guard(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            for plan in queryset.order_by("pk"):
+                self._guard(plan)
+            super().delete_queryset(request, queryset)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -4,10 +4,19 @@ A plan year is frozen while its plan is fastställd (decided). Then nothing that
 plan shows may change: its sections, goals and årshjul (plans/services.py), that
 year's budget with its scenarios, the Excel import and the contribution planner
 (budgets/services.py), and the interventions that belong to frozen years only
-(interventions/services.py). Every one of those services calls a guard below, so
-every write path refuses; the views show the same Swedish message. To change an
-adopted plan the director starts a "ny revision" (plans.services.plan_new_revision),
-which makes the plan a draft again; the adopted version stays in its snapshot.
+(interventions/services.py), its comments, a bundle import and the admin. Every one
+of those writes calls `ensure_plan_not_frozen` below first in its transaction, so
+every write path refuses; a view that lets PlanFrozen through answers with the
+Swedish 409 page (plans/middleware.py). To change an adopted plan the director
+starts a "ny revision" (plans.services.plan_new_revision), which makes the plan a
+draft again; the adopted version stays in its snapshot.
+
+The guard locks the plan's row (SELECT … FOR UPDATE on PostgreSQL; on SQLite the
+IMMEDIATE transaction, finsam/settings.py, already holds the database's write
+lock), and adoption (plans.services.plan_decide) holds that same lock for its
+whole transaction, snapshot included. So a save racing an adoption either
+commits before it, and is in the snapshot, or waits for it and is refused; it
+never lands after the snapshot was taken.
 
 This module imports only models, so that any app's services may use it.
 """
@@ -17,6 +26,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
 
 from plans.models import Plan, PlanStatus
@@ -34,9 +45,10 @@ CONTINUING_STATUSES = ("granted", "ongoing")
 class PlanFrozen(ValidationError):
     """A write to a plan year whose plan is fastställd."""
 
-    def __init__(self, message: str, *, year: int) -> None:
+    def __init__(self, message: str, *, year: int, federation_id: int | None = None) -> None:
         super().__init__(message, code="plan_frozen")
         self.year = year
+        self.federation_id = federation_id
 
 
 def frozen_message(year: int) -> str:
@@ -66,10 +78,38 @@ def frozen_years(federation: Federation | int) -> set[int]:
     )
 
 
-def ensure_plan_not_frozen(federation: Federation | int, year: int) -> None:
-    """Raise PlanFrozen if the year's plan is fastställd. Services call this first."""
-    if plan_is_frozen(federation, year):
-        raise PlanFrozen(frozen_message(year), year=year)
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError(
+            "The plan-year guard locks the plan's row for the caller's transaction; "
+            "call it inside transaction.atomic (every service is)."
+        )
+
+
+def lock_plans(federation: Federation | int, year: int | None = None) -> list[str]:
+    """Lock the förbund's plan row for `year` (every plan row, in id order, when
+    `year` is None) until the caller's transaction ends, and return their statuses.
+
+    Waits while an adoption of that plan is under way (it holds the lock), so the
+    statuses are the ones committed after it."""
+    _require_transaction()
+    plans = Plan.objects.select_for_update().filter(federation_id=_federation_id(federation))
+    if year is not None:
+        plans = plans.filter(year=year)
+    return list(plans.order_by("pk").values_list("status", flat=True))
+
+
+def ensure_plan_not_frozen(
+    federation: Federation | int, year: int, *, message: str | None = None
+) -> None:
+    """The guard in front of every write to a plan year's data: lock the year's
+    plan row in the caller's transaction, then raise PlanFrozen if the plan is
+    fastställd. Call it first in the write's transaction, before any other row
+    lock (so that two writers never wait for each other in opposite order)."""
+    if PlanStatus.DECIDED in lock_plans(federation, year):
+        raise PlanFrozen(
+            message or frozen_message(year), year=year, federation_id=_federation_id(federation)
+        )
 
 
 # --- interventions ---------------------------------------------------------------------
@@ -130,10 +170,19 @@ def intervention_frozen_message(intervention: Intervention, year: int) -> str:
 
 def ensure_intervention_not_frozen(intervention: Intervention) -> None:
     """Raise PlanFrozen when changing the intervention (as it is stored, or a new
-    one as given) would change an adopted plan."""
+    one as given) would change an adopted plan.
+
+    The same guard as for a plan year: it first locks the förbund's plan rows (all
+    of them, since an intervention may belong to several years) in the caller's
+    transaction, so it waits for an adoption under way."""
+    lock_plans(intervention.federation_id)
     year = intervention_frozen_year(intervention)
     if year is not None:
-        raise PlanFrozen(intervention_frozen_message(intervention, year), year=year)
+        raise PlanFrozen(
+            intervention_frozen_message(intervention, year),
+            year=year,
+            federation_id=intervention.federation_id,
+        )
 
 
 # --- views -----------------------------------------------------------------------------
@@ -150,23 +199,34 @@ def frozen_response(
 
 
 def refusal_response(
-    request: HttpRequest, federation: Federation, year: int, message: str
+    request: HttpRequest, federation: Federation | None, year: int, message: str
 ) -> HttpResponse:
+    """The Swedish 409 page that says why nothing was changed. To an htmx request,
+    the message alone (plans/partials/frozen_alert.html), and an HX-Trigger event
+    `finsam:plan-frozen` with it, since htmx swaps nothing on a 4xx answer."""
+    import json
+
     from django.shortcuts import render
 
     from finsam.access import role_in
     from finsam.roles import EDIT, role_may
 
-    plan = Plan.objects.filter(federation=federation, year=year).first()
-    return render(
-        request,
-        "plans/frozen.html",
-        {
-            "federation": federation,
-            "plan": plan,
-            "year": year,
-            "message": message,
-            "may_revise": role_may(role_in(request.user, federation), EDIT),
-        },
-        status=409,
+    plan = (
+        Plan.objects.filter(federation=federation, year=year).first()
+        if federation is not None
+        else None
     )
+    context = {
+        "federation": federation,
+        "plan": plan,
+        "year": year,
+        "message": message,
+        "may_revise": federation is not None and role_may(role_in(request.user, federation), EDIT),
+    }
+    if getattr(request, "htmx", False):
+        response = render(request, "plans/partials/frozen_alert.html", context, status=409)
+        response["HX-Trigger"] = json.dumps(
+            {"finsam:plan-frozen": {"message": message, "year": year}}
+        )
+        return response
+    return render(request, "plans/frozen.html", context, status=409)

@@ -30,7 +30,7 @@ from simple_history.utils import bulk_create_with_history
 from finsam.audit import record
 from finsam.db import save_new
 from finsam.models import Federation, Membership
-from plans.freeze import PlanFrozen, ensure_plan_not_frozen
+from plans.freeze import ensure_plan_not_frozen
 from plans.models import (
     Comment,
     CommentTarget,
@@ -69,7 +69,8 @@ def _touch(plan: Plan, by: AbstractBaseUser | None) -> None:
 
 
 def _editable(plan: Plan) -> None:
-    """Every write to a plan's content starts here: a fastställd plan refuses."""
+    """Every write to a plan's content starts here: the plan-year guard locks the
+    plan's row for this transaction, and a fastställd plan refuses (plans/freeze.py)."""
     ensure_plan_not_frozen(plan.federation_id, plan.year)
 
 
@@ -559,6 +560,7 @@ def plan_send_to_review(
     """Utkast → på beredning. The reviewers find the plan on their start page (and
     by mail when settings.PLAN_REVIEW_MAIL is on); what changes from now on is
     what "Ändringar sedan utskicket" shows them."""
+    _editable(plan)
     plan = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
     _require_status(
         plan, PlanStatus.DRAFT,
@@ -607,6 +609,7 @@ def plan_return_to_draft(
     *, plan: Plan, by: AbstractBaseUser | None, note: str = ""
 ) -> PlanTransition:
     """På beredning → utkast (the director takes the plan back)."""
+    _editable(plan)
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _require_status(
         plan, PlanStatus.REVIEW,
@@ -915,10 +918,16 @@ def plan_unpublish(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
 
 
 def _commentable(plan: Plan) -> None:
-    if plan.is_decided:
-        raise PlanFrozen(
-            _("Planen är fastställd; den tar inte emot fler kommentarer."), year=plan.year
-        )
+    """Every change to the plan's comments starts here: a fastställd plan's
+    comments stay as they were when it was adopted (no new ones, replies,
+    changes, withdrawals, resolving or reopening)."""
+    ensure_plan_not_frozen(
+        plan.federation_id, plan.year,
+        message=_(
+            "Planen är fastställd; den tar inte emot fler kommentarer, och dess "
+            "kommentarer kan inte ändras."
+        ),
+    )
 
 
 def _clean_body(body: str) -> str:
@@ -1028,12 +1037,12 @@ def comment_change(
     *, comment: Comment, by: AbstractBaseUser, body: str, quote: str | None = None
 ) -> Comment:
     """The author corrects a comment, as long as nobody has replied to it."""
+    _commentable(comment.plan)
     comment = Comment.objects.select_for_update(of=("self",)).select_related("plan", "section").get(
         pk=comment.pk
     )
     if refusal := comment_change_refusal(comment, by):
         raise PermissionDenied(refusal)
-    _commentable(comment.plan)
     if comment.replies.exists():
         raise ValidationError(
             _("Kommentaren har fått svar och kan inte ändras längre. Skriv ett svar i stället.")
@@ -1053,6 +1062,7 @@ def comment_change(
 @transaction.atomic
 def comment_withdraw(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     """The author withdraws a comment; it is kept (marked återtagen), never deleted."""
+    _commentable(comment.plan)
     comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
     if refusal := comment_change_refusal(comment, by):
         raise PermissionDenied(refusal)
@@ -1066,6 +1076,7 @@ def comment_withdraw(*, comment: Comment, by: AbstractBaseUser) -> Comment:
 @transaction.atomic
 def comment_resolve(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     """The director marks a comment (a thread) as dealt with."""
+    _commentable(comment.plan)
     comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
     if comment.is_reply:
         raise ValidationError(_("Ett svar löses med den kommentar det svarar på."))
@@ -1080,8 +1091,8 @@ def comment_resolve(*, comment: Comment, by: AbstractBaseUser) -> Comment:
 
 @transaction.atomic
 def comment_reopen(*, comment: Comment, by: AbstractBaseUser) -> Comment:
-    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
     _commentable(comment.plan)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
     if comment.is_resolved:
         comment.resolved_at = None
         comment.resolved_by = None

@@ -37,7 +37,7 @@ from plans import services
 from plans.calendar import federation_calendar, member_for_token, membership_token
 from plans.diff import word_diff
 from plans.forms import GoalForm, MeetingForm, PlanCreateForm, PlanForm, SectionForm
-from plans.freeze import frozen_response
+from plans.freeze import PlanFrozen, frozen_response
 from plans.markdown import render_markdown
 from plans.models import Goal, Meeting, Plan, Section, Snapshot
 from plans.pdf import pdf_filename, plan_pdf
@@ -67,6 +67,8 @@ def _load_for_edit(
 
 
 def _add_service_errors(form: Form, exc: ValidationError) -> None:
+    if isinstance(exc, PlanFrozen):
+        raise exc  # the 409 page (plans/middleware.py), not a form error
     for field, errors in exc.update_error_dict({}).items():
         form.add_error(field if field in form.fields else None, errors)
 

@@ -56,6 +56,8 @@ def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> 
 
 
 def _errors_to_form(form: Form, exc: ValidationError) -> None:
+    if isinstance(exc, PlanFrozen):
+        raise exc  # the 409 page (plans/middleware.py), not a form error
     for field, errors in exc.update_error_dict({}).items():
         form.add_error(field if field in form.fields else None, errors)
 
@@ -73,6 +75,8 @@ def _page(
 
 
 def _message_errors(request: HttpRequest, exc: ValidationError) -> None:
+    if isinstance(exc, PlanFrozen):
+        raise exc  # the 409 page (plans/middleware.py), not a form error
     for message in exc.messages:
         messages.error(request, message)
 
@@ -542,8 +546,6 @@ def comment_reply(request: HttpRequest, slug: str, year: int, comment_id: int) -
             reply = services.comment_reply(
                 comment=comment, by=request.user, role=access.role, body=form.cleaned_data["body"]
             )
-        except PlanFrozen as exc:
-            return refusal_response(request, access.federation, plan.year, exc.messages[0])
         except ValidationError as exc:
             _message_errors(request, exc)
         else:
@@ -568,8 +570,6 @@ def comment_amend(request: HttpRequest, slug: str, year: int, comment_id: int) -
             services.comment_change(comment=comment, by=request.user, body=form.cleaned_data["body"])
         except PermissionDenied:
             raise
-        except PlanFrozen as exc:
-            return refusal_response(request, access.federation, plan.year, exc.messages[0])
         except ValidationError as exc:
             _message_errors(request, exc)
         else:
@@ -615,10 +615,7 @@ def comment_reopen(request: HttpRequest, slug: str, year: int, comment_id: int) 
     comment = _comment(plan, comment_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    try:
-        services.comment_reopen(comment=comment, by=request.user)
-    except PlanFrozen as exc:
-        return refusal_response(request, access.federation, plan.year, exc.messages[0])
+    services.comment_reopen(comment=comment, by=request.user)
     messages.success(request, _("Kommentaren är öppen igen."))
     return redirect(_thread_url(comment))
 
