@@ -746,6 +746,8 @@ def plan_decide(
     registered as `reference` (dnr). Freezes the plan: the bundle, the report and
     the PDF are stored as its snapshot. Warns (never refuses) when the date is after
     30 November of the year before, or no medlemssamråd was held before it."""
+    # The lock the plan-year guard takes (plans/freeze.py), held until the snapshot
+    # is stored: a save racing the adoption is in the snapshot or refused after it.
     plan = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
     _require_status(plan, PlanStatus.REVIEW, message=_status_refusal(plan))
     errors: dict[str, str] = {}

@@ -161,6 +161,7 @@ NOT_PLAN_YEAR_WRITES: dict[str, str] = {
     "plan_roll_forward": "writes next year's plan from the adopted one",
     "plan_publish": "publishes the adopted version (its snapshot) as it is",
     "plan_unpublish": "takes the adopted version off the public page",
+    "plan_calendar_renew": "the user's own calendar link (a new token), not the plan",
     "section_preview": "renders the editor's Markdown preview, saves nothing",
     "intervention_outcomes_edit": "utfall: the follow-up of the year, recorded after the plan "
                                   "was adopted",
