@@ -103,6 +103,9 @@ def bundle_import(
         raise DecidedPlanImport(plan)
     writer = _BundleWriter(bundle, by)
     try:
+        if plan is not None:
+            # The plan-year guard, as in front of every write (plans/freeze.py).
+            ensure_plan_not_frozen(plan.federation_id, plan.year)
         budget = writer.write()
         record(
             action="importerade planpaket",
