@@ -8,14 +8,19 @@
   // Arrow up/down moves to the same column in the previous/next row; Enter moves down.
   form.addEventListener("keydown", function (event) {
     var input = event.target;
-    if (!input.classList || !input.classList.contains("amount")) return;
-    var down = event.key === "ArrowDown" || (event.key === "Enter" && !event.shiftKey);
-    var up = event.key === "ArrowUp" || (event.key === "Enter" && event.shiftKey);
     if (event.key === "s" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       document.getElementById("save-button").click();
       return;
     }
+    if (!input.classList || !input.classList.contains("amount")) {
+      // Enter in a line's name would otherwise press the form's first button, which
+      // is a column's "ta bort".
+      if (event.key === "Enter" && input.tagName === "INPUT") event.preventDefault();
+      return;
+    }
+    var down = event.key === "ArrowDown" || (event.key === "Enter" && !event.shiftKey);
+    var up = event.key === "ArrowUp" || (event.key === "Enter" && event.shiftKey);
     if (!down && !up) return;
     var col = input.getAttribute("data-col");
     var inputs = Array.prototype.slice.call(form.querySelectorAll('input.amount[data-col="' + col + '"]'));

@@ -187,3 +187,21 @@ def test_a_cell_both_changed_is_picked(browser: Browser, live_server, password) 
     assert _stored(budget, "kommunikation") == 75000
     for page in (a, b):
         page.context.close()
+
+
+def test_enter_in_a_line_name_deletes_nothing_and_ctrl_s_saves(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+    """Enter in a line's name used to press the form's first button, a column's
+    "ta bort"; Ctrl+S saves from any field, the name too."""
+    make_budget(federation)
+    log_in(page, director.username, password)
+    page.goto(f"/f/{federation.slug}/budget/2021/rutnat/")
+    columns = page.locator("thead th").count()
+    label = page.locator('input[name="line-5-label"]')
+    label.fill("Kansli och lokaler")
+    label.press("Enter")
+    page.wait_for_timeout(300)
+    assert page.locator("thead th").count() == columns
+    expect(label).to_have_value("Kansli och lokaler")
+    label.press("Control+s")
+    expect(page.get_by_role("status")).to_contain_text("Budgeten är sparad")
+    expect(page.locator('input[name="line-5-label"]')).to_have_value("Kansli och lokaler")
