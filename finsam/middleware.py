@@ -164,22 +164,30 @@ class LoginRequiredResponseMiddleware:
             return response
         if not _is_login_redirect(response["Location"]):
             return response
-        if request.headers.get("HX-Request") == "true":
-            refused = HttpResponse(
-                _("Du är utloggad. Logga in igen."),
-                status=401,
-                content_type="text/plain; charset=utf-8",
-            )
-            refused["HX-Reswap"] = "none"
-            return refused
-        if request.method not in ("GET", "HEAD"):
-            messages.info(
-                request,
-                _("Du hade blivit utloggad, så det du skickade är inte sparat. "
-                  "Logga in igen för att komma tillbaka till sidan."),
-            )
-            return redirect_to_login(return_page(request))
-        return response
+        return logged_out_response(request) or response
+
+
+def logged_out_response(request: HttpRequest) -> HttpResponse | None:
+    """For a request by someone whose session has ended: 401 for htmx, and for a
+    form sent (not GET) the login with `next` = the page she was on; None for a
+    GET, which login_required's own redirect serves. The CSRF check's refusal of a
+    logged-out form comes here too (finsam.views.csrf_failure)."""
+    if request.headers.get("HX-Request") == "true":
+        refused = HttpResponse(
+            _("Du är utloggad. Logga in igen."),
+            status=401,
+            content_type="text/plain; charset=utf-8",
+        )
+        refused["HX-Reswap"] = "none"
+        return refused
+    if request.method not in ("GET", "HEAD"):
+        messages.info(
+            request,
+            _("Du hade blivit utloggad, så det du skickade är inte sparat. "
+              "Logga in igen för att komma tillbaka till sidan."),
+        )
+        return redirect_to_login(return_page(request))
+    return None
 
 
 def _is_login_redirect(location: str) -> bool:

@@ -174,6 +174,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
+# A refused form whose session (and so its cookies) is gone is a logout, not an attack.
+CSRF_FAILURE_VIEW = "finsam.views.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -24,7 +26,12 @@ from django.views.decorators.http import require_http_methods
 from finsam import services
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.forms import BoardSeatForm, FederationForm, MemberForm, initial_from
-from finsam.middleware import UNTOUCHED, idle_left, lifetime_left, touch_session
+from finsam.middleware import (
+    UNTOUCHED,
+    idle_left,
+    lifetime_left,
+    touch_session,
+)
 from finsam.models import BoardSeat, Member, Role
 from finsam.roles import EDIT
 from finsam.selectors import federation_overview, federations_with_role
@@ -303,3 +310,16 @@ def seat_delete(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse:
             "cancel_url": access.federation.get_absolute_url() + "#styrelse",
         },
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The CSRF check refused a form (settings.CSRF_FAILURE_VIEW). When her session
+    has ended and its cookies are gone with it (the CSRF cookie too), she is logged
+    out, not attacked: she gets what any logged-out save gets (the editors' 401, or
+    login and back to her page), so what she typed is offered back. On the login
+    page itself, and for a logged-in user, the Swedish 403 page with the reason."""
+    if not request.user.is_authenticated and request.path != resolve_url(settings.LOGIN_URL):
+        # What login_required answers; LoginRequiredResponseMiddleware turns it into
+        # the 401 or the way back to her page, as for any logged-out request.
+        return redirect_to_login(request.get_full_path())
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)

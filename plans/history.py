@@ -22,7 +22,7 @@ from finsam.models import Member
 from finsam.money import format_kr, swedish_date
 from interventions.models import Intervention
 from plans.diff import TextDiff, word_diff
-from plans.models import Goal, Meeting, Plan, Section
+from plans.models import Goal, Meeting, Plan, PlanStatus, PlanTransition, Section
 from plans.selectors import review_sent_at
 
 HistoricalSection = Section.history.model  # type: ignore[attr-defined]
@@ -343,14 +343,16 @@ def _shown(row: Any, name: str, members: dict[int, str]) -> str:
     return "" if value is None else str(value)
 
 
-def intervention_changes_since(plan: Plan, since: datetime) -> list[InterventionChange]:
-    """Each field of the förbund's interventions that changed since `since`, from
-    their saved versions; who made the last change of it and when."""
-    rows = list(
-        HistoricalIntervention.objects.filter(federation_id=plan.federation_id)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
+def intervention_changes_since(
+    plan: Plan, since: datetime, until: datetime | None = None
+) -> list[InterventionChange]:
+    """Each field of the förbund's interventions that changed since `since` (and up
+    to `until`, the decision: later changes are the förbund's, not the adopted
+    plan's), from their saved versions; who made the last change of it and when."""
+    rows = HistoricalIntervention.objects.filter(federation_id=plan.federation_id)
+    if until is not None:
+        rows = rows.filter(history_date__lte=until)
+    rows = list(rows.select_related("history_user").order_by("history_date", "history_id"))
     members = dict(Member.objects.filter(federation_id=plan.federation_id).values_list("pk", "name"))
     then: dict[int, Any] = {}
     later: dict[int, list[Any]] = {}
@@ -415,6 +417,7 @@ def changes_since_review(plan: Plan) -> ReviewChanges | None:
     sent = review_sent_at(plan)
     if sent is None:
         return None
+    decided = decided_at(plan)
     return ReviewChanges(
         since=sent.at,
         by=sent.by_name,
@@ -422,5 +425,16 @@ def changes_since_review(plan: Plan) -> ReviewChanges | None:
         items=_item_changes(plan, sent.at, Goal, HistoricalGoal, "Mål", _goal_text)
         + _item_changes(plan, sent.at, Meeting, HistoricalMeeting, "Möte", _meeting_text),
         budget=budget_changes_since(plan, sent.at),
-        interventions=intervention_changes_since(plan, sent.at),
+        interventions=intervention_changes_since(plan, sent.at, decided),
+    )
+
+
+def decided_at(plan: Plan) -> datetime | None:
+    """When a fastställd plan was decided (registered); None for one that is not.
+    Its plan-year data cannot change after that; the förbund's interventions can."""
+    if plan.status != PlanStatus.DECIDED:
+        return None
+    return (
+        PlanTransition.objects.filter(plan=plan, to_status=PlanStatus.DECIDED)
+        .order_by("-at", "-id").values_list("at", flat=True).first()
     )

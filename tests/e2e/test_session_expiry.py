@@ -365,3 +365,25 @@ def test_a_save_that_fails_keeps_the_draft(page: Page, director, federation, pas
     expect(page.locator("#draft-offer")).to_be_visible()
     page.locator("#draft-offer").get_by_role("button", name="Återställ ändringarna").click()
     expect(page.locator(KANSLI_2021)).to_have_value("682 000")
+
+
+def test_every_cookie_gone_is_a_logout_too(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+    """The trial cleared every cookie, the CSRF cookie with the session's: the
+    recompute was refused by the CSRF check (403) and the totals froze without a
+    word, and the save ended on the CSRF page. Both now say she is logged out."""
+    make_budget(federation)
+    log_in(page, director.username, password)
+    page.goto(_grid(federation))
+    expect(result_2021(page)).to_have_text(f"{MINUS}253\u00a0000\u00a0kr")
+
+    page.context.clear_cookies()
+    page.fill(KANSLI_2021, "682 000")
+    expect(page.get_by_role("alert").filter(has_text="Du är utloggad")).to_be_visible()
+    page.get_by_role("button", name="Spara budgeten").click()
+    expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="det du skickade är inte sparat")).to_have_count(1)
+    _shot(page, "all-cookies-gone-login")
+    _log_in_here(page, director.username, password)
+    expect(page).to_have_url(live_server.url + _grid(federation))
+    page.locator("#draft-offer").get_by_role("button", name="Återställ ändringarna").click()
+    expect(page.locator(KANSLI_2021)).to_have_value("682 000")

@@ -150,7 +150,7 @@ def test_the_director_records_adoption_and_a_board_member_downloads_the_decided_
     page.get_by_role("button", name="Registrera beslutet").click()
     expect(page.get_by_role("status").first).to_contain_text("Planen är fastställd")
     expect(page.locator(".workflow-steps [aria-current=step]")).to_have_text("Fastställd")
-    expect(page.get_by_text("fastställd 19 november 2020 · dnr 2020:7").first).to_be_visible()
+    expect(page.get_by_text("beslut 19 november 2020 · dnr 2020:7").first).to_be_visible()
     # Nothing of it can be edited now.
     expect(page.get_by_role("link", name=re.compile("^Redigera"))).to_have_count(0)
     log_out(page)

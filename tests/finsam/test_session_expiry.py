@@ -266,3 +266,33 @@ def test_the_editors_get_the_timeouts_from_the_server(client, director, federati
 def test_the_login_page_has_the_script_without_a_user(client):
     page = client.get(reverse("login")).content.decode()
     assert 'data-user=""' in page
+
+
+def test_a_form_refused_by_csrf_after_logout_is_a_logout(director, federation):
+    """No session and no CSRF cookie (every cookie gone): login and back to the page,
+    or 401 for htmx, not the CSRF page."""
+    client = Client(enforce_csrf_checks=True)
+    grid = reverse("budget_grid", args=[federation.slug, 2021])
+    save = reverse("budget_grid_save", args=[federation.slug, 2021])
+    response = client.post(save, {"action": "save"}, HTTP_REFERER="http://testserver" + grid)
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == reverse("login")
+    assert parse_qs(location.query)["next"] == [grid]
+    htmx = client.post(save, {}, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 401
+
+
+def test_csrf_refusal_while_logged_in_names_its_reason(director, federation):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(director)
+    response = client.post(reverse("member_create", args=[federation.slug]), {})
+    assert response.status_code == 403
+    assert "Formuläret kunde inte skickas" in response.text
+    assert "CSRF-kontrollen (CSRF cookie not set.)" in response.text
+
+
+def test_csrf_refusal_on_the_login_page_stays_the_csrf_page(db):
+    response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "x"})
+    assert response.status_code == 403
+    assert "Webbläsaren måste tillåta kakor" in response.text

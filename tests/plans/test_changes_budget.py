@@ -99,3 +99,26 @@ def test_the_changes_page_shows_them(client, plan, director, reviewer):
     assert "Budget 2021" in page and "2021:budget" not in page
     assert "935\u00a0000\u00a0kr" in page and "900\u00a0000\u00a0kr" in page
     assert "Enter Plus" in page and ">namn<" in page
+
+
+def test_a_decided_plan_lists_no_change_made_after_its_decision(plan, director, second_director):
+    """The trial changed interventions after the decision, and "Ändringar sedan
+    utskicket" listed them as changes to the adopted plan."""
+    from datetime import date
+
+    enter = Intervention.objects.get(federation=plan.federation, key="enter")
+    services.plan_send_to_review(plan=plan, by=director)
+    intervention_services.intervention_update(
+        intervention=enter, by=second_director, name="Enter", individual_share_percent=Decimal(50)
+    )
+    services.plan_decide(plan=plan, decided_on=date(2020, 11, 20), reference="dnr 1", by=director)
+    enter.refresh_from_db()
+    enter.individual_share_percent = Decimal(80)
+    enter.name = "Enter efter beslutet"
+    enter.save()  # a later change of the förbund's (with its saved version)
+
+    plan.refresh_from_db()
+    changes = changes_since_review(plan).interventions
+    assert [(c.intervention, c.field, c.before, c.after) for c in changes] == [
+        ("Enter", "individinriktad andel (%)", "100", "50")
+    ]
