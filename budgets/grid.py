@@ -25,7 +25,6 @@ from budgets.editing import (
     draft_facts,
     line_field,
 )
-from budgets.forms import column_label
 from budgets.merge import (
     AMOUNT,
     CATEGORY,
@@ -45,6 +44,7 @@ from budgets.rules import (
     BudgetFacts,
     ColumnFigures,
     apply_scenario,
+    column_label,
     evaluate,
     find_scenario,
 )

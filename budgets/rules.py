@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from finsam.findings import ERROR, WARNING, Finding
 from finsam.money import HUNDRED, format_kr, format_percent, percent, round_ore, swedish_date
 
@@ -64,8 +66,20 @@ def column_code(year: int, kind: str) -> str:
     return f"{year}:{kind}"
 
 
+def column_label(code: str) -> str:
+    """ "2020:budget" → "Budget 2020" """
+    labels = {
+        "budget": _("Budget"),
+        "plan": _("Plan"),
+        "forecast": _("Prognos"),
+        "actual": _("Utfall"),
+    }
+    year, _sep, kind = code.partition(":")
+    return f"{labels.get(kind, kind)} {year}"
+
+
 def parse_column_code(code: str) -> tuple[int, str]:
-    year, _, kind = code.partition(":")
+    year, _sep, kind = code.partition(":")
     if not year.isdigit() or kind not in COLUMN_KINDS:
         raise ValueError(f"ogiltig kolumn {code!r}")
     return int(year), kind
@@ -77,6 +91,7 @@ class MemberFacts:
     name: str
     kind: str
     population: int | None = None
+    fixed_share_percent: Decimal | None = None  # of the municipalities' quarter
 
 
 @dataclass(frozen=True)
@@ -202,7 +217,7 @@ def planning_columns(year: int, columns: Iterable[str]) -> list[str]:
         col_year, kind = parse_column_code(code)
         if (col_year == year and kind == "budget") or (col_year > year and kind == "plan"):
             chosen.append((col_year, code))
-    return [code for _, code in sorted(chosen)]
+    return [code for _year, code in sorted(chosen)]
 
 
 def apply_scenario(

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from budgets import services
-from budgets.forms import PlannerForm, ScenarioForm, column_label
+from budgets.forms import PlannerForm, ScenarioForm
 from budgets.models import Budget, Scenario
+from budgets.rules import column_label
 from budgets.selectors import BudgetSummary, budget_facts, budget_queryset, budget_summary
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.money import format_kr

@@ -186,6 +186,16 @@ def _live_facts(budgets: list[Budget], plans: dict[tuple[int, int], Plan]) -> li
     ]
 
 
+def member_facts(member: Member) -> MemberFacts:
+    return MemberFacts(
+        key=member.key,
+        name=member.name,
+        kind=member.kind,
+        population=member.population,
+        fixed_share_percent=member.fixed_share_percent,
+    )
+
+
 def _facts(budget, columns, lines, amounts, members, interventions, scenarios, plan) -> BudgetFacts:  # type: ignore[no-untyped-def]
     federation = budget.federation
     by_scenario: dict[int | None, list[LineFacts]] = defaultdict(list)
@@ -210,8 +220,7 @@ def _facts(budget, columns, lines, amounts, members, interventions, scenarios, p
         opening_equity=budget.opening_equity,
         lines=tuple(by_scenario[None]),
         members=tuple(
-            MemberFacts(key=m.key, name=m.name, kind=m.kind, population=m.population)
-            for m in members
+member_facts(m) for m in members
         ),
         interventions=tuple(
             InterventionFacts(

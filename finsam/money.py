@@ -7,7 +7,7 @@ Amounts are Decimal kronor. Percentages round half-up to two decimals
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.numberformat import format as number_format
 
@@ -63,6 +63,11 @@ def parse_amount(value: object) -> Decimal:
 
 def round_ore(value: Decimal) -> Decimal:
     return value.quantize(ORE, rounding=ROUND_HALF_UP)
+
+
+def floor_ore(value: Decimal) -> Decimal:
+    """Down to whole öre: what an offer allows, never an öre over it."""
+    return value.quantize(ORE, rounding=ROUND_DOWN)
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal | None:
