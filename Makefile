@@ -10,7 +10,7 @@ PORT ?= 8000
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 \
 	fonts-dejavu-core fonts-dejavu-extra poppler-utils chromium
 
-.PHONY: setup system-deps run serve migrate demo test test-fast lint bandit format bench backup restore clean
+.PHONY: setup system-deps run migrate demo test lint bandit format bench backup restore clean
 
 setup: system-deps $(VENV)/.installed node_modules/.installed
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.numberformat import format as number_format
 
 ORE = Decimal("0.01")
@@ -116,14 +118,19 @@ def format_percent(value: Decimal | None) -> str:
     return f"{text}{NBSP}%"
 
 
-MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)
+def _in_swedish(value: date, format_string: str) -> str:
+    # Swedish whatever language the request, command or task runs in.
+    with translation.override("sv"):
+        return date_format(value, format_string)
 
 
 def swedish_date(value: date | None) -> str:
     """ "19 november 2019" """
     if value is None:
         return ""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return _in_swedish(value, "j F Y")
+
+
+def swedish_month_abbr(value: date) -> str:
+    """The month's short name: "jan", "feb", "mar", …, "maj", …, "okt", …"""
+    return _in_swedish(value, "b")

@@ -17,7 +17,7 @@ from datetime import date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from finsam.money import swedish_date
+from finsam.money import swedish_date, swedish_month_abbr
 from plans.models import Meeting, MeetingKind
 
 # Okabe–Ito colours: told apart with the common colour vision deficiencies.
@@ -31,7 +31,6 @@ KIND_COLOURS = {
     MeetingKind.OTHER: "#666666",
 }
 KIND_ORDER = list(KIND_COLOURS)
-MONTH_ABBR = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 SIZE = 400
 CENTRE = SIZE / 2
@@ -119,7 +118,7 @@ def annual_cycle_svg(year: int, meetings: Sequence[Meeting], *, element_id: str 
         x, y = _point((start + end) / 2, (MONTH_OUTER + MONTH_INNER) / 2)
         parts.append(
             f'<text x="{x:.2f}" y="{y + 4.5:.2f}" font-size="13" text-anchor="middle" '
-            f'fill="#1f2d3d">{MONTH_ABBR[month - 1]}</text>'
+            f'fill="#1f2d3d">{swedish_month_abbr(date(year, month, 1))}</text>'
         )
         # A thin spoke at each month start, through the tracks.
         sx1, sy1 = _point(start, MONTH_INNER)

@@ -1,8 +1,19 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
-from finsam.money import amount_str, format_kr, parse_amount, percent
+from finsam.money import (
+    amount_str,
+    floor_ore,
+    format_kr,
+    parse_amount,
+    percent,
+    round_ore,
+    swedish_date,
+    swedish_month_abbr,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,3 +62,35 @@ def test_amount_str():
     assert amount_str(Decimal("1296000.00")) == "1296000"
     assert amount_str(Decimal("645333.5")) == "645333.50"
     assert amount_str(Decimal("-253000")) == "-253000"
+
+
+@pytest.mark.parametrize(
+    ("value", "floor", "rounded"),
+    [
+        (Decimal("6679200.009"), Decimal("6679200.00"), Decimal("6679200.01")),
+        (Decimal("0.005"), Decimal("0.00"), Decimal("0.01")),
+        (Decimal("0.004"), Decimal("0.00"), Decimal("0.00")),
+        (Decimal("12.30"), Decimal("12.30"), Decimal("12.30")),
+    ],
+)
+def test_floor_ore_never_rounds_up(value, floor, rounded):
+    assert floor_ore(value) == floor
+    assert round_ore(value) == rounded
+
+
+MONTHS = [
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_swedish_dates_whatever_the_language(month, language):
+    with translation.override(language):
+        assert swedish_date(date(2019, month, 9)) == f"9 {MONTHS[month - 1]} 2019"
+        assert swedish_month_abbr(date(2019, month, 1)) == MONTHS[month - 1][:3]
+
+
+def test_swedish_date_of_nothing():
+    assert swedish_date(None) == ""
