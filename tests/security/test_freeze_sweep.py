@@ -171,7 +171,7 @@ NOT_PLAN_YEAR_WRITES: dict[str, str] = {
 
 # Management commands of the project's apps that write a plan year, and those that
 # do not (with why).
-COMMAND_WRITES = ("import_bundle", "load_demo")
+COMMAND_WRITES = ("import_bundle", "load_demo", "import_budget_table")
 COMMAND_READS: dict[str, str] = {
     "export_bundle": "writes the bundle to a file or stdout",
     "validate_budget": "reads the budget and reports",
@@ -302,7 +302,15 @@ def _changed_bundle(world: World, tmp_path) -> str:  # type: ignore[no-untyped-d
 COMMAND_ARGS: dict[str, Callable[[str], list[str]]] = {
     "import_bundle": lambda path: [path],
     "load_demo": lambda path: ["--replace", "--dir", str(__import__("pathlib").Path(path).parent)],
+    "import_budget_table": lambda path: ["alfa", str(PLAN_YEAR), _budget_table(path)],
 }
+
+
+def _budget_table(path: str) -> str:
+    """A pasted budget table for the decided year, beside the bundle."""
+    table = __import__("pathlib").Path(path).with_name("tabell.txt")
+    table.write_text(f"\tBudget {PLAN_YEAR}\nKansli\t900 000\n", encoding="utf-8")
+    return str(table)
 
 
 @pytest.mark.parametrize("name", COMMAND_WRITES)
