@@ -78,6 +78,7 @@ How a table is read
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -107,7 +108,7 @@ INCOME, COSTS = "income", "costs"
 INCOME_NEGATIVE, COSTS_NEGATIVE = "income_negative", "costs_negative"
 
 MAX_TEXT = 2_000_000  # characters
-MAX_ROWS = 5000
+MAX_ROWS = 2000  # rows of text; the seeds' tables have about 30
 MAX_COLUMNS = 60
 MAX_LABEL = 200  # Line.label
 MAX_NOTE = 2000
@@ -561,13 +562,21 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[0-9a-zåäöéüæø]+", text.casefold())
 
 
-def _has(words: Sequence[str], stems: Iterable[str]) -> bool:
+@functools.cache
+def _stems_pattern(stems: tuple[str, ...], *, anywhere: bool) -> re.Pattern[str]:
+    alternatives = "|".join(map(re.escape, stems))
+    return re.compile(f"(?:{alternatives})" if anywhere else f"^(?:{alternatives})")
+
+
+def _has(words: Sequence[str], stems: tuple[str, ...]) -> bool:
     """Does a word start with one of the stems (Swedish compounds: "lokalhyra")?"""
-    return any(word.startswith(stem) for word in words for stem in stems)
+    pattern = _stems_pattern(stems, anywhere=False)
+    return any(pattern.match(word) for word in words)
 
 
-def _contains(words: Sequence[str], stems: Iterable[str]) -> bool:
-    return any(stem in word for word in words for stem in stems)
+def _contains(words: Sequence[str], stems: tuple[str, ...]) -> bool:
+    pattern = _stems_pattern(stems, anywhere=True)
+    return any(pattern.search(word) for word in words)
 
 
 SUMMA_WORDS = ("summa", "totalt", "total", "totala", "totalsumma", "delsumma", "sammanlagt")
@@ -789,43 +798,68 @@ def _main_part(label: str) -> str:
     return text.strip()
 
 
-def match_name(label: str, names: Sequence[str], *, aliases: bool = False) -> tuple[str | None, list[str]]:
-    """The name a line's label names, and the names it could equally be (when more
-    than one fits equally well, none is chosen)."""
-    full = _name_words(label, aliases=aliases)
-    main = _name_words(_main_part(label), aliases=aliases)
-    if not full:
-        return None, []
-    scores: dict[str, int] = {}
-    for name in names:
-        parts = [name, *re.split(r"\s[-–—]\s|,\s|:\s", name)]
-        best = 0
-        for part in parts:
-            words = _name_words(part, aliases=aliases)
-            if not words:
-                continue
+def _stem(word: str) -> str:
+    """Words that can match share their first three letters (genitive s, abbreviation)."""
+    return word[:3]
+
+
+class NameIndex:
+    """A förbund's names (members or interventions), ready to match labels against.
+    A name "X – Y" or "X, Y" is found by its parts too ("Projekt SAMS – SAMverkan i
+    Södra Vätterbygden" by "Projekt SAMS")."""
+
+    def __init__(self, names: Sequence[str], *, aliases: bool = False) -> None:
+        self.aliases = aliases
+        self.parts: list[tuple[str, list[str]]] = []  # (name, words of one of its parts)
+        self.by_stem: dict[str, set[int]] = {}
+        for name in dict.fromkeys(names):
+            for part in [name, *re.split(r"\s[-–—]\s|,\s|:\s", name)]:
+                words = _name_words(part, aliases=aliases)
+                if words:
+                    for word in words:
+                        self.by_stem.setdefault(_stem(word), set()).add(len(self.parts))
+                    self.parts.append((name, words))
+        self.payers = {name for name in names if STATE_PAYER in _name_words(name, aliases=True)}
+
+    def match(self, label: str) -> tuple[str | None, list[str]]:
+        """The name a line's label names, and the names it could equally be (when more
+        than one fits equally well, none is chosen)."""
+        full = _name_words(label, aliases=self.aliases)
+        main = _name_words(_main_part(label), aliases=self.aliases)
+        if not full:
+            return None, []
+        candidates = set().union(*(self.by_stem.get(_stem(w), set()) for w in full))
+        scores: dict[str, int] = {}
+        for index in sorted(candidates):
+            name, words = self.parts[index]
             if len(words) == len(full) and all(map(_same, words, full)):
-                best = max(best, 100)
+                score = 100
             elif main and len(words) == len(main) and all(map(_same, words, main)):
-                best = max(best, 95)
+                score = 95
             elif _find(main, words):
-                best = max(best, 80)
+                score = 80
             elif _find(words, main):
-                best = max(best, 70)
+                score = 70
             elif _abbreviates(main, words):
-                best = max(best, 60)
-        if best:
-            scores[name] = max(best, scores.get(name, 0))
-    if not scores:
-        return None, []
-    top = max(scores.values())
-    tied = [name for name, score in scores.items() if score == top]
-    if len(tied) == 1:
-        return tied[0], []
-    payers = [name for name in tied if STATE_PAYER in _name_words(name, aliases=True)]
-    if aliases and len(payers) == 1:
-        return payers[0], []
-    return None, tied
+                score = 60
+            else:
+                continue
+            scores[name] = max(score, scores.get(name, 0))
+        if not scores:
+            return None, []
+        top = max(scores.values())
+        tied = [name for name, score in scores.items() if score == top]
+        if len(tied) == 1:
+            return tied[0], []
+        payers = [name for name in tied if name in self.payers]
+        if self.aliases and len(payers) == 1:
+            return payers[0], []
+        return None, tied
+
+
+def match_name(label: str, names: Sequence[str], *, aliases: bool = False) -> tuple[str | None, list[str]]:
+    """`NameIndex(names, aliases=aliases).match(label)`: for one label."""
+    return NameIndex(names, aliases=aliases).match(label)
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -1060,8 +1094,11 @@ class _Reader:
             label = _clean_label(label_raw)
 
             # A repeated header row (a table over two pages) starts a section.
-            headings_here = [read_heading(cells[c.index], year=self.year)
-                             if len(cells) > c.index else _Heading("empty") for c in self.columns]
+            headings_here = [
+                read_heading(text, year=self.year) if YEAR.search(text)
+                else _Heading("unknown" if SPACES.sub("", text) else "empty")
+                for text in (cells[c.index] if len(cells) > c.index else "" for c in self.columns)
+            ]
             if any(h.kind == "amount" and h.named for h in headings_here) and all(
                 h.kind in ("amount", "empty") for h in headings_here
             ):
@@ -1180,9 +1217,6 @@ class _Reader:
                 _Entry(row, label, "line", sec.side, values, sec.heading, note=note, account=account)
             )
             sec.costs_started = sec.costs_started or sec.side == COSTS
-            if len(self.entries) > MAX_ROWS:
-                self.problem(row, 0, _("tabellen har fler än %(n)s rader") % {"n": MAX_ROWS})
-                return
 
     def _summa(
         self, sec: _Sections, row: int, label: str, values: dict[str, Cell], note: str
@@ -1238,16 +1272,16 @@ class _Reader:
 
 
 def _propose(
-    entry: _Entry, members: Sequence[str], interventions: Sequence[str]
+    entry: _Entry, members: NameIndex, interventions: NameIndex
 ) -> tuple[str, str | None, str | None, str, list[str]]:
     """(category, member, intervention, basis, names it could equally be)."""
     words = _words(entry.label)
     if entry.side == INCOME:
-        member, tied = match_name(entry.label, members, aliases=True)
+        member, tied = members.match(entry.label)
         if member is not None:
             return CONTRIBUTION, member, None, _("medlem: %(name)s") % {"name": member}, []
         return OTHER_INCOME, None, None, _("intäkt utan medlem"), tied
-    intervention, tied = match_name(entry.label, interventions)
+    intervention, tied = interventions.match(entry.label)
     if intervention is not None:
         return INTERVENTION, None, intervention, _("insats: %(name)s") % {"name": intervention}, []
     if _has(words, OTHER_COST_STEMS):
@@ -1267,8 +1301,8 @@ def _propose(
     return OTHER_COST, None, None, _("övrig kostnad"), tied
 
 
-def _guess_side(entry: _Entry, members: Sequence[str]) -> str:
-    if match_name(entry.label, members, aliases=True)[0] is not None:
+def _guess_side(entry: _Entry, members: NameIndex) -> str:
+    if members.match(entry.label)[0] is not None:
         return INCOME
     words = _words(entry.label)
     if _has(words, INCOME_STEMS) or _contains(words, ("intäkt",)):
@@ -1321,9 +1355,11 @@ def parse_table(
     columns = reader.columns
     codes = [c.code for c in columns]
     entries = reader.entries
+    members = NameIndex(reader.members, aliases=True)
+    interventions = NameIndex(reader.interventions)
     for entry in entries:
         if entry.side is None:
-            entry.side = _guess_side(entry, reader.members)
+            entry.side = _guess_side(entry, members)
     convention = _sign_convention(entries, codes)
     warnings = list(reader.warnings)
     if convention == INCOME_NEGATIVE:
@@ -1336,9 +1372,7 @@ def parse_table(
     for entry in entries:
         if entry.kind != "line":
             continue
-        category, member, intervention, basis, tied = _propose(
-            entry, reader.members, reader.interventions
-        )
+        category, member, intervention, basis, tied = _propose(entry, members, interventions)
         if tied:
             warnings.append(
                 _("Rad %(row)s (%(label)s) kan gälla flera: %(names)s; välj i förhandsvisningen.")
@@ -1453,64 +1487,28 @@ def _printed_totals(
     table's own signs. A printed total may count the carried equity (IB) shown as
     income or not; either matches (Södra Vätterbygden's "Summa intäkter" does)."""
     result: list[PrintedTotal] = []
-    inc_f, cost_f = _factor(INCOME, convention), _factor(COSTS, convention)
     first_result = min((c.row for c in reader.checks if c.kind == "result"), default=None)
     for check in reader.checks:
+        equity = [cells for kind, row, cells in reader.equity
+                  if kind in ("ib", "change") and row < check.row]
+        if check.kind == "subtotal":
+            used = [entries[i] for i in check.scope]
+        elif check.kind == "closing_equity" and equity:
+            # IB and its changes under the result, plus the result of the lines above it.
+            used = [e for e in entries if e.kind == "line"
+                    and (first_result is None or e.row < first_result)]
+        else:
+            used = [e for e in entries if e.row < check.row]
         for column in reader.columns:
             cell = check.cells.get(column.code)
             if cell is None or cell.value is None:
                 continue
-            code = column.code
-            scaled = UNITS[column.unit] > 1
-
-            def tolerance(scope: Iterable[_Entry], code: str = code, cell: Cell = cell,
-                          scaled: bool = scaled) -> Decimal:
-                if not scaled:
-                    return ZERO
-                halves = [e.cells[code].ulp / 2 for e in scope if code in e.cells]
-                return sum(halves, cell.ulp / 2)
-
-            before = [e for e in entries if e.row < check.row]
-            income_lines = sum((e.value(code) * inc_f for e in before
-                                if e.kind == "line" and e.side == INCOME), ZERO)
-            costs = sum((e.value(code) * cost_f for e in before
-                         if e.kind == "line" and e.side == COSTS), ZERO)
-            ib = sum((e.value(code) * inc_f for e in before if e.kind == "ib"), ZERO)
-            if check.kind == "subtotal":
-                scope = [entries[i] for i in check.scope]
-                with_ib = sum((e.value(code) for e in scope), ZERO)
-                without_ib = sum((e.value(code) for e in scope if e.kind == "line"), ZERO)
-                candidates = [with_ib, without_ib]
-                used = scope
-            elif check.kind == "result":
-                # As printed: income − costs, in the table's signs; under accounting
-                # signs the raw sum of the rows (a surplus negative) or its opposite.
-                variants = [income_lines + ib - costs, income_lines - costs] if ib else [
-                    income_lines - costs]
-                candidates = [_printed_sign(v, convention) for v in variants]
-                if convention == INCOME_NEGATIVE:
-                    candidates += [-c for c in candidates]
-                used = before
-            else:
-                opening = ZERO
-                ib_rows = [cells for kind, _row, cells in reader.equity if kind in ("ib", "change")
-                           and _row < check.row]
-                if ib_rows:
-                    opening = sum((c[code].value * inc_f for c in ib_rows
-                                   if code in c and c[code].value is not None), ZERO)
-                    lines_before = [e for e in entries
-                                    if first_result is None or e.row < first_result]
-                    income_lines = sum((e.value(code) * inc_f for e in lines_before
-                                        if e.kind == "line" and e.side == INCOME), ZERO)
-                    costs = sum((e.value(code) * cost_f for e in lines_before
-                                 if e.kind == "line" and e.side == COSTS), ZERO)
-                    closing = opening + income_lines - costs
-                else:
-                    closing = ib + income_lines - costs
-                closing = closing * inc_f  # equity is on the income (credit) side
-                candidates = [closing] + ([-closing] if convention == INCOME_NEGATIVE else [])
-                used = before
-            slack = tolerance(used)
+            candidates = _computed(check.kind, column.code, used, equity, convention)
+            slack = ZERO
+            if UNITS[column.unit] > 1:
+                # Rounded to tkr or Mkr: each printed figure is up to half its last digit off.
+                slack = sum((e.cells[column.code].ulp / 2 for e in used
+                             if column.code in e.cells), cell.ulp / 2)
             matching = next((c for c in candidates if abs(c - cell.value) <= slack), None)
             result.append(
                 PrintedTotal(
@@ -1528,14 +1526,40 @@ def _printed_totals(
     return result
 
 
+def _computed(
+    kind: str,
+    code: str,
+    used: Sequence[_Entry],
+    equity: Sequence[Mapping[str, Cell]],
+    convention: str | None,
+) -> list[Decimal]:
+    """What the rows give for a printed total, in the table's signs: the first is the
+    one named when none matches."""
+    if kind == "subtotal":
+        return [sum((e.value(code) for e in used), ZERO),
+                sum((e.value(code) for e in used if e.kind == "line"), ZERO)]
+    inc_f, cost_f = _factor(INCOME, convention), _factor(COSTS, convention)
+    income = sum((e.value(code) * inc_f for e in used if e.kind == "line" and e.side == INCOME),
+                 ZERO)
+    costs = sum((e.value(code) * cost_f for e in used if e.kind == "line" and e.side == COSTS),
+                ZERO)
+    ib = sum((e.value(code) * inc_f for e in used if e.kind == "ib"), ZERO)
+    if kind == "result":
+        # Income − costs, with the carried equity the table shows as income or without;
+        # with income printed negative, the rows' plain sum (a surplus negative) or not.
+        variants = [income + ib - costs, income - costs] if ib else [income - costs]
+        candidates = [-v if convention == INCOME_NEGATIVE else v for v in variants]
+        return candidates + ([-c for c in candidates] if convention == INCOME_NEGATIVE else [])
+    if equity:
+        ib = sum((cells[code].value * inc_f for cells in equity
+                  if code in cells and cells[code].value is not None), ZERO)
+    closing = (ib + income - costs) * inc_f  # equity is on the income (credit) side
+    return [closing] + ([-closing] if convention == INCOME_NEGATIVE else [])
+
+
 def _column_name(label: str, column: TableColumn, columns: Sequence[TableColumn]) -> str:
     shared = sum(c.year == column.year for c in columns) > 1
     if re.search(r"(?<![0-9])(19|20)[0-9]{2}$", label):
         return f"({column.header})"
     return column.header if shared else str(column.year)
 
-
-def _printed_sign(value: Decimal, convention: str | None) -> Decimal:
-    """A normalised result in the table's signs: with income printed negative, the
-    rows' plain sum is costs − income."""
-    return -value if convention == INCOME_NEGATIVE else value

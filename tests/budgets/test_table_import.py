@@ -108,6 +108,8 @@ def test_sundbyberg_2_252_000_is_named(row_counts):
     assert "Totalt (totalt om ESF MIA) 2020: tryckt 2 252 000 kr, raderna ger 2 270 000 kr" in out
     assert "Tryckta summor som inte stämmer med raderna (7):" in out
     assert "Inget sparades (--dry-run)." in out
+    assert out.startswith("Kolumner: Budget 2019, Förväntat utfall 2019 (Prognos 2019), Budget "
+                          "2020, Budget 2021 (Plan 2021), Budget 2022 (Plan 2022). Belopp i kr.")
 
     code, out, _err = run("sundbyberg", 2020, TABLES / "sundbyberg-2020.tsv", "--dry-run",
                           "--json")

@@ -579,6 +579,14 @@ def test_a_column_without_a_year_is_left_out_and_one_without_a_heading_is_refuse
     ]
 
 
+def test_the_row_limit(monkeypatch):
+    monkeypatch.setattr("budgets.table_paste.MAX_ROWS", 3)
+    assert len(table(" | Budget 2021", "Kansli | 1", "Lokal | 2").lines) == 2
+    assert problems(" | Budget 2021", "Kansli | 1", "Lokal | 2", "IT | 3") == [
+        "Tabellen har fler än 3 rader"
+    ]
+
+
 def test_excel_quotes_a_cell_with_a_line_break():
     t = parse_table('\tBudget 2021\n"Kansli och\nlokal"\t800 000\n', year=2021)
     assert t.lines[0].label == "Kansli och lokal" and t.lines[0].row == 2

@@ -119,7 +119,9 @@ class Command(BaseCommand):
 
 
 def _report(table: PastedTable, members: dict[str, str], interventions: dict[str, str]) -> str:
-    headings = ", ".join(f"{c.header} ({c.heading})" for c in table.columns)
+    headings = ", ".join(
+        c.header if c.header == c.heading else f"{c.header} ({c.heading})" for c in table.columns
+    )
     out = [f"Kolumner: {headings}. Belopp i {table.unit}."]
     if table.sign_convention:
         out.append("Tabellen har bokföringens tecken; beloppen är vända så att intäkter och "
