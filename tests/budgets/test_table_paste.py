@@ -8,12 +8,16 @@ Summa-only sections, blank cells, a Not column, percentage rows and IB rows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from budgets.rules import CONTRIBUTION, INTERVENTION, OTHER_INCOME
 from budgets.table_paste import (
@@ -590,3 +594,40 @@ def test_the_row_limit(monkeypatch):
 def test_excel_quotes_a_cell_with_a_line_break():
     t = parse_table('\tBudget 2021\n"Kansli och\nlokal"\t800 000\n', year=2021)
     assert t.lines[0].label == "Kansli och lokal" and t.lines[0].row == 2
+
+
+# --- anything pasted ------------------------------------------------------------------------
+
+HEADINGS = ["Budget 2021", "Plan 2022", "Prognos 2020", "Utfall 2019", "2021", "Not", "Konto", "tkr",
+            "", "Förändring", "Budget"]
+LABELS = ["", "Summa", "Summa intäkter", "Summa kostnader", "Totalt", "Resultat", "IB", "UB",
+          "Eget kapital", "Intäkter", "Kostnader", "Kansli", "Försäkringskassan", "Prognos 2023",
+          "Överskott från föregående år", "Balanserat resultat", "Summa kansli", "² fotnot", "8.",
+          "Kvar att disponera", "20% av", "fortsättning Kostnader", '"Citat', "x" * 201]
+CELLS = ["", "", "1 296 000", "-1 296 000", "(545 000)", "770 000 (1 160 000)", "12 %", "–",
+         "310 000 ²", "0", "1,5", "1.500", "x", "Budget 2021", "8 000 tkr", "a)",
+         "1 000 000 000 000", "0,001", "١٢"]
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(HEADINGS), min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.sampled_from(LABELS), st.lists(st.sampled_from(CELLS), max_size=6)),
+        max_size=25,
+    ),
+    st.integers(2018, 2023),
+    st.lists(st.sampled_from(["Försäkringskassan", "Kansli", "A kommun"]), max_size=3),
+)
+def test_anything_pasted_is_read_or_refused_by_row_and_column(heading, rows, year, names):
+    """The paste box gets whatever a user copies: a table, or TableError; never a crash."""
+    text = "\n".join(["\t" + "\t".join(heading), *("\t".join([r[0], *r[1]]) for r in rows)])
+    try:
+        t = parse_table(text, year=year, members=names, interventions=names)
+    except TableError as refused:
+        assert refused.problems and all(str(p) for p in refused.problems)
+        return
+    assert json.loads(json.dumps(t.as_dict())) == t.as_dict()
+    assert all(p.message for p in t.printed_totals)
+    with contextlib.suppress(TableError):
+        t.draft(member_keys={n: "k" for n in names}, intervention_keys={n: "i" for n in names})
