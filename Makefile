@@ -55,8 +55,11 @@ run: export DEBUG := 1
 run: demo
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# In parallel over the machine's cores (pytest-xdist): each worker has its own test
+# database (test_finsam_gw0, ...) and live server. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 test: setup
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: setup bandit
 	$(VENV)/bin/ruff check .
