@@ -51,9 +51,14 @@ demo: migrate
 
 # DEBUG=1 for the demo too (a target's exported variable reaches its prerequisites):
 # only then does load_demo give the demo users the password published in the README.
+# The background worker beside the server: it makes the PDFs and registers adoptions
+# (plans/pdf_tasks.py). It runs in a session of its own, so that its reloader and task
+# go down together; Ctrl+C (or the server stopping for any reason) stops it too.
 run: export DEBUG := 1
 run: demo
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@setsid $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # In parallel over the machine's cores (pytest-xdist): each worker has its own test
 # database (test_finsam_gw0, ...) and live server. PYTEST_WORKERS=0 runs in one process.

@@ -311,3 +311,44 @@ MIDDLEWARE.insert(
 # load_demo gives the demo users the README's password only on a developer's machine
 # (DEBUG) or in the tests; otherwise FINSAM_DEMO_PASSWORD, or it refuses.
 DEMO_PUBLISHED_PASSWORD_ALLOWED = DEBUG or TESTING
+
+
+# --- Background work (issue 13): PDFs render in a worker, never in a web request -----
+# django-tasks (the backport of Django 6's Tasks framework). The database backend
+# (django-tasks-db) needs nothing beside the database: `manage.py db_worker` runs the
+# tasks (`make run` starts it beside the server). FINSAM_TASKS=rq puts them in RQ on
+# Redis instead (FINSAM_REDIS_URL), run by `manage.py rqworker --job-class
+# django_tasks_rq.Job default`; then the PDF cache is in that Redis too, so that
+# workers on several machines share it. The tests run tasks at once, in the request
+# (ImmediateBackend), unless a test says otherwise.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+FINSAM_TASKS = (os.environ.get("FINSAM_TASKS") or "database").strip().lower()
+FINSAM_REDIS_URL = os.environ.get("FINSAM_REDIS_URL") or "redis://127.0.0.1:6379/0"
+RQ_QUEUES = {"default": {"URL": FINSAM_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+if TESTING:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif FINSAM_TASKS == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": FINSAM_REDIS_URL}}
+elif FINSAM_TASKS == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured("FINSAM_TASKS ska vara database eller rq.")
+
+# A PDF's limits (plans/pdf_render.py). The rendering runs in a child process of the
+# worker, killed at the time limit; the size limits refuse before it starts. A
+# section's limit is for its text as HTML (a 10 000-row Markdown table is about 700 kB;
+# the longest demo section is about 2 kB; 200 kB renders in about 10 s), the document's
+# for all of it (the demo plans are 45–80 kB).
+PDF_RENDER_TIME_LIMIT = float(os.environ.get("FINSAM_PDF_TIME_LIMIT") or 60)
+PDF_MAX_SECTION_BYTES = 200_000
+PDF_MAX_DOCUMENT_BYTES = 3_000_000
+# The render process runs at a lower priority than the web server's.
+PDF_RENDER_NICENESS = 10
+# The queue of the PDF and adoption tasks (a worker serves "default" unless told).
+PDF_TASK_QUEUE = "default"
+# Queue the plan's PDF after every save (plans/pdf_tasks.py). The tests' backend runs
+# a task at once, in the saving request; so there it is off, but for the tests of it.
+PDF_QUEUE_AFTER_SAVE = not TESTING

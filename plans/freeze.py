@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from plans.models import Plan, PlanStatus
@@ -40,6 +41,11 @@ if TYPE_CHECKING:
 
 # Interventions without dates that go on until someone ends them.
 CONTINUING_STATUSES = ("granted", "ongoing")
+
+# Sent after the commit of every write that passed the guard, with `federation_id`
+# and `year` (None: every year of the förbund). The plan's PDF is queued on it
+# (plans/pdf_tasks.py): the apps below it cannot call that app, so it listens.
+plan_year_written = Signal()
 
 
 class PlanFrozen(ValidationError):
@@ -96,7 +102,12 @@ def lock_plans(federation: Federation | int, year: int | None = None) -> list[st
     plans = Plan.objects.select_for_update().filter(federation_id=_federation_id(federation))
     if year is not None:
         plans = plans.filter(year=year)
-    return list(plans.order_by("pk").values_list("status", flat=True))
+    statuses = list(plans.order_by("pk").values_list("status", flat=True))
+    federation_id = _federation_id(federation)
+    transaction.on_commit(
+        lambda: plan_year_written.send(sender=Plan, federation_id=federation_id, year=year)
+    )
+    return statuses
 
 
 def ensure_plan_not_frozen(

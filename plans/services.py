@@ -732,24 +732,12 @@ class Decision:
 NEW_MEETING = "ny"
 
 
-@transaction.atomic
-def plan_decide(
-    *,
-    plan: Plan,
-    decided_on: date,
-    reference: str,
-    meeting: Meeting | None = None,
-    by: AbstractBaseUser | None,
-) -> Decision:
-    """På beredning → fastställd: the board adopted the plan on `decided_on` at
-    `meeting` (a board meeting of the plan's årshjul; None adds one that day),
-    registered as `reference` (dnr). Freezes the plan: the bundle, the report and
-    the PDF are stored as its snapshot. Warns (never refuses) when the date is after
-    30 November of the year before, or no medlemssamråd was held before it."""
-    # The lock the plan-year guard takes (plans/freeze.py), held until the snapshot
-    # is stored: a save racing the adoption is in the snapshot or refused after it.
-    plan = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
-    _require_status(plan, PlanStatus.REVIEW, message=_status_refusal(plan))
+def decision_errors(
+    plan: Plan, *, decided_on: date, reference: str, meeting: Meeting | None
+) -> dict[str, str]:
+    """What is wrong with an adoption as entered (the dnr, the date, the meeting, a
+    missing budget), by form field; empty when plan_decide may go ahead. The web
+    request checks it before it queues the adoption; plan_decide again, under the lock."""
     errors: dict[str, str] = {}
     reference = (reference or "").strip()
     if not reference:
@@ -773,8 +761,34 @@ def plan_decide(
         errors["__all__"] = _("Det finns ingen budget för %(year)s att fastställa med planen.") % {
             "year": plan.year
         }
+    return errors
+
+
+@transaction.atomic
+def plan_decide(
+    *,
+    plan: Plan,
+    decided_on: date,
+    reference: str,
+    meeting: Meeting | None = None,
+    by: AbstractBaseUser | None,
+) -> Decision:
+    """På beredning → fastställd: the board adopted the plan on `decided_on` at
+    `meeting` (a board meeting of the plan's årshjul; None adds one that day),
+    registered as `reference` (dnr). Freezes the plan: the bundle, the report and
+    the PDF are stored as its snapshot. Warns (never refuses) when the date is after
+    30 November of the year before, or no medlemssamråd was held before it.
+
+    It renders the PDF (within its limits, plans/pdf_render.py), so it runs in a
+    background task (plans/pdf_tasks.py adopt_plan), never in a web request."""
+    # The lock the plan-year guard takes (plans/freeze.py), held until the snapshot
+    # is stored: a save racing the adoption is in the snapshot or refused after it.
+    plan = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
+    _require_status(plan, PlanStatus.REVIEW, message=_status_refusal(plan))
+    errors = decision_errors(plan, decided_on=decided_on, reference=reference, meeting=meeting)
     if errors:
         raise ValidationError(errors)
+    reference = (reference or "").strip()
 
     meeting = _adoption_meeting(plan, decided_on, meeting, by=by)
     warnings = decision_warnings(plan, decided_on)
@@ -839,7 +853,8 @@ def snapshot_create(*, plan: Plan, by: AbstractBaseUser | None) -> Snapshot:
     from budgets.bundle import export_bundle
     from budgets.rules import evaluate
     from budgets.selectors import budget_report
-    from plans.pdf import html_to_pdf, plan_html
+    from plans.pdf import plan_html
+    from plans.pdf_render import render_document_pdf
     from plans.selectors import plan_document
 
     existing = Snapshot.objects.filter(plan=plan, revision=plan.revision).first()
@@ -858,7 +873,8 @@ def snapshot_create(*, plan: Plan, by: AbstractBaseUser | None) -> Snapshot:
     html = render_to_string(
         "plans/partials/document_body.html", {"document": document, "editable": False}
     )
-    pdf = html_to_pdf(plan_html(document))
+    # Within the time and size limits; a PdfRefused rolls the adoption back.
+    pdf = render_document_pdf(document, html=plan_html(document))
     snapshot = Snapshot(
         plan=plan,
         revision=plan.revision,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from plans import views, workflow_views
+from plans import pdf_views, views, workflow_views
 
 urlpatterns = [
     path("ny/", views.plan_create, name="plan_create"),
@@ -54,6 +54,11 @@ urlpatterns = [
         name="plan_return_to_draft",
     ),
     path("<int:year>/faststall/", workflow_views.plan_decide, name="plan_decide"),
+    path(
+        "<int:year>/faststall/<str:job_id>/",
+        pdf_views.adoption_progress,
+        name="plan_adoption_progress",
+    ),
     path("<int:year>/ny-revision/", workflow_views.plan_new_revision, name="plan_new_revision"),
     path("<int:year>/nasta-ar/", workflow_views.plan_roll_forward, name="plan_roll_forward"),
     path("<int:year>/publicera/", workflow_views.plan_publish, name="plan_publish"),

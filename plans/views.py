@@ -40,7 +40,8 @@ from plans.forms import GoalForm, MeetingForm, PlanCreateForm, PlanForm, Section
 from plans.freeze import PlanFrozen, frozen_response
 from plans.markdown import render_markdown
 from plans.models import Goal, Meeting, Plan, Section, Snapshot
-from plans.pdf import pdf_filename, plan_pdf
+from plans.pdf_tasks import latest_failure
+from plans.pdf_views import draft_pdf_response
 from plans.selectors import (
     comment_threads,
     current_snapshot,
@@ -162,6 +163,8 @@ def plan_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         "feed_url": feed_url,
         "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
         "snapshots": snapshots_without_files(plan),
+        # Why the worker could not make the PDF (a section too large, too slow).
+        "pdf_failure": latest_failure(plan) if access.may_edit and not plan.is_decided else "",
     }
     snapshot = current_snapshot(plan)
     if snapshot is not None:
@@ -194,23 +197,19 @@ def snapshot_pdf_response(snapshot: Snapshot, *, private: bool = True) -> HttpRe
 
 @login_required
 def plan_pdf_download(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """The PDF the board holds in its hand; rendered once per plan version. An
-    adopted plan's PDF comes from its snapshot, byte for byte."""
+    """The PDF the board holds in its hand; rendered once per plan version, in the
+    background. An adopted plan's PDF comes from its snapshot, byte for byte."""
     access, plan = _load(request, slug, year)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     snapshot = current_snapshot(plan)
+    if snapshot is None:
+        # Made by the worker (plans/pdf_tasks.py); until then, "PDF:en förbereds".
+        return draft_pdf_response(request, access, plan)
     if request.method == "GET":
         record(action="laddade ned planen som PDF", by=request.user, obj=plan,
-               changes={"year": plan.year, "adopted": snapshot is not None})
-    if snapshot is not None:
-        return snapshot_pdf_response(snapshot)
-    rendered = plan_pdf(plan)
-    response = HttpResponse(rendered.content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(plan)}"'
-    response["Cache-Control"] = "private, no-cache"
-    response["X-Plan-Pdf-Cache"] = "hit" if rendered.from_cache else "miss"
-    return response
+               changes={"year": plan.year, "adopted": True})
+    return snapshot_pdf_response(snapshot)
 
 
 @edit_view

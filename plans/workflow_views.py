@@ -9,6 +9,7 @@ service → redirect with a message.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -39,6 +40,7 @@ from plans.history import changes_since_review, get_version, version_of
 from plans.history import section_versions as versions_of_section
 from plans.markdown import render_markdown
 from plans.models import Comment, MeetingKind, Plan, Section, Snapshot
+from plans.pdf_tasks import queue_adoption
 from plans.selectors import (
     COMMENT_FILTERS,
     comment_threads,
@@ -133,6 +135,22 @@ def plan_return_to_draft(request: HttpRequest, slug: str, year: int) -> HttpResp
     return redirect(plan.get_absolute_url())
 
 
+def _entered_before(request: HttpRequest, meetings: list[Any]) -> dict[str, Any]:
+    """What a failed adoption had entered, from its page's link back to the form
+    (plans/pdf_views.py adoption_progress); only what is valid as it stands."""
+    entered: dict[str, Any] = {}
+    try:
+        entered["decided_on"] = date.fromisoformat(request.GET.get("decided_on", ""))
+    except ValueError:
+        pass
+    if reference := request.GET.get("reference", "").strip():
+        entered["reference"] = reference[:100]
+    meeting = request.GET.get("meeting", "")
+    if meeting in {str(m.pk) for m in meetings} | {services.NEW_MEETING}:
+        entered["meeting"] = meeting
+    return entered
+
+
 @edit_view
 @login_required
 def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
@@ -156,24 +174,20 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         "meeting": str(default.pk) if default else services.NEW_MEETING,
         "reference": plan.reference,
     }
+    initial.update(_entered_before(request, meetings))
     refusals = services.decision_refusals(plan)
     form = DecideForm(request.POST or None, initial=initial, meetings=meetings)
     # "Kontrollera" runs the checks for the date in the form and saves nothing.
     checking = request.method == "POST" and "kontrollera" in request.POST
     if request.method == "POST" and not checking and not refusals and form.is_valid():
-        try:
-            decision = services.plan_decide(plan=plan, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
+        errors = services.decision_errors(plan, **form.cleaned_data)
+        if errors:
+            _errors_to_form(form, ValidationError(errors))
         else:
-            messages.success(
-                request,
-                _("Planen är fastställd och sparad som fastställd version (revision %(revision)s).")
-                % {"revision": decision.snapshot.revision},
-            )
-            for warning in decision.warnings:
-                messages.warning(request, warning)
-            return redirect(plan.get_absolute_url())
+            # The snapshot's PDF is made in the worker, under the plan's lock: the
+            # progress page follows it (plans/pdf_tasks.py adopt_plan).
+            job = queue_adoption(plan=plan, by=request.user, **form.cleaned_data)
+            return redirect("plan_adoption_progress", slug, year, job.id)
     # The checks are for the date being entered, never an earlier one.
     if form.is_bound:
         form.is_valid()

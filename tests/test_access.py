@@ -79,7 +79,17 @@ KWARG_REGISTRY: dict[str, Callable[[World], object]] = {
     "comment_id": lambda w: _comment(w).pk,
     "version_id": lambda w: Section.history.filter(id=w.section.pk).first().history_id,
     "snapshot_id": lambda w: _snapshot(w).pk,
+    # An adoption queued for the world's plan (plans/pdf_tasks.py), as its progress page's.
+    "job_id": lambda w: _adoption_job(w),
 }
+
+
+def _adoption_job(w: World) -> str:
+    from plans.pdf_tasks import AdoptionJob
+
+    job = AdoptionJob(id=f"jobb-{w.plan.pk}", plan_id=w.plan.pk, by_id=None)
+    job.save()
+    return job.id
 
 
 def _comment(w: World) -> Comment:

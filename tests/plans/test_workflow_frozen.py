@@ -31,6 +31,8 @@ FROZEN = "är fastställd och kan inte ändras"
 AFTER_ADOPTION = {
     "plan_new_revision", "plan_roll_forward", "plan_publish", "plan_unpublish",
     "comment_resolve", "comment_reopen",
+    # The adoption's progress page writes nothing; it follows the adoption to its end.
+    "plan_adoption_progress",
 }
 
 

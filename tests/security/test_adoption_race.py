@@ -101,12 +101,13 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, 
 
     adopting, release, saving = threading.Event(), threading.Event(), threading.Event()
 
-    def held_pdf(html: str, *, fetcher: object = None) -> bytes:
+    def held_pdf(html: str, *, seconds: float, niceness: int = 0) -> bytes:
         adopting.set()  # the adoption holds the plan's lock now
         release.wait(JOIN_SECONDS)
         return _stand_in_pdf(html)
 
-    monkeypatch.setattr("plans.pdf.html_to_pdf", held_pdf)
+    # In the adoption's process (the renderer's child process would not see the events).
+    monkeypatch.setattr("plans.pdf_render.render_html_in_child", held_pdf)
     # Note when the view, past its own pre-check, calls the service.
     if what == "budget":
         real_budget_save = budget_views.budget_save

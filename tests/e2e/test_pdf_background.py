@@ -1,0 +1,103 @@
+"""The PDF made in the background, in Chromium (issue 13, item 5): the director clicks
+"Ladda ner PDF", sees "PDF:en förbereds …", and the PDF downloads by itself once the
+database worker has made it; after an edit the new PDF comes with the new text; an
+adoption shows its progress until the plan is fastställd."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from plans import services
+from plans.models import PlanStatus
+from tests.e2e.conftest import field, log_in
+from tests.plans.conftest import PLAN_YEAR, make_plan
+from tests.plans.test_pdf_tasks import DATABASE
+
+pytestmark = pytest.mark.e2e
+
+NEW_TEXT = "Förbundet prövar en ny modell för uppföljning 2021."
+
+
+@contextmanager
+def db_worker() -> Iterator[None]:
+    """django-tasks-db's worker (what `manage.py db_worker` runs), in a thread."""
+    from django.db import connection
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(queue_names=["default"], interval=0.2, batch=False, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id="e2e-worker",
+                    excluded_queue_names=[])
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        worker.running = False
+        thread.join(timeout=90)
+
+
+def pdf_text(path: str) -> str:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True, check=True)
+    return " ".join(out.stdout.decode().split())
+
+
+def test_the_pdf_is_prepared_then_downloads_and_adoption_shows_progress(  # type: ignore[no-untyped-def]
+    page: Page, director, federation, password, settings
+) -> None:
+    settings.TASKS = DATABASE
+    settings.PDF_QUEUE_AFTER_SAVE = True
+    plan = make_plan(federation)
+    page.context.set_default_timeout(60_000)
+    log_in(page, director.username, password)
+    page.goto(plan.get_absolute_url())
+
+    page.get_by_role("link", name="Ladda ner PDF").click()
+    expect(page.get_by_role("heading", name="PDF:en förbereds …")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("står på tur att skapas")
+    with db_worker():
+        with page.expect_download() as first:
+            pass  # the page asks again by itself, then the PDF comes
+        assert first.value.suggested_filename == f"verksamhetsplan-{federation.slug}-{PLAN_YEAR}.pdf"
+        expect(page.get_by_role("heading", name="PDF:en är klar")).to_be_visible()
+        assert NEW_TEXT not in pdf_text(first.value.path())
+
+        page.goto(plan.get_absolute_url())
+        page.get_by_role("link", name=re.compile("^Redigera Inledning")).click()
+        field(page, "Text").fill(NEW_TEXT)
+        page.get_by_role("button", name="Spara").click()
+        expect(page.get_by_role("status").first).to_contain_text("sparat")
+        with page.expect_download() as second:  # queued by the save: ready, or soon
+            page.get_by_role("link", name="Ladda ner PDF").click()
+        assert NEW_TEXT in pdf_text(second.value.path())
+
+    services.plan_send_to_review(plan=plan, by=director)
+    page.goto(plan.get_absolute_url() + "faststall/")
+    field(page, "Beslutsdatum").fill(date(PLAN_YEAR - 1, 11, 19).isoformat())
+    field(page, "Diarienummer").fill("dnr 2020:7")
+    page.get_by_role("button", name="Registrera beslutet").click()
+    expect(page.get_by_role("heading", name="Planen fastställs …")).to_be_visible()
+    expect(page.locator("[aria-current=step]")).to_contain_text("står på tur")
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.REVIEW
+    with db_worker():
+        expect(page.get_by_role("status").first).to_contain_text(
+            "Planen är fastställd och sparad som fastställd version (revision 1).", timeout=60_000
+        )
+    expect(page).to_have_url(re.compile(re.escape(plan.get_absolute_url()) + "$"))
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DECIDED
