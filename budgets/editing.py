@@ -17,11 +17,9 @@ from decimal import Decimal
 from django.utils.text import slugify
 
 from budgets.rules import CATEGORIES, COLUMN_KINDS, BudgetFacts, LineFacts, ScenarioFacts
-from finsam.money import TOO_LARGE, parse_amount
+from finsam.money import TOO_LARGE, parse_amount, too_large
 
 ZERO = Decimal(0)
-# DecimalField(max_digits=14, decimal_places=2): twelve digits of kronor.
-AMOUNT_LIMIT = Decimal(10) ** 12
 COLUMN_RE = re.compile(r"^(\d{4}):(budget|plan|forecast|actual)$")
 
 
@@ -185,7 +183,7 @@ def parse_draft(
 
 def _parse_amount(raw: str) -> Decimal:
     amount = parse_amount(raw)
-    if abs(amount) >= AMOUNT_LIMIT:
+    if too_large(amount):
         raise ValueError(TOO_LARGE)
     return amount
 

@@ -15,7 +15,15 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from finsam.findings import ERROR, WARNING, Finding
-from finsam.money import HUNDRED, format_kr, format_percent, percent, round_ore, swedish_date
+from finsam.money import (
+    DEFAULT_EQUITY_CAP_PERCENT,
+    HUNDRED,
+    format_kr,
+    format_percent,
+    percent,
+    round_ore,
+    swedish_date,
+)
 
 ZERO = Decimal(0)
 
@@ -139,7 +147,7 @@ class BudgetFacts:
     members: tuple[MemberFacts, ...] = ()
     interventions: tuple[InterventionFacts, ...] = ()
     deficit_reason: str | None = None
-    equity_cap_percent: Decimal = Decimal(20)
+    equity_cap_percent: Decimal = DEFAULT_EQUITY_CAP_PERCENT
     equity_floor: Decimal | None = None
     individual_share_target_percent: Decimal | None = None
     decided_on: date | None = None

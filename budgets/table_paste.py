@@ -88,7 +88,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from budgets.editing import AMOUNT_LIMIT, BudgetDraft, DraftLine, column_sort_key
+from budgets.editing import BudgetDraft, DraftLine, column_sort_key
 from budgets.models import ColumnKind
 from budgets.rules import (
     ADMINISTRATION,
@@ -101,7 +101,7 @@ from budgets.rules import (
     column_code,
     planning_columns,
 )
-from finsam.money import ORE, amount_str, format_kr
+from finsam.money import amount_str, format_kr, too_large, whole_ore
 
 ZERO = Decimal(0)
 INCOME, COSTS = "income", "costs"
@@ -513,9 +513,9 @@ def _number(text: str, scale: Decimal) -> tuple[Decimal, Decimal]:
         raise _CellError(_("»%(text)s« är inget belopp") % {"text": text}) from None
     if match["sign"] and match["sign"] != "+":
         value = -value
-    if abs(value) >= AMOUNT_LIMIT:
+    if too_large(value):
         raise _CellError(_("beloppet är för stort (högst 999 999 999 999,99 kr)"))
-    if value != value.quantize(ORE):
+    if not whole_ore(value):
         raise _CellError(
             _("»%(text)s« ger fler än två decimaler i kronor") % {"text": text}
         )

@@ -22,10 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finsam.models import BoardSeat, Federation, Member, MemberKind
-from finsam.money import TOO_LARGE, format_kr, format_number, parse_amount
-
-# DecimalField(max_digits=14, decimal_places=2): twelve digits of kronor.
-AMOUNT_LIMIT = Decimal(10) ** 12
+from finsam.money import TOO_LARGE, format_kr, format_number, parse_amount, too_large
 
 
 class AmountField(forms.Field):
@@ -69,7 +66,7 @@ class AmountField(forms.Field):
                 str(exc), "invalid"
             )
             raise ValidationError(self.error_messages[code], code=code) from None
-        if abs(amount) >= AMOUNT_LIMIT:
+        if too_large(amount):
             raise ValidationError(self.error_messages["too_large"], code="too_large")
         return amount
 

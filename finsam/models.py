@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from finsam.money import DEFAULT_EQUITY_CAP_PERCENT
 
 
 class MunicipalSplit(models.TextChoices):
@@ -32,7 +32,7 @@ class Federation(models.Model):
         _("tak för eget kapital (%)"),
         max_digits=5,
         decimal_places=2,
-        default=Decimal("20"),
+        default=DEFAULT_EQUITY_CAP_PERCENT,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     equity_floor = models.DecimalField(

@@ -19,6 +19,12 @@ NBSP = "\u00a0"
 MINUS = "\u2212"
 TOO_LARGE = "beloppet är för stort"
 ASCII_DIGITS = frozenset("0123456789")
+# DecimalField(max_digits=14, decimal_places=2) holds twelve digits of kronor: every
+# amount is less than 10^12 kr, at most 999 999 999 999,99.
+AMOUNT_LIMIT = Decimal(10) ** 12
+# Nationella rådet recommends eget kapital below a share of the year's contributions,
+# commonly 20 %; a förbund may set its own (Federation.equity_cap_percent).
+DEFAULT_EQUITY_CAP_PERCENT = Decimal(20)
 
 
 def parse_amount(value: object) -> Decimal:
@@ -61,6 +67,24 @@ def parse_amount(value: object) -> Decimal:
     if amount != rounded:
         raise ValueError("fler än två decimaler")
     return amount
+
+
+def too_large(amount: Decimal) -> bool:
+    """Whether the amount is more than the database holds (AMOUNT_LIMIT)."""
+    return abs(amount) >= AMOUNT_LIMIT
+
+
+def whole_ore(amount: Decimal) -> bool:
+    """Whether the amount is kronor and whole öre, with no third decimal."""
+    try:
+        return amount.is_finite() and amount == amount.quantize(ORE)
+    except InvalidOperation:  # more digits than the decimal context holds
+        return False
+
+
+def whole_if_integral(value: Decimal) -> Decimal:
+    """1296000.00 → 1296000 (no ".00", no exponent); 645333.50 stays."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
 def round_ore(value: Decimal) -> Decimal:

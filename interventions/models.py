@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from finsam.models import Federation, Member
-from finsam.money import format_number
+from finsam.money import format_number, whole_if_integral
 
 MAX_AGE = 120
 
@@ -30,7 +30,7 @@ def goal_number(value: Decimal) -> str:
     "40", "12,5", "1 200"."""
     value = value.normalize()
     if value == value.to_integral_value():
-        return format_number(value.quantize(Decimal(1)))
+        return format_number(whole_if_integral(value))
     whole, fraction = format(abs(value), "f").split(".")
     sign = "\u2212" if value < 0 else ""
     return f"{sign}{format_number(Decimal(whole))},{fraction}"

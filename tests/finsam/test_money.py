@@ -2,9 +2,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from finsam.money import (
+    AMOUNT_LIMIT,
+    DEFAULT_EQUITY_CAP_PERCENT,
     amount_str,
     floor_ore,
     format_kr,
@@ -13,6 +16,9 @@ from finsam.money import (
     round_ore,
     swedish_date,
     swedish_month_abbr,
+    too_large,
+    whole_if_integral,
+    whole_ore,
 )
 
 
@@ -94,3 +100,73 @@ def test_swedish_dates_whatever_the_language(month, language):
 
 def test_swedish_date_of_nothing():
     assert swedish_date(None) == ""
+
+
+# --- the amount limit and the default equity cap: one definition each ---------------
+
+TOP = Decimal("999999999999.99")  # the most DecimalField(max_digits=14, decimal_places=2) holds
+
+
+@pytest.mark.parametrize(
+    ("amount", "large"),
+    [(TOP, False), (-TOP, False), (AMOUNT_LIMIT, True), (-AMOUNT_LIMIT, True), (Decimal(0), False)],
+)
+def test_too_large_is_the_databases_limit(amount, large):
+    assert too_large(amount) is large
+
+
+@pytest.mark.parametrize(
+    ("amount", "whole"),
+    [
+        (Decimal("1296000"), True),
+        (Decimal("645333.50"), True),
+        (Decimal("0.01"), True),
+        (Decimal("0.005"), False),
+        (Decimal("1E+30"), False),  # more digits than the context holds with öre
+        (Decimal("Infinity"), False),
+        (Decimal("NaN"), False),
+    ],
+)
+def test_whole_ore(amount, whole):
+    assert whole_ore(amount) is whole
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("1296000.00"), "1296000"),
+        (Decimal("1.2E+3"), "1200"),
+        (Decimal("645333.50"), "645333.50"),
+        (Decimal("-253000.00"), "-253000"),
+    ],
+)
+def test_whole_if_integral(value, shown):
+    assert str(whole_if_integral(value)) == shown
+
+
+def test_every_amount_reader_has_the_same_limit():
+    from budgets.editing import _parse_amount
+    from budgets.table_paste import read_cell
+    from finsam.forms import AmountField
+
+    field = AmountField()
+    assert field.clean("999 999 999 999,99") == TOP
+    assert _parse_amount("999 999 999 999,99") == TOP
+    assert read_cell("999 999 999 999,99").value == TOP
+    for text in ("1 000 000 000 000", "\u22121 000 000 000 000"):
+        with pytest.raises(ValidationError, match="för stort"):
+            field.clean(text)
+        with pytest.raises(ValueError, match="för stort"):
+            _parse_amount(text)
+        with pytest.raises(ValueError, match="för stort"):
+            read_cell(text)
+
+
+def test_one_default_equity_cap():
+    from budgets.rules import BudgetFacts
+    from finsam.models import Federation
+
+    assert DEFAULT_EQUITY_CAP_PERCENT == Decimal(20)
+    assert Federation().equity_cap_percent == DEFAULT_EQUITY_CAP_PERCENT
+    facts = BudgetFacts(federation="", year=2020, columns=(), opening_equity=Decimal(0), lines=())
+    assert facts.equity_cap_percent == DEFAULT_EQUITY_CAP_PERCENT
