@@ -74,3 +74,19 @@ def edit_view(view):  # type: ignore[no-untyped-def]
 def comment_view(view):  # type: ignore[no-untyped-def]
     view.finsam_action = COMMENT
     return view
+
+
+def is_site_staff(user) -> bool:  # type: ignore[no-untyped-def]
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def require_site_staff(user) -> None:  # type: ignore[no-untyped-def]
+    """The site staff's pages (finsam/staff/) answer 404 to everyone else, as another
+    förbund's pages do: nobody learns what is there."""
+    if not is_site_staff(user):
+        raise Http404("Sidan finns inte.")
+
+
+def get_federation_for_staff(user, slug: str) -> Federation:  # type: ignore[no-untyped-def]
+    require_site_staff(user)
+    return get_object_or_404(Federation, slug=slug)

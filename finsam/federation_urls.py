@@ -3,6 +3,7 @@
 from django.urls import path
 
 from finsam import views
+from finsam.people import views as people_views
 
 urlpatterns = [
     path("", views.federation_detail, name="federation_detail"),
@@ -13,4 +14,19 @@ urlpatterns = [
     path("styrelse/ny/", views.seat_create, name="seat_create"),
     path("styrelse/<int:seat_id>/redigera/", views.seat_edit, name="seat_edit"),
     path("styrelse/<int:seat_id>/ta-bort/", views.seat_delete, name="seat_delete"),
+    path("personer/", people_views.people, name="people"),
+    path("personer/<int:membership_id>/roll/", people_views.person_role, name="person_role"),
+    path(
+        "personer/<int:membership_id>/ta-bort/", people_views.person_remove, name="person_remove"
+    ),
+    path(
+        "personer/inbjudningar/<int:invitation_id>/skicka-igen/",
+        people_views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "personer/inbjudningar/<int:invitation_id>/aterkalla/",
+        people_views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
 ]

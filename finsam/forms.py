@@ -100,6 +100,34 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(digits):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def clean_org_number(value: str) -> str:
+    """An organisationsnummer as NNNNNN-NNNN (empty stays empty). Its last digit is a
+    check digit (the Luhn algorithm, as in personnummer), so a mistyped digit is
+    caught."""
+    text = value.strip()
+    if not text:
+        return ""
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) == 12 and digits.startswith("16"):
+        digits = digits[2:]  # the "16" prefix some registers write
+    if len(digits) != 10 or any(c not in "0123456789- " for c in text):
+        raise ValidationError(_("Skriv organisationsnumret med tio siffror, t.ex. 222000-1230."))
+    if not _luhn_ok(digits):
+        raise ValidationError(
+            _("Organisationsnumret %(number)s stämmer inte (kontrollsiffran). Kontrollera det.")
+            % {"number": f"{digits[:6]}-{digits[6:]}"}
+        )
+    return f"{digits[:6]}-{digits[6:]}"
+
+
 def _field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
     """The model field's own form field (its Swedish label, length and choices)."""
     field = model._meta.get_field(name).formfield(**kwargs)  # type: ignore[union-attr]
@@ -146,6 +174,13 @@ class FederationForm(forms.Form):
     )
     municipal_split = _field(Federation, "municipal_split")
     population_date = _field(Federation, "population_date", widget=DateInput())
+
+    def clean_org_number(self) -> str:
+        value: str = self.cleaned_data.get("org_number", "")
+        # Checked when changed: a number saved before the check came stays saveable.
+        if value.strip() == (self.initial.get("org_number") or ""):
+            return value.strip()
+        return clean_org_number(value)
 
 
 class MemberForm(forms.Form):

@@ -251,3 +251,69 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionDenied("Loggen ändras inte: poster tas inte bort.")
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> InvitationQuerySet:
+        """Neither taken up nor withdrawn (an expired link is still open: it can be
+        sent again)."""
+        return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to a förbund with a role (finsam/people.py).
+
+    The link in the mail carries a token made by finsam/tokens.py from this row:
+    sending it again, taking it up or withdrawing it changes the row, and so every
+    earlier link stops working. The user and the membership are made when the
+    invitee takes it up."""
+
+    federation = models.ForeignKey(
+        Federation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("förbund")
+    )
+    # Stored in lower case (finsam/people.py), so one address has one open invitation.
+    email = models.EmailField(_("e-postadress"))
+    name = models.CharField(_("namn"), max_length=200, blank=True)
+    role = models.CharField(_("roll"), max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inbjuden av"),
+    )
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now)
+    sent_at = models.DateTimeField(_("senast skickad"), null=True, blank=True)
+    send_count = models.PositiveIntegerField(_("antal utskick"), default=0)
+    accepted_at = models.DateTimeField(_("mottagen"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mottagen av"),
+    )
+    withdrawn_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("inbjudan")
+        verbose_name_plural = _("inbjudningar")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["federation", "email"],
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} – {self.federation} ({self.get_role_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.withdrawn_at is None

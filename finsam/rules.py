@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from finsam.findings import ERROR, WARNING, Finding
-from finsam.models import MemberKind
+from finsam.models import MemberKind, MunicipalSplit
+from finsam.money import format_percent
 
 FEDERATION_MEMBERS = "federation-members"
 BOARD_SEATS = "board-seats"
@@ -108,3 +111,61 @@ def _board_seat_findings(members: Sequence[MemberFacts]) -> list[Finding]:
 def federation_setup_findings(members: Sequence[MemberFacts]) -> list[Finding]:
     """What is missing from a förbund's members and board: errors first."""
     return _members_setup_findings(members) + _board_seat_findings(members)
+
+
+# --- The basis of the municipal split ------------------------------------------------
+# The law leaves the municipalities' quarter to the förbundsordning (domain.md, rule 2):
+# by population on a given date, in equal parts, or by fixed percentages.
+MUNICIPAL_SPLIT_BASIS = "municipal-split-basis"
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class MunicipalityFacts:
+    key: str
+    name: str
+    population: int | None
+    fixed_share_percent: Decimal | None
+
+
+def fixed_shares_problem(shares: Sequence[Decimal | None]) -> str | None:
+    """Fixed shares of the municipal quarter are given for every municipality and add
+    up to 100 %, or say what is wrong (None when nothing is given at all)."""
+    given = [s for s in shares if s is not None]
+    if not given:
+        return None
+    if len(given) < len(shares):
+        return _("Ange en fast andel för varje kommun (%(given)d av %(count)d har en).") % {
+            "given": len(given), "count": len(shares)
+        }
+    total = sum(given, Decimal(0))
+    if total != HUNDRED:
+        return _("Kommunernas fasta andelar är tillsammans %(total)s; de ska bli 100 %%.") % {
+            "total": format_percent(total)
+        }
+    return None
+
+
+def split_basis_findings(
+    split: str, population_date: date | None, municipalities: Sequence[MunicipalityFacts]
+) -> list[Finding]:
+    """What the municipal split still lacks: populations (and their date) or fixed
+    shares. Equal parts need nothing. Warnings: the setup is saved anyway."""
+    def warn(message: str, member: str | None = None) -> Finding:
+        return Finding(MUNICIPAL_SPLIT_BASIS, WARNING, None, message, member=member)
+
+    if split == MunicipalSplit.EQUAL or not municipalities:
+        return []
+    if split == MunicipalSplit.POPULATION:
+        missing = [m for m in municipalities if not m.population]
+        findings = [
+            warn(_("Folkmängd saknas för %(name)s.") % {"name": m.name}, m.key) for m in missing
+        ]
+        if population_date is None:
+            findings.append(warn(_("Ange vilket datum folkmängden gäller (förbundets uppgifter).")))
+        return findings
+    problem = fixed_shares_problem([m.fixed_share_percent for m in municipalities])
+    if problem is None and all(m.fixed_share_percent is None for m in municipalities):
+        problem = _("Ange kommunernas fasta andelar av kommunernas del.")
+    return [] if problem is None else [warn(problem)]
+

@@ -8,12 +8,15 @@ finsam/rules.py report it on the förbund page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from finsam.audit import record
@@ -251,3 +254,87 @@ def seat_update(
 def seat_delete(*, seat: BoardSeat, by: AbstractBaseUser | None) -> None:
     _record(by, "tog bort styrelseplatsen", seat, _values(seat, SEAT_FIELDS))
     seat.delete()
+
+
+@dataclass(frozen=True)
+class NewMember:
+    """A member given with a new förbund (finsam/staff/forms.py)."""
+
+    name: str
+    kind: str
+    population: int | None = None
+    fixed_share_percent: Decimal | None = None
+
+
+def slug_taken_message(slug: str) -> str:
+    owner = Federation.objects.filter(slug=slug).values_list("name", flat=True).first()
+    return _(
+        "Adressen /f/%(slug)s/ används redan av %(owner)s. Välj ett annat kortnamn."
+    ) % {"slug": slug, "owner": owner or _("ett annat förbund")}
+
+
+@transaction.atomic
+def federation_create(
+    *,
+    by: AbstractBaseUser | None,
+    name: str,
+    slug: str,
+    org_number: str = "",
+    address: str = "",
+    equity_cap_percent: Decimal,
+    equity_floor: Decimal | None = None,
+    municipal_split: str,
+    population_date: date | None = None,
+    members: Sequence[NewMember] = (),
+) -> Federation:
+    """A new förbund with its members (site staff, finsam/staff/). The slug is its
+    permanent web address: nothing changes it later (`federation_update` does not)."""
+    if Federation.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": slug_taken_message(slug)})
+    federation = Federation(
+        name=name,
+        slug=slug,
+        org_number=org_number,
+        address=address,
+        equity_cap_percent=equity_cap_percent,
+        equity_floor=equity_floor,
+        municipal_split=municipal_split,
+        population_date=population_date,
+    )
+    save_new(
+        federation,
+        conflict=Federation.objects.filter(slug=slug),
+        error={"slug": _("Adressen /f/%(slug)s/ används redan av ett annat förbund. Välj ett "
+                         "annat kortnamn.") % {"slug": slug}},
+    )
+    _record(by, "skapade förbundet", federation, {"slug": slug, **_values(federation, FEDERATION_FIELDS)})
+    keys: set[str] = set()
+    for position, new in enumerate(members, start=1):
+        key = member_key(new.name, taken=keys)
+        keys.add(key)
+        member_create(
+            federation=federation,
+            by=by,
+            key=key,
+            name=new.name,
+            kind=new.kind,
+            population=new.population if new.kind == MemberKind.MUNICIPALITY else None,
+            population_date=population_date
+            if new.kind == MemberKind.MUNICIPALITY and new.population is not None
+            else None,
+            fixed_share_percent=new.fixed_share_percent
+            if new.kind == MemberKind.MUNICIPALITY
+            else None,
+            position=position,
+        )
+    return federation
+
+
+def member_key(name: str, *, taken: set[str]) -> str:
+    """A member's key from its name, unique among `taken` ("habo", "habo-2")."""
+    base = (slugify(name)[:56] or "medlem").strip("-") or "medlem"
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}-{n}"
+    return key

@@ -352,3 +352,28 @@ PDF_TASK_QUEUE = "default"
 # Queue the plan's PDF after every save (plans/pdf_tasks.py). The tests' backend runs
 # a task at once, in the saving request; so there it is off, but for the tests of it.
 PDF_QUEUE_AFTER_SAVE = not TESTING
+
+# --- Mail and one-time links (issue 15) ---------------------------------------------
+# Invitations and "Glömt lösenordet?" go through Django's mail API. The server comes from
+# the environment; a DEBUG server without EMAIL_HOST prints mails on the console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Finsam planering <noreply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_SUBJECT_PREFIX = ""
+# How long a link works (finsam/tokens.py). Django itself checks PASSWORD_RESET_TIMEOUT,
+# so it is the longest of them.
+FINSAM_INVITATION_VALIDITY = timedelta(days=7)
+FINSAM_PASSWORD_RESET_VALIDITY = timedelta(hours=24)
+PASSWORD_RESET_TIMEOUT = int(
+    max(FINSAM_INVITATION_VALIDITY, FINSAM_PASSWORD_RESET_VALIDITY).total_seconds()
+)

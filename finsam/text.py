@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.utils.text import slugify
+
 # Swedish alphabetical order (SAOL; v and w are separate letters since 2006).
 ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
 # Letters that sort as another Swedish letter: æ as ä, ø as ö, ü as y (Svenska
@@ -49,3 +51,22 @@ def swedish_sort_key(text: str) -> tuple[tuple[tuple[int, int], ...], str]:
         else:
             primary.append((0, ord(char)))
     return tuple(primary), text or ""
+
+
+# Words every förbund's name starts with, left out of its web address ("Samordnings-
+# förbundet Kramfors" is /f/kramfors/).
+_NAME_PREFIXES = ("samordningsförbundet", "samordningsförbund")
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def slug_from_name(name: str, *, max_length: int = 80) -> str:
+    """The web address part derived from a förbund's name: lower case ASCII words
+    joined by hyphens (å, ä → a, ö → o, æ → ae, ø → o), without the common prefix.
+    Empty when the name has no letter or digit."""
+    words = name.split()
+    while len(words) > 1 and words[0].casefold() in _NAME_PREFIXES:
+        words = words[1:]
+    text = " ".join(words).translate(str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O",
+                                                      "ß": "ss"}))
+    slug = slugify(text)[:max_length].strip("-")
+    return "-".join(part for part in slug.replace("_", "-").split("-") if part)

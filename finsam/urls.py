@@ -12,6 +12,8 @@ urlpatterns = [
         name="login",
     ),
     path("logga-ut/", views.LogoutView.as_view(), name="logout"),
+    path("", include("finsam.people.urls")),
+    path("personal/", include("finsam.staff.urls")),
     path("tvastegsverifiering/", include("finsam.twofactor.urls")),
     path("sessionen/", views.session_status, name="session_status"),
     path("admin/", admin.site.urls),

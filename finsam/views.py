@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from finsam import services
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.forms import BoardSeatForm, FederationForm, MemberForm, initial_from
+from finsam.getting_started import getting_started
 from finsam.middleware import (
     UNTOUCHED,
     idle_left,
@@ -33,7 +34,8 @@ from finsam.middleware import (
     touch_session,
 )
 from finsam.models import BoardSeat, Member, Role
-from finsam.roles import EDIT
+from finsam.people.selectors import people_counts
+from finsam.roles import EDIT, MANAGE_PEOPLE, role_may
 from finsam.selectors import federation_overview, federations_with_role
 
 
@@ -90,6 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def federation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_federation_for_user(request.user, slug)
     overview = federation_overview(access.federation)
+    people, invited = people_counts(access.federation)
     return render(
         request,
         "finsam/federation_detail.html",
@@ -98,6 +101,10 @@ def federation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "federation": access.federation,
             "overview": overview,
             "role_label": Role(access.role).label,
+            "getting_started": getting_started(
+                access.federation, overview, people=people, invited=invited
+            ),
+            "may_manage_people": role_may(access.role, MANAGE_PEOPLE),
         },
     )
 

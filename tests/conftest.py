@@ -65,3 +65,9 @@ def outsider(other_federation):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def staff(db):
+    """Site staff: no role in any förbund; creates förbund and invites (finsam/staff/)."""
+    return UserFactory(username="personal", is_staff=True)

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from budgets.models import Budget, Category, Line, Scenario
-from finsam.models import BoardSeat, Federation, Member
+from finsam.models import BoardSeat, Federation, Invitation, Member, Membership, Role
 from finsam.roles import EDIT
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
 from plans.calendar import calendar_token
@@ -52,6 +55,8 @@ class World:
     section: Section
     goal: Goal
     meeting: Meeting
+    membership: Membership
+    invitation: Invitation
 
 
 # URL argument → how to get its value from a förbund's objects. Add a line here
@@ -81,6 +86,12 @@ KWARG_REGISTRY: dict[str, Callable[[World], object]] = {
     "snapshot_id": lambda w: _snapshot(w).pk,
     # An adoption queued for the world's plan (plans/pdf_tasks.py), as its progress page's.
     "job_id": lambda w: _adoption_job(w),
+    # People (finsam/people/): someone's role in the förbund, an open invitation, and
+    # for "Glömt lösenordet?" the account of that role (its token is the calendar one,
+    # no reset token: the link must answer 404).
+    "membership_id": lambda w: w.membership.pk,
+    "invitation_id": lambda w: w.invitation.pk,
+    "uidb64": lambda w: urlsafe_base64_encode(force_bytes(w.membership.user_id)),
 }
 
 
@@ -122,6 +133,7 @@ def build_world(federation: Federation) -> World:
         federation=federation, year=PLAN_YEAR, title=f"Verksamhetsplan {PLAN_YEAR}"
     )
     intervention = Intervention.objects.create(federation=federation, key="insats", name="Insatsen")
+    person = get_user_model().objects.create_user(f"person-{federation.slug}")
     return World(
         federation=federation,
         member=member,
@@ -141,6 +153,11 @@ def build_world(federation: Federation) -> World:
         goal=Goal.objects.create(plan=plan, level=GoalLevel.OVERALL, text="Fler i arbete"),
         meeting=Meeting.objects.create(
             plan=plan, kind=MeetingKind.BOARD, date=date(PLAN_YEAR, 3, 6), title="Styrelsemöte"
+        ),
+        membership=Membership.objects.create(user=person, federation=federation, role=Role.VIEWER),
+        invitation=Invitation.objects.create(
+            federation=federation, email=f"inbjuden@{federation.slug}.se", role=Role.BOARD,
+            send_count=1,
         ),
     )
 
@@ -261,6 +278,8 @@ def test_edit_views_answer_403_to_read_only_roles(
     # Nothing was deleted on the way.
     assert Member.objects.filter(pk=own_world.member.pk).exists()
     assert BoardSeat.objects.filter(pk=own_world.seat.pk).exists()
+    assert Membership.objects.filter(pk=own_world.membership.pk).exists()
+    assert Invitation.objects.open().filter(pk=own_world.invitation.pk).exists()
 
 
 def test_every_write_url_is_an_edit_view():
