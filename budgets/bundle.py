@@ -1202,7 +1202,13 @@ def bundle_facts(bundle: ParsedBundle) -> BudgetFacts:
         opening_equity=_stored(budget.opening_equity),
         lines=tuple(_line_facts(line) for line in budget.lines),
         members=tuple(
-            MemberFacts(key=m.key, name=m.name, kind=m.kind, population=m.population)
+            MemberFacts(
+                key=m.key,
+                name=m.name,
+                kind=m.kind,
+                population=m.population,
+                fixed_share_percent=m.fixed_share_percent,
+            )
             for m in bundle.members
         ),
         interventions=tuple(
