@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -96,9 +95,8 @@ def bundle_import(
             reason=_("Nytt planpaket inläst som ny revision (import_bundle)."),
         )
         # The new revision is a draft, whatever status the bundle gives.
-        bundle = replace(
-            bundle, plan=replace(bundle.plan, status=PlanStatus.DRAFT, decided_on=None)
-        )
+        plan_draft = bundle.plan.model_copy(update={"status": PlanStatus.DRAFT, "decided_on": None})
+        bundle = bundle.model_copy(update={"plan": plan_draft})
     elif plan is not None and plan.is_decided:
         raise DecidedPlanImport(plan)
     writer = _BundleWriter(bundle, by)

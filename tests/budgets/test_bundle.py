@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from budgets.models import Amount, Budget, Line
 from budgets.services import bundle_import
 from finsam.models import BoardSeat, Federation, Member
 from interventions.models import Intervention
+from tests.budgets.conftest import BUNDLE
 
 EXPORT_QUERIES = 14
 
@@ -350,7 +352,9 @@ BAD_BUNDLES = [
         'federation.municipal_split: okänt värde "folkmängd" (tillåtna: population, equal, fixed)',
     ),
     (_set("federation", "contact", {"email": "a@b.se"}), "federation.contact: ska vara en text"),
+    (_set("federation", []), "federation: ska vara ett objekt"),
     (_set("members", {}), "members: ska vara en lista"),
+    (_set("plan", "meetings", 1, "x"), "plan.meetings[1]: ska vara ett objekt"),
     (_set("board", {}), "board: ska vara en lista"),
     (
         _set("members", 1, "kind", "kommun"),
@@ -650,6 +654,40 @@ def test_parse_bundle_needs_no_database(bundle):
         "styrgrupp": ["fk", "af"],
     }
     assert parsed.board is not None and parsed.board[0].position == "vice_chair"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6,
+)
+DELETE = object()
+
+
+def _places(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    children = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    return [path] + [place for key, value in children for place in _places(value, (*path, key))]
+
+
+# Words of pydantic's own messages ("Input should be a valid tuple", "Field required").
+PYDANTIC_WORDS = re.compile(r"\b(Input|should|valid|required|error|Value)\b")
+
+
+@settings(max_examples=300, deadline=None)
+@given(place=st.sampled_from(_places(BUNDLE)[1:]), value=json_values | st.just(DELETE))
+def test_every_refusal_is_swedish_with_a_path(place, value):
+    data = copy.deepcopy(BUNDLE)
+    parent = _at(data, place[:-1])
+    if value is DELETE:
+        del parent[place[-1]]
+    else:
+        parent[place[-1]] = value
+    try:
+        parse_bundle(data)
+    except BundleError as error:
+        assert error.path.split(".")[0].split("[")[0] in BUNDLE
+        assert not PYDANTIC_WORDS.search(error.message), error.message
+        assert error.message != "ogiltigt värde", "a pydantic error type without a Swedish message"
 
 
 def test_bundle_error_has_path_and_message():
