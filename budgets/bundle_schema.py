@@ -41,15 +41,13 @@ from pydantic import (
 
 from budgets.models import Category, ColumnKind
 from finsam.models import MemberKind, MunicipalSplit, SeatPosition, SeatRole
-from finsam.money import parse_amount
+from finsam.money import DEFAULT_EQUITY_CAP_PERCENT, TOO_LARGE, parse_amount, too_large
 from interventions.models import MAX_AGE, GoalComparison, InterventionStatus
 from plans.models import GoalLevel, MeetingKind, PlanStatus, SectionKind
 from plans.rules import meeting_date_error
 
 FORMAT = "finsam-bundle/1"
 
-# DecimalField(max_digits=14, decimal_places=2) holds less than 10^12 kr.
-MAX_AMOUNT = Decimal(10) ** 12
 MAX_POPULATION = 2_147_483_647
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
@@ -268,8 +266,8 @@ def _amount(value: object) -> Decimal:
         amount = parse_amount(value)
     except ValueError as exc:
         raise Problem(str(exc)) from None
-    if abs(amount) >= MAX_AMOUNT:
-        raise Problem(_("beloppet är för stort"))
+    if too_large(amount):
+        raise Problem(TOO_LARGE)
     return amount
 
 
@@ -443,7 +441,7 @@ class _Model(BaseModel):
 class ParsedFederation(_Model):
     slug: Key
     name: Name
-    equity_cap_percent: Annotated[Decimal, _reads(_percent)] = Decimal(20)
+    equity_cap_percent: Annotated[Decimal, _reads(_percent)] = DEFAULT_EQUITY_CAP_PERCENT
     equity_floor: Annotated[Decimal | None, _reads(_not_negative, null=None)] = None
     individual_share_target_percent: Annotated[Decimal | None, _reads(_percent, null=None)] = None
     org_number: Annotated[str, _optional_text(20)] = ""
