@@ -4,6 +4,8 @@ Runs each part in its own process, since each configures Django its own way:
 
 - tests/bench.py: in-process timings on a throw-away test database (the budget grid's
   recompute, the budget page, the JSON report) and the PDFs (tests/bench_pdf.py);
+- bench/pdf.py: gunicorn and the background worker: PDF downloads, a save to its new
+  PDF, and a page while a 58-page PDF renders;
 - bench/load.py: gunicorn and PostgreSQL under 50 users, on the demo and on 300
   förbund × 5 plan years, with queries per page.
 
@@ -27,7 +29,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = (("tests.bench", "in-process timings and PDF"), ("bench.load", "load and scale"))
+PARTS = (
+    ("tests.bench", "in-process timings and PDF"),
+    ("bench.pdf", "PDFs made in the background"),
+    ("bench.load", "load and scale"),
+)
 
 
 def _cpu_model() -> str:

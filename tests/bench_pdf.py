@@ -40,12 +40,17 @@ def _largest_demo_plan():  # type: ignore[no-untyped-def]
     demo_dir = Path(__file__).resolve().parent.parent / "finsam" / "demo"
     for path in sorted(demo_dir.glob("*.json")):
         bundle_import(data=json.loads(path.read_text(encoding="utf-8")))
+    return _largest_demo_plan_of(Plan.objects.select_related("federation"))
 
-    def size(plan: Plan) -> int:
+
+def _largest_demo_plan_of(plans):  # type: ignore[no-untyped-def]
+    """The plan with the most sections, meetings and budget lines (bench/pdf.py too)."""
+
+    def size(plan) -> int:  # type: ignore[no-untyped-def]
         budget = plan.federation.budgets.get(year=plan.year)
         return plan.sections.count() + plan.meetings.count() + budget.lines.count()
 
-    return max(Plan.objects.select_related("federation"), key=size)
+    return max(plans, key=size)
 
 
 def _synthetic_plan():  # type: ignore[no-untyped-def]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -201,7 +200,8 @@ def _adopt(client, plan):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_adoption_runs_in_the_worker_and_its_page_follows_it(client, director, plan, settings):
+def test_adoption_runs_in_the_worker_and_its_page_follows_it(client, director, plan, settings,
+                                                              fake_pdf):
     settings.TASKS = DATABASE
     services.plan_send_to_review(plan=plan, by=director)
     client.force_login(director)
@@ -214,9 +214,7 @@ def test_adoption_runs_in_the_worker_and_its_page_follows_it(client, director, p
     assert '<meta http-equiv="refresh" content="2">' in waiting.content.decode()
     plan.refresh_from_db()
     assert plan.status == PlanStatus.REVIEW  # nothing decided in the request
-    started = time.monotonic()
     run_db_worker()
-    assert time.monotonic() - started < 30
     done = client.get(progress, follow=True)
     assert done.redirect_chain[-1][0] == plan.get_absolute_url()
     assert "Planen är fastställd och sparad som fastställd version (revision 1)" in done.content.decode()
