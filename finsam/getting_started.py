@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -86,17 +87,19 @@ def _members_step(federation: Federation, overview: FederationOverview) -> Step:
 
 
 def _seats_step(federation: Federation, overview: FederationOverview) -> Step:
-    problems = [f.message for f in overview.findings if f.rule == BOARD_SEATS]
+    lacking = {f.member for f in overview.findings if f.rule == BOARD_SEATS}
+    names = [row.member.name for row in overview.members if row.member.key in lacking]
     seats = len(overview.seats)
     if not overview.members:
         return Step(key="seats", title=_("Styrelseplatser"), done=False,
                     detail=_("Lägg till medlemmarna först; varje medlem har en ledamot och en "
                              "ersättare."), order=SEATS_ORDER)
-    done = not problems
+    done = not names
     detail = (
         ngettext("%(count)d styrelseplats.", "%(count)d styrelseplatser.", seats) % {"count": seats}
         if done
-        else " ".join(problems)
+        else _("Varje medlem har en ledamot och en ersättare; det saknas för %(names)s.")
+        % {"names": get_text_list(names, _("och"))}
     )
     return Step(
         key="seats", title=_("Styrelseplatser"), done=done, detail=detail, order=SEATS_ORDER,
@@ -161,5 +164,5 @@ def _people_step(federation: Federation, people: int, invited: int) -> Step:
                    "planen.")
     return Step(
         key="people", title=_("Personer"), done=done, detail=detail, order=PEOPLE_ORDER,
-        url=reverse("people", args=[federation.slug]), action=_("Bjud in"),
+        url=reverse("people", args=[federation.slug]) + "#bjud-in", action=_("Bjud in"),
     )

@@ -259,7 +259,7 @@ def _link_not_valid(request: HttpRequest, state: str, invitation: Invitation | N
 
 @never_cache
 def invitation_open(request: HttpRequest, invitation_id: int, token: str) -> HttpResponse:
-    invitation = Invitation.objects.select_related("federation").filter(pk=invitation_id).first()
+    invitation = Invitation.objects.select_related("federation", "accepted_by").filter(pk=invitation_id).first()
     if invitation is None:
         return _link_not_valid(request, INVALID, None)
     state = invitation_tokens.state(invitation, token)
@@ -271,7 +271,7 @@ def invitation_open(request: HttpRequest, invitation_id: int, token: str) -> Htt
 
 @never_cache
 def invitation_accept(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    invitation = Invitation.objects.select_related("federation").filter(pk=invitation_id).first()
+    invitation = Invitation.objects.select_related("federation", "accepted_by").filter(pk=invitation_id).first()
     token = request.session.get(TOKEN_KEY % invitation_id) if invitation else None
     if invitation is None or not isinstance(token, str):
         return _link_not_valid(request, INVALID, None)

@@ -123,9 +123,29 @@ def _new_page(
         "checked": checked,
         "more_rows_button": MORE_ROWS_BUTTON,
         "address_base": request.build_absolute_uri("/f/"),
+        "error_summary": error_summary(form, formset) if has_errors else [],
         "slug_preview": (values.get("slug") or "").strip()
         or slug_from_name(values.get("name") or "", max_length=SLUG_LENGTH),
     }, status=400 if has_errors else 200)
+
+
+def error_summary(
+    form: FederationCreateForm, formset: BaseMemberFormSet
+) -> list[tuple[str, str, str]]:
+    """(where, message, anchor) of every error, for the list at the top of the page."""
+    found = [
+        (str(form.fields[name].label) if name in form.fields else "", str(message),
+         f"#{form[name].id_for_label}" if name in form.fields else "")
+        for name, errors in form.errors.items() for message in errors
+    ]
+    for row, member_form in enumerate(formset.forms, start=1):
+        for name, errors in member_form.errors.items():
+            label = member_form.fields[name].label if name in member_form.fields else ""
+            where = _("Medlemmar, rad %(row)d") % {"row": row} + (f": {label}" if label else "")
+            anchor = f"#{member_form[name].id_for_label}" if name in member_form.fields else ""
+            found += [(where, str(message), anchor) for message in errors]
+    found += [(_("Medlemmar"), str(message), "") for message in formset.non_form_errors()]
+    return found
 
 
 @login_required

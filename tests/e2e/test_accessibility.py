@@ -73,6 +73,18 @@ NOT_PAGES = {
     "twofactor_backup_codes": "linked only for a user with a device",
     "twofactor_backup_codes_new": "POST only",
     "twofactor_disable": "POST only",
+    # People (finsam/people/): the links of the mails and the pages before a login are
+    # checked by axe in tests/e2e/test_start_from_zero.py; the rest are buttons.
+    "invitation_open": "the invitation mail's link; redirects to invitation_accept",
+    "invitation_accept": "only with an invitation's token (test_start_from_zero.py)",
+    "password_reset": "linked from the login page (test_start_from_zero.py)",
+    "password_reset_done": "after password_reset (test_start_from_zero.py)",
+    "password_reset_confirm": "the reset mail's link (test_start_from_zero.py)",
+    "person_role": "POST only (a form on the people page)",
+    "invitation_resend": "POST only",
+    "invitation_withdraw": "POST only",
+    "staff_invitation_resend": "POST only",
+    "staff_invitation_withdraw": "POST only",
 }
 
 # Run every rule; report only violations (faster than collecting passes).
