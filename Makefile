@@ -52,7 +52,7 @@ demo: migrate
 # DEBUG=1 for the demo too (a target's exported variable reaches its prerequisites):
 # only then does load_demo give the demo users the password published in the README.
 # The background worker beside the server: it makes the PDFs and registers adoptions
-# (plans/pdf_tasks.py). It runs in a session of its own, so that its reloader and task
+# (documents/pdf_tasks.py). It runs in a session of its own, so that its reloader and task
 # go down together; Ctrl+C (or the server stopping for any reason) stops it too.
 run: export DEBUG := 1
 run: demo
@@ -66,13 +66,15 @@ PYTEST_WORKERS ?= auto
 test: setup
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
+# ruff, and the apps' layers (import-linter's contract in pyproject.toml).
 lint: setup bandit
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Security lint: nothing of medium severity or above, or each justified on its line with
 # `# nosec B308, B703: why` (ids separated by ", ": bandit reads "B308,B703" as B703 alone).
 bandit: setup
-	$(VENV)/bin/bandit -q -r finsam budgets interventions plans -x '*/migrations/*' -ll
+	$(VENV)/bin/bandit -q -r finsam plans interventions budgets documents -x '*/migrations/*' -ll
 
 # A consistent copy of the database while it runs: `make backup` (to backups/), or
 # `make backup FILE=path`; put it back with `make restore FILE=path`.

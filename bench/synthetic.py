@@ -1,7 +1,7 @@
 """Synthetic förbund for the scale benchmark (issue 8, item 18) and the query-count test.
 
-Each synthetic förbund is a demo bundle (finsam/demo/*.json) under a new slug and name,
-read in with the project's own import (`budgets.services.bundle_import`), once per plan
+Each synthetic förbund is a demo bundle (documents/demo/*.json) under a new slug and name,
+read in with the project's own import (`documents.bundle.importer.bundle_import`), once per plan
 year: the plan (sections, goals, årshjul), the budget (columns, lines, amounts,
 scenarios) and the förbund's members and interventions are as realistic as the demo's.
 A later plan year is the same bundle moved forward by whole years (dates, column codes,
@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "finsam" / "demo"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "documents" / "demo"
 SLUG_PREFIX = "syntet"
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -111,7 +111,7 @@ def create_federation(
     so a förbund can first be made demo-sized and grown later. Returns (slug, year)
     for each plan year read in.
     """
-    from budgets.services import bundle_import
+    from documents.bundle.importer import bundle_import
 
     templates = templates or demo_bundles()
     template = templates[index % len(templates)]

@@ -12,7 +12,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from budgets.excel import XLSX_CONTENT_TYPE, ExcelImportError, export_xlsx, import_xlsx
+from budgets.excel import XLSX_CONTENT_TYPE, export_xlsx
+from budgets.excel_import import ExcelImportError, import_xlsx
 from budgets.selectors import budget_queryset
 from budgets.services import BudgetConflict
 from finsam.access import edit_view, get_federation_for_user, get_in_federation

@@ -25,6 +25,13 @@ from finsam.money import (
     swedish_date,
 )
 
+# The budget's column codes and which of them plan a year are the plan year's (plans/rules.py).
+from plans.rules import COLUMN_KINDS as COLUMN_KINDS
+from plans.rules import column_code as column_code
+from plans.rules import decision_deadline_findings
+from plans.rules import parse_column_code as parse_column_code
+from plans.rules import planning_columns as planning_columns
+
 ZERO = Decimal(0)
 
 CONTRIBUTION = "contribution"
@@ -34,8 +41,6 @@ ADMINISTRATION = "administration"
 OTHER_COST = "other_cost"
 CATEGORIES = (CONTRIBUTION, OTHER_INCOME, INTERVENTION, ADMINISTRATION, OTHER_COST)
 COST_CATEGORIES = (INTERVENTION, ADMINISTRATION, OTHER_COST)
-
-COLUMN_KINDS = ("budget", "plan", "forecast", "actual")
 
 # The law's four parties (5 § lag (2003:1210)): Försäkringskassan, Arbetsförmedlingen,
 # the regions together and the municipalities together.
@@ -70,10 +75,6 @@ MUNICIPAL_SPLIT_TOLERANCE = Decimal(1)  # percentage points
 # --- facts: the input -------------------------------------------------------------
 
 
-def column_code(year: int, kind: str) -> str:
-    return f"{year}:{kind}"
-
-
 def column_label(code: str) -> str:
     """ "2020:budget" → "Budget 2020" """
     labels = {
@@ -84,13 +85,6 @@ def column_label(code: str) -> str:
     }
     year, _sep, kind = code.partition(":")
     return f"{labels.get(kind, kind)} {year}"
-
-
-def parse_column_code(code: str) -> tuple[int, str]:
-    year, _sep, kind = code.partition(":")
-    if not year.isdigit() or kind not in COLUMN_KINDS:
-        raise ValueError(f"ogiltig kolumn {code!r}")
-    return int(year), kind
 
 
 @dataclass(frozen=True)
@@ -218,14 +212,47 @@ class Evaluation:
 # --- the computation ----------------------------------------------------------------
 
 
-def planning_columns(year: int, columns: Iterable[str]) -> list[str]:
-    """The budget year's `budget` column and every later `plan` column, in year order."""
-    chosen = []
-    for code in columns:
-        col_year, kind = parse_column_code(code)
-        if (col_year == year and kind == "budget") or (col_year > year and kind == "plan"):
-            chosen.append((col_year, code))
-    return [code for _year, code in sorted(chosen)]
+@dataclass(frozen=True)
+class RolledColumns:
+    """Next year's budget columns made from this year's ("Skapa nästa års plan").
+
+    `columns` are the new columns in order, each with the column of this year's
+    budget whose amounts it takes (None: it starts empty). This year's forecast
+    column (or, without one, its budget column) becomes the forecast for this
+    year, next year's plan column the budget, the later plan columns stay plans,
+    and one more plan year is added. `copied_last` says the added year is a copy
+    of this year's last planning column, since no column planned it."""
+
+    columns: tuple[tuple[str, str | None], ...]
+    copied_last: bool
+
+    @property
+    def forecast_source(self) -> str | None:
+        return self.columns[0][1]
+
+
+def rolled_columns(year: int, columns: Sequence[str]) -> RolledColumns:
+    """The columns of next year's budget from those of the budget for `year`."""
+    planning = planning_columns(year, columns)
+    forecast_code = f"{year}:forecast"
+    budget_code = f"{year}:budget"
+    forecast_from = forecast_code if forecast_code in columns else (
+        budget_code if budget_code in columns else None
+    )
+    rolled: list[tuple[str, str | None]] = [(forecast_code, forecast_from)]
+    span = max(len(planning), 1)
+    later = {parse_column_code(c)[0]: c for c in planning}
+    last_source = planning[-1] if planning else None
+    for offset in range(span):
+        column_year = year + 1 + offset
+        kind = "budget" if offset == 0 else "plan"
+        rolled.append((f"{column_year}:{kind}", later.get(column_year, last_source)))
+    copied_last = (
+        last_source is not None
+        and rolled[-1][1] == last_source
+        and later.get(year + span) is None
+    )
+    return RolledColumns(columns=tuple(rolled), copied_last=copied_last)
 
 
 def apply_scenario(
@@ -670,18 +697,9 @@ def intervention_goal_target(
 
 
 def decision_deadline(facts: BudgetFacts) -> Iterable[Finding]:
-    """The plan and budget are adopted before 30 November of the year before."""
-    deadline = date(facts.year - 1, 11, 30)
-    for when, what in ((facts.decided_on, "fastställdes"), (facts.decision_meeting_on, "ska fastställas")):
-        if when is not None and when > deadline:
-            yield Finding(
-                rule="decision-deadline",
-                severity=WARNING,
-                year=facts.year,
-                message=(
-                    f"Verksamhetsplan och budget {facts.year} {what} {swedish_date(when)}, "
-                    f"efter den 30 november {facts.year - 1}."
-                ),
-            )
-            return
+    """The plan and budget are adopted before 30 November of the year before
+    (plans/rules.py, the same rule as the adoption's warning)."""
+    yield from decision_deadline_findings(
+        year=facts.year, decided_on=facts.decided_on, decision_meeting_on=facts.decision_meeting_on
+    )
 

@@ -2,436 +2,30 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from budgets.bundle import BundleError, ParsedBundle, ParsedOutcome, parse_bundle
 from budgets.editing import BudgetDraft, scenario_overrides
+from budgets.forms import column_label
 from budgets.grid import stored_draft
 from budgets.merge import Conflict, merge_drafts
 from budgets.models import Amount, Budget, Column, Line, Scenario
-from budgets.rules import LineFacts
+from budgets.rules import LineFacts, evaluate, parse_column_code, rolled_columns
 from budgets.selectors import budget_facts
 from finsam.audit import record
 from finsam.db import save_new
-from finsam.models import BoardSeat, Federation, Member
-from finsam.money import swedish_date
-from interventions.models import Intervention, InterventionGoal, InterventionOutcome
+from finsam.money import ORE, format_kr
 from plans.freeze import ensure_plan_not_frozen
-from plans.models import Goal, Meeting, Plan, PlanStatus, Section
-from plans.services import plan_new_revision
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-
-class DecidedPlanImport(BundleError):
-    """The bundle would replace a fastställd plan year; the adopted record stays."""
-
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        super().__init__("", decision_text(plan))
-
-
-def decision_text(plan: Plan) -> str:
-    """ "Verksamhetsplanen 2020 för … är fastställd (styrelsens beslut 19 november
-    2019, dnr 2019:12 / 6) och ändras inte." """
-    decision = swedish_date(plan.decided_on) if plan.decided_on else _("okänt datum")
-    if plan.reference:
-        decision = _("%(date)s, %(reference)s") % {
-            "date": decision,
-            "reference": plan.reference if plan.reference.lower().startswith("dnr")
-            else f"dnr {plan.reference}",
-        }
-    return _(
-        "Verksamhetsplanen %(year)s för %(federation)s är fastställd (styrelsens beslut "
-        "%(decision)s) och ändras inte."
-    ) % {"year": plan.year, "federation": plan.federation.name, "decision": decision}
-
-
-@transaction.atomic
-def bundle_import(
-    *, data: object, by: AbstractBaseUser | None = None, new_revision: bool = False
-) -> Budget:
-    """Import a `finsam-bundle/1` document: create or replace the förbund's plan year.
-
-    All or nothing: the bundle is checked first, and any problem, found then or
-    refused later by the database, raises BundleError with the JSON path of the
-    problem and leaves the database as it was. Members and interventions are
-    updated by key and never deleted (other years' budgets may use them).
-
-    A fastställd plan year is never replaced (DecidedPlanImport). With
-    `new_revision` the bundle becomes the plan's next revision, a draft, as
-    `plans.services.plan_new_revision` starts one; the adopted version stays in
-    its snapshot as it was.
-    """
-    bundle = parse_bundle(data)
-    plan = (
-        Plan.objects.select_for_update()
-        .select_related("federation")
-        .filter(federation__slug=bundle.federation.slug, year=bundle.plan.year)
-        .first()
-    )
-    if new_revision:
-        if plan is None or not plan.is_decided:
-            raise BundleError(
-                "",
-                _(
-                    "Verksamhetsplanen %(year)s är inte fastställd, så paketet blir ingen ny "
-                    "revision; läs in det som vanligt."
-                )
-                % {"year": bundle.plan.year},
-            )
-        plan_new_revision(
-            plan=plan,
-            by=by,
-            reason=_("Nytt planpaket inläst som ny revision (import_bundle)."),
-        )
-        # The new revision is a draft, whatever status the bundle gives.
-        plan_draft = bundle.plan.model_copy(update={"status": PlanStatus.DRAFT, "decided_on": None})
-        bundle = bundle.model_copy(update={"plan": plan_draft})
-    elif plan is not None and plan.is_decided:
-        raise DecidedPlanImport(plan)
-    writer = _BundleWriter(bundle, by)
-    try:
-        if plan is not None:
-            # The plan-year guard, as in front of every write (plans/freeze.py).
-            ensure_plan_not_frozen(plan.federation_id, plan.year)
-        budget = writer.write()
-        record(
-            action="importerade planpaket",
-            by=by,
-            obj=budget,
-            changes={"year": budget.year, "version": budget.version,
-                     "lines": len(bundle.budget.lines), "members": len(bundle.members),
-                     "interventions": len(bundle.interventions)},
-        )
-        return budget
-    except ValidationError as exc:
-        raise _validation_error(writer.path, exc) from exc
-    except DatabaseError as exc:
-        # The transaction is rolled back as the error leaves this function.
-        raise BundleError(
-            writer.path, _("databasen godtog inte uppgiften (%(error)s)") % {"error": exc}
-        ) from exc
-
-
-def _validation_error(path: str, exc: ValidationError) -> BundleError:
-    if hasattr(exc, "error_dict"):
-        field, errors = next(iter(exc.error_dict.items()))
-        if field != NON_FIELD_ERRORS:
-            path = f"{path}.{field}"
-        return BundleError(path, "; ".join(errors[0].messages))
-    return BundleError(path, "; ".join(exc.messages))
-
-
-# The intervention fields a bundle carries besides the spec's own keys.
-INTERVENTION_FIELDS = (
-    "short_name",
-    "status",
-    "category_label",
-    "age_min",
-    "age_max",
-    "description",
-    "owner_unit",
-    "steering_group",
-    "reports_participants",
-    "interim_report_on",
-    "annual_report_on",
-)
-
-
-class _BundleWriter:
-    """Writes a parsed bundle; `path` says where it is, for error messages."""
-
-    def __init__(self, bundle: ParsedBundle, by: AbstractBaseUser | None) -> None:
-        self.bundle = bundle
-        self.by = by
-        self.path = "federation"
-        self.members: dict[str, Member] = {}
-        self.interventions: dict[str, Intervention] = {}
-
-    def write(self) -> Budget:
-        federation = self._federation()
-        self._members(federation)
-        if self.bundle.board is not None:
-            self._board(federation)
-        self._interventions(federation)
-        self._plan(federation)
-        return self._budget(federation)
-
-    def _federation(self) -> Federation:
-        parsed = self.bundle.federation
-        self.path = "federation"
-        federation = Federation.objects.filter(slug=parsed.slug).first() or Federation(
-            slug=parsed.slug
-        )
-        federation.name = parsed.name
-        # A key the bundle leaves out keeps its value (bundles from elsewhere lack ours).
-        for field in parsed.given:
-            setattr(federation, field, getattr(parsed, field))
-        federation.full_clean()
-        federation.save()
-        return federation
-
-    def _members(self, federation: Federation) -> None:
-        existing = {member.key: member for member in Member.objects.filter(federation=federation)}
-        for index, parsed in enumerate(self.bundle.members):
-            self.path = f"members[{index}]"
-            member = existing.pop(parsed.key, None) or Member(federation=federation, key=parsed.key)
-            member.name = parsed.name
-            member.kind = parsed.kind
-            member.population = parsed.population
-            member.population_date = parsed.population_date
-            member.fixed_share_percent = parsed.fixed_share_percent
-            member.position = index
-            member.full_clean()
-            member.save()
-            self.members[parsed.key] = member
-        self.path = "members"
-        _move_after(list(existing.values()), len(self.bundle.members), Member)
-
-    def _board(self, federation: Federation) -> None:
-        self.path = "board"
-        BoardSeat.objects.filter(member__federation=federation).delete()
-        BoardSeat.objects.bulk_create(
-            BoardSeat(
-                member=self.members[seat.member],
-                person=seat.person,
-                role=seat.role,
-                position=seat.position,
-                term_end=seat.term_end,
-            )
-            for seat in self.bundle.board or ()
-        )
-
-    def _interventions(self, federation: Federation) -> None:
-        existing = {
-            intervention.key: intervention
-            for intervention in Intervention.objects.filter(federation=federation)
-        }
-        for index, parsed in enumerate(self.bundle.interventions):
-            self.path = f"interventions[{index}]"
-            intervention = existing.pop(parsed.key, None) or Intervention(
-                federation=federation, key=parsed.key
-            )
-            intervention.name = parsed.name
-            intervention.individual_share_percent = parsed.individual_share_percent
-            intervention.owner = self.members[parsed.owner] if parsed.owner else None
-            intervention.start = parsed.start
-            intervention.end = parsed.end
-            intervention.target_group = parsed.target_group
-            intervention.purpose = parsed.purpose
-            for field in INTERVENTION_FIELDS:
-                setattr(intervention, field, getattr(parsed, field))
-            intervention.extra = parsed.extra
-            intervention.position = index
-            intervention.save()
-            self.interventions[parsed.key] = intervention
-        self.path = "interventions"
-        _move_after(list(existing.values()), len(self.bundle.interventions), Intervention)
-
-        ids = [intervention.pk for intervention in self.interventions.values()]
-        self._intervention_goals(ids)
-        for relation, attribute in (("members", "members"), ("steering_members", "steering_members")):
-            through = getattr(Intervention, relation).through
-            through.objects.filter(intervention_id__in=ids).delete()
-            through.objects.bulk_create(
-                through(
-                    intervention_id=self.interventions[parsed.key].pk,
-                    member_id=self.members[key].pk,
-                )
-                for parsed in self.bundle.interventions
-                for key in getattr(parsed, attribute)
-            )
-
-    def _intervention_goals(self, ids: list[int]) -> None:
-        """Goals are matched to the stored ones by their text, so a goal that stays
-        keeps its recorded outcomes; a goal's outcomes are replaced only when the
-        bundle gives them. Stored goals the bundle no longer has are deleted."""
-        stored: dict[tuple[int, str], list[InterventionGoal]] = {}
-        for goal in InterventionGoal.objects.filter(intervention_id__in=ids).order_by(
-            "position", "id"
-        ):
-            stored.setdefault((goal.intervention_id, goal.text), []).append(goal)
-        kept: list[InterventionGoal] = []
-        created: list[InterventionGoal] = []
-        outcomes: list[tuple[InterventionGoal, tuple[ParsedOutcome, ...]]] = []
-        for parsed in self.bundle.interventions:
-            intervention = self.interventions[parsed.key]
-            for position, parsed_goal in enumerate(parsed.goals):
-                same = stored.get((intervention.pk, parsed_goal.text))
-                goal = same.pop(0) if same else InterventionGoal(
-                    intervention=intervention, text=parsed_goal.text
-                )
-                goal.target = parsed_goal.target
-                goal.unit = parsed_goal.unit
-                goal.comparison = parsed_goal.comparison
-                goal.position = position
-                (kept if goal.pk else created).append(goal)
-                if parsed_goal.outcomes is not None:
-                    outcomes.append((goal, parsed_goal.outcomes))
-        InterventionGoal.objects.filter(
-            pk__in=[goal.pk for goals in stored.values() for goal in goals]
-        ).delete()
-        InterventionGoal.objects.bulk_update(kept, ["target", "unit", "comparison", "position"])
-        InterventionGoal.objects.bulk_create(created)
-        InterventionOutcome.objects.filter(goal__in=[goal for goal, _ in outcomes]).delete()
-        InterventionOutcome.objects.bulk_create(
-            InterventionOutcome(
-                goal=goal, year=outcome.year, value=outcome.value, note=outcome.note, updated_by=self.by
-            )
-            for goal, goal_outcomes in outcomes
-            for outcome in goal_outcomes
-        )
-
-    def _plan(self, federation: Federation) -> Plan:
-        parsed = self.bundle.plan
-        self.path = "plan"
-        plan = Plan.objects.filter(federation=federation, year=parsed.year).first()
-        stored_uids: dict[tuple[str, Any, str], list[uuid.UUID]] = {}
-        if plan is None:
-            plan = Plan(federation=federation, year=parsed.year)
-        else:
-            for kind, day, title, uid in plan.meetings.order_by("id").values_list(
-                "kind", "date", "title", "uid"
-            ):
-                stored_uids.setdefault((kind, day, title), []).append(uid)
-            plan.sections.all().delete()
-            plan.goals.all().delete()
-            plan.meetings.all().delete()
-        plan.title = parsed.title
-        plan.reference = parsed.reference
-        plan.status = parsed.status
-        plan.decided_on = parsed.decided_on
-        plan.decision_meeting_on = parsed.decision_meeting_on
-        plan.vision = parsed.vision
-        plan.save()
-        Section.objects.bulk_create(
-            Section(
-                plan=plan,
-                heading=section.heading,
-                kind=section.kind,
-                body=section.body,
-                position=position,
-            )
-            for position, section in enumerate(parsed.sections)
-        )
-        Goal.objects.bulk_create(
-            Goal(
-                plan=plan,
-                level=goal.level,
-                text=goal.text,
-                measures=list(goal.measures),
-                position=position,
-            )
-            for position, goal in enumerate(parsed.goals)
-        )
-        uids = [
-            meeting.uid
-            or (stored_uids.get((meeting.kind, meeting.date, meeting.title)) or [None]).pop(0)
-            or uuid.uuid4()
-            for meeting in parsed.meetings
-        ]
-        # A UID is the meeting's for good: one that another plan's meeting has (the
-        # bundle was made from another year or förbund) gives this one a new UID.
-        taken = set(Meeting.objects.filter(uid__in=uids).values_list("uid", flat=True))
-        seen: set[uuid.UUID] = set()
-        for index, uid in enumerate(uids):
-            if uid in taken or uid in seen:
-                uids[index] = uid = uuid.uuid4()
-            seen.add(uid)
-        Meeting.objects.bulk_create(
-            Meeting(
-                plan=plan,
-                kind=meeting.kind,
-                date=meeting.date,
-                time=meeting.time,
-                place=meeting.place,
-                title=meeting.title,
-                note=meeting.note,
-                uid=uid,
-            )
-            for meeting, uid in zip(parsed.meetings, uids, strict=True)
-        )
-        return plan
-
-    def _budget(self, federation: Federation) -> Budget:
-        parsed = self.bundle.budget
-        self.path = "budget"
-        budget = (
-            Budget.objects.select_for_update()
-            .filter(federation=federation, year=parsed.year)
-            .first()
-        )
-        if budget is None:
-            budget = Budget(federation=federation, year=parsed.year, version=1)
-        else:
-            budget.lines.all().delete()
-            budget.scenarios.all().delete()
-            budget.columns.all().delete()
-            budget.version += 1
-            budget.federation = federation
-        budget.opening_equity = parsed.opening_equity
-        budget.deficit_reason = parsed.deficit_reason
-        budget.updated_by = self.by
-        budget.save()
-
-        self.path = "budget.columns"
-        columns = Column.objects.bulk_create(
-            Column(budget=budget, year=year, kind=kind, position=position)
-            for position, (year, kind) in enumerate(parsed.columns)
-        )
-        column_by_code = {column.code: column for column in columns}
-
-        self.path = "budget.scenarios"
-        scenarios = Scenario.objects.bulk_create(
-            Scenario(budget=budget, name=scenario.name, note=scenario.note, position=position)
-            for position, scenario in enumerate(parsed.scenarios)
-        )
-
-        self.path = "budget.lines"
-        parsed_lines = [(None, position, line) for position, line in enumerate(parsed.lines)]
-        for scenario, parsed_scenario in zip(scenarios, parsed.scenarios, strict=True):
-            parsed_lines += [
-                (scenario, position, line) for position, line in enumerate(parsed_scenario.lines)
-            ]
-        lines = Line.objects.bulk_create(
-            Line(
-                budget=budget,
-                scenario=scenario,
-                key=line.key,
-                category=line.category,
-                label=line.label,
-                member=self.members[line.member] if line.member else None,
-                intervention=self.interventions[line.intervention] if line.intervention else None,
-                note=line.note,
-                position=position,
-            )
-            for scenario, position, line in parsed_lines
-        )
-        Amount.objects.bulk_create(
-            Amount(line=line, column=column_by_code[code], amount=value)
-            for line, (_scenario, _position, parsed_line) in zip(lines, parsed_lines, strict=True)
-            for code, value in parsed_line.amounts.items()
-        )
-        return budget
-
-
-def _move_after(stale: list[Member] | list[Intervention], start: int, model: type) -> None:
-    """Rows the bundle does not list keep their order, after the bundle's rows."""
-    stale.sort(key=lambda row: (row.position, row.pk))
-    for offset, row in enumerate(stale):
-        row.position = start + offset
-    if stale:
-        model.objects.bulk_update(stale, ["position"])
 
 
 class BudgetConflict(Exception):
@@ -659,7 +253,6 @@ def _save_columns(budget: Budget, codes: list[str]) -> dict[str, Column]:
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
-    from decimal import Decimal
 
 # The base budget's name on every page; a scenario by that name would be ambiguous.
 BASE_NAME = "Grundbudget"
@@ -764,7 +357,6 @@ def contributions_fill(
     from django.db.models import Q
 
     from budgets.rules import parse_column_code
-    from finsam.money import ORE
 
     ensure_plan_not_frozen(budget.federation_id, budget.year)
     try:
@@ -891,3 +483,132 @@ def contributions_fill(
                  "amounts": {key: str(amount) for key, amount in amounts.items()}},
     )
     return budget
+
+
+# --- next year's budget ------------------------------------------------------------------
+
+
+@transaction.atomic
+def budget_roll_forward(
+    *, federation_id: int, source_year: int, by: AbstractBaseUser | None
+) -> list[str]:
+    """The budget's part of "Skapa nästa års plan" (documents/rollforward.py): next
+    year's budget from this year's. The columns move one year (`rolled_columns` in
+    budgets/rules.py), the lines and scenarios are copied with their amounts, and
+    the opening equity is the forecast's closing equity. Returns what to look over,
+    for the new plan's list."""
+    new_year = source_year + 1
+    user = by if by is not None and by.is_authenticated else None
+    old = Budget.objects.filter(federation_id=federation_id, year=source_year).first()
+    if old is None:
+        return [_("Det fanns ingen budget för %(year)s att utgå från; skapa budgeten för %(new)s.")
+                % {"year": source_year, "new": new_year}]
+    if Budget.objects.filter(federation_id=federation_id, year=new_year).exists():
+        return [_("Budgeten för %(year)s fanns redan och är inte ändrad.") % {"year": new_year}]
+
+    facts = budget_facts(old)
+    rolled = rolled_columns(source_year, facts.columns)
+    sources = rolled.columns
+    forecast_code = f"{source_year}:forecast"
+    forecast_from = rolled.forecast_source
+
+    evaluation = evaluate(facts)
+    result = evaluation.column(forecast_from).result if forecast_from else Decimal(0)
+    opening = facts.opening_equity + result
+
+    budget = Budget(
+        federation_id=federation_id,
+        year=new_year,
+        opening_equity=opening,
+        deficit_reason="",
+        updated_by=user,
+    )
+    budget.full_clean()
+    budget.save()
+    columns = Column.objects.bulk_create(
+        Column(budget=budget, year=parse_column_code(code)[0], kind=parse_column_code(code)[1],
+               position=position)
+        for position, (code, _from) in enumerate(sources)
+    )
+    column_of = {column.code: column for column in columns}
+
+    def amounts(line_amounts: dict[str, Decimal]) -> dict[str, Decimal]:
+        moved = {}
+        for code, origin in sources:
+            if origin is not None and origin in line_amounts:
+                moved[code] = line_amounts[origin]
+        return moved
+
+    old_lines = list(
+        Line.objects.filter(budget=old).select_related("scenario").order_by("position", "id")
+    )
+    cells: dict[int, dict[str, Decimal]] = {}
+    for line_id, column_year, kind, value in Amount.objects.filter(line__budget=old).values_list(
+        "line_id", "column__year", "column__kind", "amount"
+    ):
+        cells.setdefault(line_id, {})[f"{column_year}:{kind}"] = value
+    scenarios = {
+        scenario.pk: Scenario.objects.create(budget=budget, name=scenario.name,
+                                             position=scenario.position)
+        for scenario in old.scenarios.all()
+    }
+    lines = [
+        Line(
+            budget=budget,
+            scenario=scenarios.get(line.scenario_id) if line.scenario_id else None,
+            key=line.key,
+            category=line.category,
+            label=line.label,
+            member_id=line.member_id,
+            intervention_id=line.intervention_id,
+            position=line.position,
+        )
+        for line in old_lines
+    ]
+    created = bulk_create_with_history(
+        lines, Line, default_user=user, default_change_reason="från förra årets budget"
+    )
+    if created and created[0].pk is None:
+        created = list(Line.objects.filter(budget=budget).order_by("id"))
+    Amount.objects.bulk_create(
+        Amount(line=row, column=column_of[code], amount=value)
+        for row, old_line in zip(created, old_lines, strict=True)
+        for code, value in amounts(cells.get(old_line.pk, {})).items()
+    )
+
+    def label(code: str | None) -> str:
+        return str(column_label(code)).lower() if code else _("tom")
+
+    described = ", ".join(
+        _("%(new)s (från %(old)s)") % {"new": label(code), "old": label(origin)}
+        for code, origin in sources
+    )
+    items = [
+        _("Budgetens kolumner: %(columns)s. Jämförelsekolumnerna från %(year)s följer inte med.")
+        % {"columns": described, "year": source_year},
+        _("Ingående eget kapital %(year)s är %(amount)s: utgående eget kapital %(old)s enligt "
+          "prognosen%(copy)s. Ändra prognosen, och det ingående kapitalet, när utfallet är känt.")
+        % {
+            "year": new_year,
+            "old": source_year,
+            "amount": format_kr(opening),
+            "copy": "" if forecast_from == forecast_code or forecast_from is None
+            else _(" (en kopia av %(column)s)") % {"column": label(forecast_from)},
+        },
+    ]
+    if rolled.copied_last:
+        items.append(
+            _("%(new)s är en kopia av %(old)s: se över beloppen.")
+            % {"new": column_label(sources[-1][0]), "old": label(sources[-1][1])}
+        )
+    if old.deficit_reason:
+        items.append(
+            _("Skälet till underskott för %(year)s följer inte med. Ange ett nytt om budgeten "
+              "%(new)s inte är i balans.") % {"year": source_year, "new": new_year}
+        )
+    if scenarios:
+        items.append(
+            _("Scenarierna följer med, flyttade på samma sätt: %(names)s.")
+            % {"names": ", ".join(s.name for s in scenarios.values())}
+        )
+    return items

@@ -1,13 +1,14 @@
-"""Admin for the core: förbund with their members, members with their board seats,
-and who may do what (Membership). For the site's staff; directors use the pages."""
+"""Admin for the core: members with their board seats, who may do what
+(Membership) and the audit log; the förbund's page (with these members and
+memberships inline) is in plans/admin.py. For the site's staff; directors use the
+pages."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from finsam.models import AuditEntry, BoardSeat, Federation, Member, Membership
-from plans.models import PlanStatus
+from finsam.models import AuditEntry, BoardSeat, Member, Membership
 
 admin.site.site_header = _("Finsam planering – administration")
 admin.site.site_title = _("Finsam planering")
@@ -35,19 +36,8 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
-@admin.register(Federation)
-class FederationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "org_number", "municipal_split")
-    search_fields = ("name", "slug", "org_number")
-    prepopulated_fields = {"slug": ("name",)}
-    inlines = [MemberInline, MembershipInline]
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # Deleting a förbund deletes its plans: not one with a fastställd plan (a
-        # public record; plans/freeze.py).
-        if obj is not None and obj.plans.filter(status=PlanStatus.DECIDED).exists():
-            return False
-        return super().has_delete_permission(request, obj)
+# The förbund's own admin page is registered in plans/admin.py: whether a förbund may
+# be deleted depends on its plans (plans sit above the core).
 
 
 class BoardSeatInline(admin.TabularInline):

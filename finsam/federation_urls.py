@@ -1,4 +1,5 @@
-"""The pages of one förbund, under f/<slug>/ (see finsam/urls.py)."""
+"""The pages of one förbund, under f/<slug>/ (see finsam/urls.py); the förbund page
+itself is in documents/urls.py."""
 
 from django.urls import path
 
@@ -6,7 +7,6 @@ from finsam import views
 from finsam.people import views as people_views
 
 urlpatterns = [
-    path("", views.federation_detail, name="federation_detail"),
     path("redigera/", views.federation_edit, name="federation_edit"),
     path("medlemmar/ny/", views.member_create, name="member_create"),
     path("medlemmar/<int:member_id>/redigera/", views.member_edit, name="member_edit"),

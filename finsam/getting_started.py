@@ -35,7 +35,7 @@ from finsam.steps import (
 
 if TYPE_CHECKING:
     from finsam.models import Federation
-    from finsam.selectors import FederationOverview
+    from finsam.selectors import MembersOverview
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class GettingStarted:
 
 
 def getting_started(
-    federation: Federation, overview: FederationOverview, *, people: int, invited: int
+    federation: Federation, overview: MembersOverview, *, people: int, invited: int
 ) -> GettingStarted:
     """The steps, the core's from the overview the page has already read, and the
     registered providers'. `people`: those with another role than förbundschef;
@@ -68,7 +68,7 @@ def getting_started(
     return GettingStarted(steps=tuple(sorted(steps, key=lambda s: s.order)))
 
 
-def _members_step(federation: Federation, overview: FederationOverview) -> Step:
+def _members_step(federation: Federation, overview: MembersOverview) -> Step:
     problems = [f.message for f in overview.findings if f.rule == FEDERATION_MEMBERS
                 and f.severity == ERROR]
     count = len(overview.members)
@@ -86,7 +86,7 @@ def _members_step(federation: Federation, overview: FederationOverview) -> Step:
     )
 
 
-def _seats_step(federation: Federation, overview: FederationOverview) -> Step:
+def _seats_step(federation: Federation, overview: MembersOverview) -> Step:
     lacking = {f.member for f in overview.findings if f.rule == BOARD_SEATS}
     names = [row.member.name for row in overview.members if row.member.key in lacking]
     seats = len(overview.seats)
@@ -107,7 +107,7 @@ def _seats_step(federation: Federation, overview: FederationOverview) -> Step:
     )
 
 
-def _split_step(federation: Federation, overview: FederationOverview) -> Step:
+def _split_step(federation: Federation, overview: MembersOverview) -> Step:
     municipalities = [
         MunicipalityFacts(key=row.member.key, name=row.member.name,
                           population=row.member.population,

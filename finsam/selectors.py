@@ -1,7 +1,9 @@
-"""Reads that compute: the förbund page's overview and the start page's list.
+"""Reads that compute: the förbund's members with their board seats, and the
+start page's list of förbund (the förbund page's plan years are added by
+documents/selectors.py).
 
-Each selector runs a fixed number of queries, however many members, seats and
-years a förbund has.
+Each selector runs a fixed number of queries, however many members and seats a
+förbund has.
 """
 
 from __future__ import annotations
@@ -11,22 +13,12 @@ from decimal import Decimal
 
 from django.db.models import F, Prefetch
 
-from budgets.models import Budget
 from finsam.access import federations_for_user
 from finsam.findings import ERROR, WARNING, Finding, by_severity
-from finsam.models import (
-    BoardSeat,
-    Federation,
-    Member,
-    MemberKind,
-    Role,
-    SeatPosition,
-    SeatRole,
-)
+from finsam.models import BoardSeat, Federation, Member, MemberKind, Role, SeatPosition, SeatRole
 from finsam.money import percent
 from finsam.rules import MemberFacts, federation_setup_findings
 from finsam.text import swedish_sort_key
-from plans.models import Plan, PlanStatus
 
 
 @dataclass(frozen=True)
@@ -56,25 +48,12 @@ class MemberOverview:
 
 
 @dataclass(frozen=True)
-class PlanYear:
-    year: int
-    has_budget: bool
-    plan_title: str | None
-    plan_status: str | None
+class MembersOverview:
+    """The förbund's members with their board seats, and the setup findings (the
+    förbund page adds its plan years: documents/selectors.py)."""
 
-    @property
-    def plan_status_label(self) -> str | None:
-        return None if self.plan_status is None else PlanStatus(self.plan_status).label
-
-
-@dataclass(frozen=True)
-class FederationOverview:
-    federation: Federation
     members: tuple[MemberOverview, ...]
     findings: tuple[Finding, ...]
-    # Sorted union of the years that have a budget or a verksamhetsplan.
-    plan_years: tuple[int, ...]
-    years: tuple[PlanYear, ...]
     municipal_population: int | None
 
     @property
@@ -100,11 +79,9 @@ def _seat_order(seat: BoardSeat) -> tuple[int, int, int]:
     return (_ROLE_ORDER.get(seat.role, 2), _POSITION_ORDER.get(seat.position, 2), seat.pk)
 
 
-def federation_overview(federation: Federation) -> FederationOverview:
-    """Members with their board seats, the setup findings and the plan years.
-
-    Four queries: members, seats, budget years, plans.
-    """
+def members_overview(federation: Federation) -> MembersOverview:
+    """Members with their board seats and the setup findings. Two queries: members,
+    seats (the förbund page adds its plan years: documents/selectors.py)."""
     # In the förbund's own order (Member.position, which the member form says
     # decides it); members with the same position by name in Swedish order.
     members = sorted(
@@ -132,32 +109,8 @@ def federation_overview(federation: Federation) -> FederationOverview:
     )
     findings = by_severity(federation_setup_findings([row.facts() for row in rows]))
 
-    budget_years = set(
-        Budget.objects.filter(federation=federation).order_by().values_list("year", flat=True)
-    )
-    plans = {
-        year: (title, status)
-        for year, title, status in Plan.objects.filter(federation=federation)
-        .order_by()
-        .values_list("year", "title", "status")
-    }
-    plan_years = tuple(sorted(budget_years | plans.keys()))
-    years = tuple(
-        PlanYear(
-            year=year,
-            has_budget=year in budget_years,
-            plan_title=plans[year][0] if year in plans else None,
-            plan_status=plans[year][1] if year in plans else None,
-        )
-        for year in plan_years
-    )
-    return FederationOverview(
-        federation=federation,
-        members=rows,
-        findings=tuple(findings),
-        plan_years=plan_years,
-        years=years,
-        municipal_population=municipal_population,
+    return MembersOverview(
+        members=rows, findings=tuple(findings), municipal_population=municipal_population
     )
 
 

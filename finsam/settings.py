@@ -71,9 +71,12 @@ INSTALLED_APPS = [
     "finsam",
     # After django_otp: its admin replaces django-otp's device pages (finsam/twofactor/admin.py).
     "finsam.twofactor",
+    # The layers, bottom to top (README, "Kodens uppbyggnad"; pyproject.toml's
+    # import-linter contract): finsam, plans, interventions, budgets, documents.
+    "plans",
     "interventions",
     "budgets",
-    "plans",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -140,7 +143,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         tempfile.gettempdir(), f"finsam-test-{os.getpid()}.sqlite3"
     )
 
-# The cache holds the plan PDFs (plans/pdf.py). Local memory is per process, so a
+# The cache holds the plan PDFs (documents/pdf.py). Local memory is per process, so a
 # server with several workers shares a file cache (FINSAM_CACHE_DIR, by default
 # var/cache in the project folder); the tests keep local memory.
 CACHES = {
@@ -337,7 +340,7 @@ elif FINSAM_TASKS == "database":
 else:
     raise ImproperlyConfigured("FINSAM_TASKS ska vara database eller rq.")
 
-# A PDF's limits (plans/pdf_render.py). The rendering runs in a child process of the
+# A PDF's limits (documents/pdf_render.py). The rendering runs in a child process of the
 # worker, stopped when it has used the time limit in processor time (or three times
 # it on the clock, however busy the machine); the size limits refuse before it starts. A
 # section's limit is for its text as HTML (a 10 000-row Markdown table is about 700 kB;
@@ -350,7 +353,7 @@ PDF_MAX_DOCUMENT_BYTES = 3_000_000
 PDF_RENDER_NICENESS = 10
 # The queue of the PDF and adoption tasks (a worker serves "default" unless told).
 PDF_TASK_QUEUE = "default"
-# Queue the plan's PDF after every save (plans/pdf_tasks.py). The tests' backend runs
+# Queue the plan's PDF after every save (documents/pdf_tasks.py). The tests' backend runs
 # a task at once, in the saving request; so there it is off, but for the tests of it.
 PDF_QUEUE_AFTER_SAVE = not TESTING
 

@@ -5,7 +5,8 @@ from django.urls import include, path
 from finsam import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The start page, the förbund page and the plan document's pages (documents/urls.py).
+    path("", include("documents.urls")),
     path(
         "logga-in/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("f/<slug:slug>/", include("finsam.federation_urls")),
     path("f/<slug:slug>/budget/", include("budgets.urls")),
+    path("f/<slug:slug>/insatser/", include("budgets.intervention_urls")),
     path("f/<slug:slug>/insatser/", include("interventions.urls")),
     path("f/<slug:slug>/plan/", include("plans.urls")),
 ]

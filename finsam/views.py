@@ -1,4 +1,5 @@
-"""Pages of the core: start page, förbund page, editing förbund, members, board.
+"""Pages of the core: editing the förbund, its members and board (the start page
+and the förbund page show plan years too: documents/views.py).
 
 Thin views: access helper → form → service → redirect with a message. Every
 object is fetched through the access helper, so another förbund's objects answer
@@ -26,17 +27,9 @@ from django.views.decorators.http import require_http_methods
 from finsam import services
 from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
 from finsam.forms import BoardSeatForm, FederationForm, MemberForm, initial_from
-from finsam.getting_started import getting_started
-from finsam.middleware import (
-    UNTOUCHED,
-    idle_left,
-    lifetime_left,
-    touch_session,
-)
-from finsam.models import BoardSeat, Member, Role
-from finsam.people.selectors import people_counts
-from finsam.roles import EDIT, MANAGE_PEOPLE, role_may
-from finsam.selectors import federation_overview, federations_with_role
+from finsam.middleware import UNTOUCHED, idle_left, lifetime_left, touch_session
+from finsam.models import BoardSeat, Member
+from finsam.roles import EDIT
 
 
 class LogoutView(auth_views.LogoutView):
@@ -71,42 +64,6 @@ def session_status(request: HttpRequest) -> HttpResponse:
         # A login in another tab gives a new CSRF token: the page takes it up.
         "csrf": get_token(request),
     })
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    from plans.selectors import plans_awaiting_comments
-
-    return render(
-        request,
-        "finsam/home.html",
-        {
-            "entries": federations_with_role(request.user),
-            # For the beredningsgrupp: the plans sent to them for comments.
-            "awaiting": plans_awaiting_comments(request.user),
-        },
-    )
-
-
-@login_required
-def federation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    access = get_federation_for_user(request.user, slug)
-    overview = federation_overview(access.federation)
-    people, invited = people_counts(access.federation)
-    return render(
-        request,
-        "finsam/federation_detail.html",
-        {
-            "access": access,
-            "federation": access.federation,
-            "overview": overview,
-            "role_label": Role(access.role).label,
-            "getting_started": getting_started(
-                access.federation, overview, people=people, invited=invited
-            ),
-            "may_manage_people": role_may(access.role, MANAGE_PEOPLE),
-        },
-    )
 
 
 def _add_service_errors(form: Form, exc: ValidationError) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db import transaction
 
+from interventions.freeze import ensure_intervention_not_frozen, intervention_frozen_year
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
-from plans.freeze import ensure_intervention_not_frozen, intervention_frozen_year
 
 
 def _frozen(intervention: Intervention | None) -> bool:
@@ -19,7 +19,7 @@ def _frozen(intervention: Intervention | None) -> bool:
 
 
 def _guard(intervention: Intervention) -> None:
-    """The plan-year guard (plans/freeze.py), on the intervention as stored and,
+    """The plan-year guard (interventions/freeze.py), on the intervention as stored and,
     when new, as given: what interventions/services.py does before a write."""
     stored = Intervention.objects.filter(pk=intervention.pk).first() if intervention.pk else None
     ensure_intervention_not_frozen(stored or intervention)

@@ -21,17 +21,17 @@ from django.utils.translation import gettext as _
 from finsam.audit import record
 from finsam.db import save_new
 from finsam.models import Federation, Member
+from interventions.freeze import (
+    ensure_intervention_not_frozen,
+    intervention_frozen_message,
+    intervention_frozen_year,
+)
 from interventions.models import (
     GoalComparison,
     Intervention,
     InterventionGoal,
     InterventionOutcome,
     InterventionStatus,
-)
-from plans.freeze import (
-    ensure_intervention_not_frozen,
-    intervention_frozen_message,
-    intervention_frozen_year,
 )
 
 # The fields whose changes the audit log lists.
@@ -253,7 +253,7 @@ def _write(
 ) -> None:
     federation = intervention.federation
     # One that belongs to adopted (fastställda) plan years only is frozen with them
-    # (plans/freeze.py); a new one is checked as given, below.
+    # (interventions/freeze.py); a new one is checked as given, below.
     if intervention.pk is not None:
         ensure_intervention_not_frozen(intervention)
     _check_members(

@@ -1,13 +1,12 @@
-"""The intervention pages, under f/<slug>/insatser/ (see finsam/urls.py)."""
+"""The intervention forms, under f/<slug>/insatser/ (see finsam/urls.py); the
+register and an intervention's page are in budgets/intervention_urls.py."""
 
 from django.urls import path
 
 from interventions import views
 
 urlpatterns = [
-    path("", views.intervention_list, name="intervention_list"),
     path("ny/", views.intervention_create, name="intervention_create"),
-    path("<int:intervention_id>/", views.intervention_detail_view, name="intervention_detail"),
     path("<int:intervention_id>/redigera/", views.intervention_edit, name="intervention_edit"),
     path("<int:intervention_id>/ta-bort/", views.intervention_delete, name="intervention_delete"),
     path(

@@ -1,4 +1,6 @@
-"""Intervention pages: the register, one intervention, its forms and its outcomes.
+"""Intervention pages: its forms and its outcomes. The register and the
+intervention's own page show the budgets' money, so they are in
+budgets/intervention_views.py.
 
 Thin views: access first (another förbund's intervention answers 404 on every
 method, a role that may only read answers 403 on the edit views), then the HTTP
@@ -16,30 +18,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
+from finsam.access import edit_view, get_federation_for_user, get_in_federation
 from finsam.roles import EDIT
 from interventions import services
+from interventions.access import get_intervention
 from interventions.forms import InterventionForm, OutcomesForm, goal_formset, intervention_initial
-from interventions.models import (
-    OUTCOME_YEARS,
-    Intervention,
-    InterventionOutcome,
-    InterventionStatus,
-)
-from interventions.selectors import (
-    KIND_CHOICES,
-    RegisterFilters,
-    intervention_detail,
-    intervention_queryset,
-    intervention_register,
-)
+from interventions.models import OUTCOME_YEARS, InterventionOutcome
 from plans.freeze import PlanFrozen
-
-
-def _get_intervention(access: Access, intervention_id: int) -> Intervention:
-    intervention = get_in_federation(intervention_queryset(), access, pk=intervention_id)
-    assert isinstance(intervention, Intervention)
-    return intervention
 
 
 def _add_service_errors(form: Form, exc: ValidationError) -> None:
@@ -47,56 +32,6 @@ def _add_service_errors(form: Form, exc: ValidationError) -> None:
         raise exc  # the 409 page (plans/middleware.py), not a form error
     for field, errors in exc.update_error_dict({}).items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def _filters(request: HttpRequest) -> RegisterFilters:
-    status = request.GET.get("status", "")
-    kind = request.GET.get("slag", "")
-    return RegisterFilters(
-        status=status if status in InterventionStatus.values else "",
-        kind=kind if kind in dict(KIND_CHOICES) else "",
-        year=_int(request.GET.get("ar")),
-        member=_int(request.GET.get("medlem")),
-        text=request.GET.get("q", "")[:200],
-    )
-
-
-@login_required
-def intervention_list(request: HttpRequest, slug: str) -> HttpResponse:
-    access = get_federation_for_user(request.user, slug)
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    register = intervention_register(access.federation, _filters(request))
-    return render(
-        request,
-        "interventions/intervention_list.html",
-        {"access": access, "federation": access.federation, "register": register},
-    )
-
-
-@login_required
-def intervention_detail_view(request: HttpRequest, slug: str, intervention_id: int) -> HttpResponse:
-    access = get_federation_for_user(request.user, slug)
-    intervention = _get_intervention(access, intervention_id)
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    return render(
-        request,
-        "interventions/intervention_detail.html",
-        {
-            "access": access,
-            "federation": access.federation,
-            "intervention": intervention,
-            "detail": intervention_detail(intervention),
-        },
-    )
 
 
 def _render_form(request, access, intervention, form, goals, status=200):  # type: ignore[no-untyped-def]
@@ -143,7 +78,7 @@ def intervention_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def intervention_edit(request: HttpRequest, slug: str, intervention_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
-    intervention = _get_intervention(access, intervention_id)
+    intervention = get_intervention(access, intervention_id)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     data = request.POST if request.method == "POST" else None
@@ -173,7 +108,7 @@ def intervention_edit(request: HttpRequest, slug: str, intervention_id: int) -> 
 @login_required
 def intervention_delete(request: HttpRequest, slug: str, intervention_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
-    intervention = _get_intervention(access, intervention_id)
+    intervention = get_intervention(access, intervention_id)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     refusal = services.intervention_delete_refusal(intervention)
@@ -217,7 +152,7 @@ def intervention_outcomes_edit(
 ) -> HttpResponse:
     """The year's outcome for every goal of the intervention, on one form."""
     access = get_federation_for_user(request.user, slug, action=EDIT)
-    intervention = _get_intervention(access, intervention_id)
+    intervention = get_intervention(access, intervention_id)
     if not OUTCOME_YEARS[0] <= year <= OUTCOME_YEARS[1]:
         raise Http404("Året finns inte.")
     if request.method not in ("GET", "POST"):
@@ -263,7 +198,7 @@ def outcome_delete(
     request: HttpRequest, slug: str, intervention_id: int, outcome_id: int
 ) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
-    intervention = _get_intervention(access, intervention_id)
+    intervention = get_intervention(access, intervention_id)
     outcome = get_in_federation(
         InterventionOutcome.objects.select_related("goal"),
         access,

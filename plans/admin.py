@@ -6,8 +6,28 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db import transaction
 
+from finsam.admin import MemberInline, MembershipInline
+from finsam.models import Federation
 from plans.freeze import ensure_plan_not_frozen
-from plans.models import Comment, Goal, Meeting, Plan, PlanTransition, Section, Snapshot
+from plans.models import Comment, Goal, Meeting, Plan, PlanStatus, PlanTransition, Section, Snapshot
+
+
+@admin.register(Federation)
+class FederationAdmin(admin.ModelAdmin):
+    """A förbund with its members and memberships (finsam/admin.py); here, in plans,
+    since a förbund with a fastställd plan is not deleted."""
+
+    list_display = ("name", "slug", "org_number", "municipal_split")
+    search_fields = ("name", "slug", "org_number")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MemberInline, MembershipInline]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Deleting a förbund deletes its plans: not one with a fastställd plan (a
+        # public record; plans/freeze.py).
+        if obj is not None and obj.plans.filter(status=PlanStatus.DECIDED).exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 def _decided(plan: Plan | None) -> bool:

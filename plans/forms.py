@@ -158,8 +158,8 @@ class DecideForm(forms.Form):
 
     def __init__(self, *args: Any, meetings: list[Meeting], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from plans.services import NEW_MEETING
         from plans.templatetags.plan_tags import sv_date
+        from plans.workflow import NEW_MEETING
 
         self.meetings = {str(m.pk): m for m in meetings}
         self.fields["meeting"].choices = [

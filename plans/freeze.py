@@ -4,47 +4,51 @@ A plan year is frozen while its plan is fastställd (decided). Then nothing that
 plan shows may change: its sections, goals and årshjul (plans/services.py), that
 year's budget with its scenarios, the Excel import and the contribution planner
 (budgets/services.py), and the interventions that belong to frozen years only
-(interventions/services.py), its comments, a bundle import and the admin. Every one
+(interventions/services.py, with their own guard in interventions/freeze.py on
+this one), its comments, a bundle import and the admin. Every one
 of those writes calls `ensure_plan_not_frozen` below first in its transaction, so
 every write path refuses; a view that lets PlanFrozen through answers with the
 Swedish 409 page (plans/middleware.py). To change an adopted plan the director
-starts a "ny revision" (plans.services.plan_new_revision), which makes the plan a
+starts a "ny revision" (plans.workflow.plan_new_revision), which makes the plan a
 draft again; the adopted version stays in its snapshot.
 
 The guard locks the plan's row (SELECT … FOR UPDATE on PostgreSQL; on SQLite the
 IMMEDIATE transaction, finsam/settings.py, already holds the database's write
-lock), and adoption (plans.services.plan_decide) holds that same lock for its
+lock), and adoption (documents.adoption.plan_decide) holds that same lock for its
 whole transaction, snapshot included. So a save racing an adoption either
 commits before it, and is in the snapshot, or waits for it and is refused; it
 never lands after the snapshot was taken.
 
-This module imports only models, so that any app's services may use it.
+This module imports only the core (finsam) and the plan's models, so that every
+app above plans may use it.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django.dispatch import Signal
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from finsam.access import role_in
+from finsam.money import swedish_date
+from finsam.roles import EDIT, role_may
 from plans.models import Plan, PlanStatus
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
     from finsam.models import Federation
-    from interventions.models import Intervention
 
-# Interventions without dates that go on until someone ends them.
-CONTINUING_STATUSES = ("granted", "ongoing")
 
 # Sent after the commit of every write that passed the guard, with `federation_id`
 # and `year` (None: every year of the förbund). The plan's PDF is queued on it
-# (plans/pdf_tasks.py): the apps below it cannot call that app, so it listens.
+# (documents/pdf_tasks.py): the apps below it cannot call that app, so it listens.
 plan_year_written = Signal()
 
 
@@ -63,6 +67,22 @@ def frozen_message(year: int) -> str:
         "förbundschef kan starta en ny revision av planen; den fastställda versionen "
         "finns kvar som den var."
     ) % {"year": year}
+
+
+def decision_text(plan: Plan) -> str:
+    """ "Verksamhetsplanen 2020 för … är fastställd (styrelsens beslut 19 november
+    2019, dnr 2019:12 / 6) och ändras inte." """
+    decision = swedish_date(plan.decided_on) if plan.decided_on else _("okänt datum")
+    if plan.reference:
+        decision = _("%(date)s, %(reference)s") % {
+            "date": decision,
+            "reference": plan.reference if plan.reference.lower().startswith("dnr")
+            else f"dnr {plan.reference}",
+        }
+    return _(
+        "Verksamhetsplanen %(year)s för %(federation)s är fastställd (styrelsens beslut "
+        "%(decision)s) och ändras inte."
+    ) % {"year": plan.year, "federation": plan.federation.name, "decision": decision}
 
 
 def _federation_id(federation: Federation | int) -> int:
@@ -123,79 +143,6 @@ def ensure_plan_not_frozen(
         )
 
 
-# --- interventions ---------------------------------------------------------------------
-
-
-def _intervention_years(intervention: Intervention) -> set[int] | None:
-    """The plan years the intervention is part of, or None when it goes on without
-    an end (it is then part of plans to come, which are not adopted yet).
-
-    With dates, the dates decide. Without, money in a budget's planning columns
-    does; and one that is beviljad or pågående goes on."""
-    if intervention.start or intervention.end:
-        if intervention.end is None:
-            return None
-        first = intervention.start.year if intervention.start else None
-        if first is None:
-            years = frozen_years(intervention.federation_id)
-            first = min(years | {intervention.end.year})
-        return set(range(first, intervention.end.year + 1))
-    if intervention.status in CONTINUING_STATUSES:
-        return None
-    if intervention.pk is None:
-        return set()
-    from budgets.models import Amount
-    from budgets.rules import planning_columns
-
-    years: set[int] = set()
-    rows = Amount.objects.filter(
-        line__intervention=intervention, line__scenario__isnull=True
-    ).exclude(amount=0).values_list("line__budget__year", "column__year", "column__kind")
-    for budget_year, column_year, kind in rows:
-        if planning_columns(budget_year, [f"{column_year}:{kind}"]):
-            years.add(column_year)
-    return years
-
-
-def intervention_frozen_year(intervention: Intervention) -> int | None:
-    """The adopted plan year that an intervention belongs to, when it belongs to
-    adopted years only (so any change to it changes an adopted plan); else None.
-
-    An intervention that goes on into a year whose plan is not adopted may be
-    changed: that is how next year's plan is written."""
-    frozen = frozen_years(intervention.federation_id)
-    if not frozen:
-        return None
-    years = _intervention_years(intervention)
-    if not years or not years <= frozen:
-        return None
-    return max(years)
-
-
-def intervention_frozen_message(intervention: Intervention, year: int) -> str:
-    return _(
-        "Insatsen %(name)s ingår bara i den fastställda verksamhetsplanen %(year)s och "
-        "kan inte ändras. Den som är förbundschef kan starta en ny revision av planen."
-    ) % {"name": intervention.name or _("(utan namn)"), "year": year}
-
-
-def ensure_intervention_not_frozen(intervention: Intervention) -> None:
-    """Raise PlanFrozen when changing the intervention (as it is stored, or a new
-    one as given) would change an adopted plan.
-
-    The same guard as for a plan year: it first locks the förbund's plan rows (all
-    of them, since an intervention may belong to several years) in the caller's
-    transaction, so it waits for an adoption under way."""
-    lock_plans(intervention.federation_id)
-    year = intervention_frozen_year(intervention)
-    if year is not None:
-        raise PlanFrozen(
-            intervention_frozen_message(intervention, year),
-            year=year,
-            federation_id=intervention.federation_id,
-        )
-
-
 # --- views -----------------------------------------------------------------------------
 
 
@@ -215,13 +162,6 @@ def refusal_response(
     """The Swedish 409 page that says why nothing was changed. To an htmx request,
     the message alone (plans/partials/frozen_alert.html), and an HX-Trigger event
     `finsam:plan-frozen` with it, since htmx swaps nothing on a 4xx answer."""
-    import json
-
-    from django.shortcuts import render
-
-    from finsam.access import role_in
-    from finsam.roles import EDIT, role_may
-
     plan = (
         Plan.objects.filter(federation=federation, year=year).first()
         if federation is not None

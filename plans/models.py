@@ -49,7 +49,7 @@ class Plan(models.Model):
     )
     # 1 for the plan as first adopted; each "ny revision" after adoption adds one.
     revision = models.PositiveIntegerField(_("revision"), default=1)
-    # A public document once published (decided plans only; see plans/services.py).
+    # A public document once published (decided plans only; see plans/workflow.py).
     published_at = models.DateTimeField(_("publicerad"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

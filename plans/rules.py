@@ -1,5 +1,8 @@
-"""Pure rules of the plan's workflow: the adoption's warnings and how next year's
-plan moves dates and years. Plain values in, plain values out; no ORM."""
+"""Pure rules of the plan year: the adoption's deadline and warnings, how next
+year's plan moves dates and years, and which of a budget's columns plan which
+years (the budget's column codes are the plan year's: budgets/rules.py and
+interventions/freeze.py both read them here). Plain values in, plain values out;
+no ORM."""
 
 from __future__ import annotations
 
@@ -7,8 +10,50 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from budgets.rules import BudgetFacts, decision_deadline
+from finsam.findings import WARNING, Finding
 from finsam.money import swedish_date
+
+COLUMN_KINDS = ("budget", "plan", "forecast", "actual")
+
+
+def column_code(year: int, kind: str) -> str:
+    return f"{year}:{kind}"
+
+
+def parse_column_code(code: str) -> tuple[int, str]:
+    year, _sep, kind = code.partition(":")
+    if not year.isdigit() or kind not in COLUMN_KINDS:
+        raise ValueError(f"ogiltig kolumn {code!r}")
+    return int(year), kind
+
+
+def planning_columns(year: int, columns: Iterable[str]) -> list[str]:
+    """The budget year's `budget` column and every later `plan` column, in year order."""
+    chosen = []
+    for code in columns:
+        col_year, kind = parse_column_code(code)
+        if (col_year == year and kind == "budget") or (col_year > year and kind == "plan"):
+            chosen.append((col_year, code))
+    return [code for _year, code in sorted(chosen)]
+
+
+def decision_deadline_findings(
+    *, year: int, decided_on: date | None, decision_meeting_on: date | None
+) -> Iterable[Finding]:
+    """The plan and budget are adopted before 30 November of the year before."""
+    deadline = date(year - 1, 11, 30)
+    for when, what in ((decided_on, "fastställdes"), (decision_meeting_on, "ska fastställas")):
+        if when is not None and when > deadline:
+            yield Finding(
+                rule="decision-deadline",
+                severity=WARNING,
+                year=year,
+                message=(
+                    f"Verksamhetsplan och budget {year} {what} {swedish_date(when)}, "
+                    f"efter den 30 november {year - 1}."
+                ),
+            )
+            return
 
 
 def adoption_warnings(
@@ -22,11 +67,8 @@ def adoption_warnings(
     (medlemssamråd) that year or the year before."""
     warnings = [
         finding.message
-        for finding in decision_deadline(
-            BudgetFacts(
-                federation="", year=year, columns=(), opening_equity=0,  # type: ignore[arg-type]
-                lines=(), decided_on=decided_on,
-            )
+        for finding in decision_deadline_findings(
+            year=year, decided_on=decided_on, decision_meeting_on=None
         )
     ]
     earliest = date(year - 1, 1, 1)

@@ -1,16 +1,16 @@
-"""The verksamhetsplan's pages, under f/<slug>/plan/ (see finsam/urls.py)."""
+"""The verksamhetsplan's pages, under f/<slug>/plan/ (see finsam/urls.py). The plan
+as a document, its PDF, sending to review, adoption, next year's plan, the changes
+since review and a new comment are under the same addresses in documents/urls.py."""
 
 from django.urls import path
 
-from plans import pdf_views, views, workflow_views
+from plans import views, workflow_views
 
 urlpatterns = [
     path("ny/", views.plan_create, name="plan_create"),
     path("kalender.ics", views.plan_calendar, name="plan_calendar"),
     path("kalender/byt-lank/", views.plan_calendar_renew, name="plan_calendar_renew"),
     path("kalender/<str:token>.ics", views.plan_calendar_feed, name="plan_calendar_feed"),
-    path("<int:year>/", views.plan_detail, name="plan_detail"),
-    path("<int:year>/pdf/", views.plan_pdf_download, name="plan_pdf"),
     path("<int:year>/redigera/", views.plan_edit, name="plan_edit"),
     # sections
     path("<int:year>/avsnitt/nytt/", views.section_create, name="section_create"),
@@ -44,28 +44,15 @@ urlpatterns = [
     ),
     # the workflow (plans/workflow_views.py)
     path(
-        "<int:year>/skicka-pa-beredning/",
-        workflow_views.plan_send_to_review,
-        name="plan_send_to_review",
-    ),
-    path(
         "<int:year>/tillbaka-till-utkast/",
         workflow_views.plan_return_to_draft,
         name="plan_return_to_draft",
     ),
-    path("<int:year>/faststall/", workflow_views.plan_decide, name="plan_decide"),
-    path(
-        "<int:year>/faststall/<str:job_id>/",
-        pdf_views.adoption_progress,
-        name="plan_adoption_progress",
-    ),
     path("<int:year>/ny-revision/", workflow_views.plan_new_revision, name="plan_new_revision"),
-    path("<int:year>/nasta-ar/", workflow_views.plan_roll_forward, name="plan_roll_forward"),
     path("<int:year>/publicera/", workflow_views.plan_publish, name="plan_publish"),
     path("<int:year>/avpublicera/", workflow_views.plan_unpublish, name="plan_unpublish"),
     # history and versions
     path("<int:year>/historik/", workflow_views.plan_history, name="plan_history"),
-    path("<int:year>/andringar/", workflow_views.plan_changes, name="plan_changes"),
     path(
         "<int:year>/avsnitt/<int:section_id>/versioner/",
         workflow_views.section_versions,
@@ -94,7 +81,6 @@ urlpatterns = [
     ),
     # comments
     path("<int:year>/kommentarer/", workflow_views.plan_comments, name="plan_comments"),
-    path("<int:year>/kommentarer/ny/", workflow_views.comment_add, name="comment_add"),
     path(
         "<int:year>/kommentarer/<int:comment_id>/",
         workflow_views.comment_thread,

@@ -1,4 +1,5 @@
-"""Pages of the verksamhetsplan: the plan, its PDF, the editors and the årshjul feed.
+"""Pages of the verksamhetsplan: the editors and the årshjul feed (the plan as a
+document and its PDF are in documents/views.py).
 
 Thin views: access first (another förbund's plan answers 404 on every method,
 a role that may only read answers 403 on every edit view), then the method,
@@ -40,17 +41,7 @@ from plans.forms import GoalForm, MeetingForm, PlanCreateForm, PlanForm, Section
 from plans.freeze import PlanFrozen, frozen_response
 from plans.markdown import render_markdown
 from plans.models import Goal, Meeting, Plan, Section, Snapshot
-from plans.pdf_tasks import latest_failure
-from plans.pdf_views import draft_pdf_response
-from plans.selectors import (
-    comment_threads,
-    current_snapshot,
-    get_plan,
-    open_comment_counts,
-    plan_document,
-    review_sent_at,
-    snapshots_without_files,
-)
+from plans.selectors import get_plan
 
 
 def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> tuple[Access, Plan]:
@@ -133,55 +124,12 @@ def _membership(request: HttpRequest, access: Access) -> Membership:
     )
 
 
-def _feed_url(request: HttpRequest, access: Access) -> str:
+def calendar_feed_url(request: HttpRequest, access: Access) -> str:
     """The user's personal address of the förbund's årshjul feed."""
     token = membership_token(_membership(request, access))
     return request.build_absolute_uri(
         reverse("plan_calendar_feed", args=[access.federation.slug, token])
     )
-
-
-@login_required
-def plan_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access = get_federation_for_user(request.user, slug)
-    try:
-        plan = get_plan(access, year)
-    except Http404:
-        # A year with a budget but no plan yet: the director may start one.
-        if access.may_edit and request.method == "GET":
-            return redirect(reverse("plan_create", args=[slug]) + f"?ar={year}")
-        raise
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    feed_url = _feed_url(request, access)
-    context: dict[str, Any] = {
-        "access": access,
-        "federation": access.federation,
-        "plan": plan,
-        "editable": access.may_edit and not plan.is_decided,
-        "may_comment": access.may_comment and not plan.is_decided,
-        "feed_url": feed_url,
-        "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
-        "snapshots": snapshots_without_files(plan),
-        # Why the worker could not make the PDF (a section too large, too slow).
-        "pdf_failure": latest_failure(plan) if access.may_edit and not plan.is_decided else "",
-    }
-    snapshot = current_snapshot(plan)
-    if snapshot is not None:
-        # The adopted plan is shown as it was adopted, from its snapshot.
-        context["snapshot"] = snapshot
-        context["next_plan"] = Plan.objects.filter(
-            federation=access.federation, year=plan.year + 1
-        ).first()
-        return render(request, "plans/plan_decided.html", context)
-    threads = comment_threads(plan)
-    context.update(
-        document=plan_document(plan),
-        comment_counts=open_comment_counts(plan),
-        open_threads=threads,
-        review=review_sent_at(plan),
-    )
-    return render(request, "plans/plan_detail.html", context)
 
 
 def snapshot_pdf_response(snapshot: Snapshot, *, private: bool = True) -> HttpResponse:
@@ -193,23 +141,6 @@ def snapshot_pdf_response(snapshot: Snapshot, *, private: bool = True) -> HttpRe
     response["X-Plan-Pdf-Cache"] = "snapshot"
     response["X-Content-SHA256"] = snapshot.pdf_sha256
     return response
-
-
-@login_required
-def plan_pdf_download(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """The PDF the board holds in its hand; rendered once per plan version, in the
-    background. An adopted plan's PDF comes from its snapshot, byte for byte."""
-    access, plan = _load(request, slug, year)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    snapshot = current_snapshot(plan)
-    if snapshot is None:
-        # Made by the worker (plans/pdf_tasks.py); until then, "PDF:en förbereds".
-        return draft_pdf_response(request, access, plan)
-    if request.method == "GET":
-        record(action="laddade ned planen som PDF", by=request.user, obj=plan,
-               changes={"year": plan.year, "adopted": True})
-    return snapshot_pdf_response(snapshot)
 
 
 @edit_view

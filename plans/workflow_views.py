@@ -1,6 +1,8 @@
-"""Pages of the plan's workflow: sending to review, adoption, a new revision, next
-year's plan, publication; comments; version history; the adopted versions; and
-the public copy of an adopted plan.
+"""Pages of the plan's workflow: taking it back to draft, a new revision,
+publication; comments; version history; the adopted versions; and the public copy
+of an adopted plan. Sending to review, adoption, next year's plan, "Ändringar
+sedan utskicket" and a new comment draw on the budget and the interventions too,
+so they are in documents/views.py.
 
 As everywhere: access first (another förbund's plan answers 404 whatever the
 method; a role without the right answers 403), then the method, then form →
@@ -9,7 +11,6 @@ service → redirect with a message.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -23,24 +24,15 @@ from django.utils.translation import gettext as _
 
 from finsam.access import Access, comment_view, edit_view, get_federation_for_user
 from finsam.audit import record
-from finsam.money import swedish_date
 from finsam.roles import COMMENT, EDIT, VIEW
-from plans import services
+from plans import comments, workflow
 from plans.diff import word_diff
-from plans.forms import (
-    CommentChangeForm,
-    CommentForm,
-    DecideForm,
-    ReplyForm,
-    RevisionForm,
-    SendToReviewForm,
-)
-from plans.freeze import PlanFrozen, frozen_response, refusal_response
-from plans.history import changes_since_review, get_version, version_of
+from plans.forms import CommentChangeForm, ReplyForm, RevisionForm
+from plans.freeze import PlanFrozen, frozen_response
+from plans.history import get_version, version_of
 from plans.history import section_versions as versions_of_section
 from plans.markdown import render_markdown
-from plans.models import Comment, MeetingKind, Plan, Section, Snapshot
-from plans.pdf_tasks import queue_adoption
+from plans.models import Comment, Plan, Section, Snapshot
 from plans.selectors import (
     COMMENT_FILTERS,
     comment_threads,
@@ -52,19 +44,19 @@ from plans.selectors import (
 from plans.views import snapshot_pdf_response
 
 
-def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> tuple[Access, Plan]:
+def load_plan(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> tuple[Access, Plan]:
     access = get_federation_for_user(request.user, slug, action=action)
     return access, get_plan(access, year)
 
 
-def _errors_to_form(form: Form, exc: ValidationError) -> None:
+def errors_to_form(form: Form, exc: ValidationError) -> None:
     if isinstance(exc, PlanFrozen):
         raise exc  # the 409 page (plans/middleware.py), not a form error
     for field, errors in exc.update_error_dict({}).items():
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _page(
+def plan_page(
     request: HttpRequest, access: Access, plan: Plan, template: str, *, status: int = 200,
     **context: Any,
 ) -> HttpResponse:
@@ -76,7 +68,7 @@ def _page(
     )
 
 
-def _message_errors(request: HttpRequest, exc: ValidationError) -> None:
+def message_errors(request: HttpRequest, exc: ValidationError) -> None:
     if isinstance(exc, PlanFrozen):
         raise exc  # the 409 page (plans/middleware.py), not a form error
     for message in exc.messages:
@@ -88,152 +80,33 @@ def _message_errors(request: HttpRequest, exc: ValidationError) -> None:
 
 @edit_view
 @login_required
-def plan_send_to_review(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access, plan = _load(request, slug, year, action=EDIT)
-    if refused := frozen_response(request, access.federation, plan.year):
-        return refused
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    form = SendToReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_send_to_review(plan=plan, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _message_errors(request, exc)
-        else:
-            messages.success(
-                request,
-                _("Planen är skickad på beredning. Beredningsgruppen ser den på sin startsida."),
-            )
-        return redirect(plan.get_absolute_url())
-    return _page(
-        request, access, plan, "plans/action_form.html",
-        form=form,
-        title=_("Skicka planen på beredning"),
-        lead=_(
-            "Beredningsgruppen kan då läsa och kommentera planen. Du kan fortsätta att "
-            "ändra den; de ser vad som ändrats sedan utskicket."
-        ),
-        submit_label=_("Skicka på beredning"),
-    )
-
-
-@edit_view
-@login_required
 def plan_return_to_draft(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access, plan = _load(request, slug, year, action=EDIT)
+    access, plan = load_plan(request, slug, year, action=EDIT)
     if refused := frozen_response(request, access.federation, plan.year):
         return refused
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        services.plan_return_to_draft(plan=plan, by=request.user)
+        workflow.plan_return_to_draft(plan=plan, by=request.user)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        message_errors(request, exc)
     else:
         messages.success(request, _("Planen är ett utkast igen."))
     return redirect(plan.get_absolute_url())
 
 
-def _entered_before(request: HttpRequest, meetings: list[Any]) -> dict[str, Any]:
-    """What a failed adoption had entered, from its page's link back to the form
-    (plans/pdf_views.py adoption_progress); only what is valid as it stands."""
-    entered: dict[str, Any] = {}
-    try:
-        entered["decided_on"] = date.fromisoformat(request.GET.get("decided_on", ""))
-    except ValueError:
-        pass
-    if reference := request.GET.get("reference", "").strip():
-        entered["reference"] = reference[:100]
-    meeting = request.GET.get("meeting", "")
-    if meeting in {str(m.pk) for m in meetings} | {services.NEW_MEETING}:
-        entered["meeting"] = meeting
-    return entered
-
-
-@edit_view
-@login_required
-def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """Record the board's adoption: date, meeting and dnr; then the plan is frozen."""
-    access, plan = _load(request, slug, year, action=EDIT)
-    if refused := frozen_response(request, access.federation, plan.year):
-        return refused
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    meetings = list(plan.meetings.filter(kind=MeetingKind.BOARD).order_by("date"))
-    planned = services.planned_adoption_meetings(plan)
-    default = next((m for m in planned if m.date == plan.decision_meeting_on), None)
-    if default is None and planned:
-        default = planned[-1]
-    # The planned day, unless it is the day an earlier revision was adopted.
-    planned_on = plan.decision_meeting_on
-    if planned_on in {s.decided_on for s in snapshots_without_files(plan)}:
-        planned_on = None
-    initial = {
-        "decided_on": default.date if default else planned_on,
-        "meeting": str(default.pk) if default else services.NEW_MEETING,
-        "reference": plan.reference,
-    }
-    initial.update(_entered_before(request, meetings))
-    refusals = services.decision_refusals(plan)
-    form = DecideForm(request.POST or None, initial=initial, meetings=meetings)
-    # "Kontrollera" runs the checks for the date in the form and saves nothing.
-    checking = request.method == "POST" and "kontrollera" in request.POST
-    if request.method == "POST" and not checking and not refusals and form.is_valid():
-        errors = services.decision_errors(plan, **form.cleaned_data)
-        if errors:
-            _errors_to_form(form, ValidationError(errors))
-        else:
-            # The snapshot's PDF is made in the worker, under the plan's lock: the
-            # progress page follows it (plans/pdf_tasks.py adopt_plan).
-            job = queue_adoption(plan=plan, by=request.user, **form.cleaned_data)
-            return redirect("plan_adoption_progress", slug, year, job.id)
-    # The checks are for the date being entered, never an earlier one.
-    if form.is_bound:
-        form.is_valid()
-        decided_on = form.cleaned_data.get("decided_on")
-        if checking:
-            # Only the date is checked; the dnr may still be empty.
-            for name in [n for n in form.errors if n != "decided_on"]:
-                del form.errors[name]
-    else:
-        decided_on = initial["decided_on"]
-    warnings = services.decision_warnings(plan, decided_on) if decided_on else []
-    return _page(
-        request, access, plan, "plans/action_form.html",
-        form=form,
-        title=_("Fastställ verksamhetsplanen %(year)s") % {"year": plan.year},
-        lead=_(
-            "Registrera styrelsens beslut. Planen, budgeten, insatserna och årshjulet sparas "
-            "då som den fastställda versionen (planpaket och PDF) och kan inte längre ändras."
-        ),
-        refusals=refusals,
-        refusals_heading=_("Beslutet kan inte registreras ännu"),
-        warnings=warnings,
-        warnings_heading=(
-            _("Kontrollera innan du registrerar beslutet den %(date)s")
-            % {"date": swedish_date(decided_on)}
-            if decided_on else _("Kontrollera innan du registrerar beslutet")
-        ),
-        checked_on=swedish_date(decided_on) if checking and decided_on else "",
-        submit_label=_("Registrera beslutet"),
-        check_label=_("Kontrollera datumet"),
-        status=200 if not form.is_bound or (checking and decided_on) else 400,
-    )
-
-
 @edit_view
 @login_required
 def plan_new_revision(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access, plan = _load(request, slug, year, action=EDIT)
+    access, plan = load_plan(request, slug, year, action=EDIT)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     form = RevisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_new_revision(plan=plan, by=request.user, **form.cleaned_data)
+            workflow.plan_new_revision(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -241,7 +114,7 @@ def plan_new_revision(request: HttpRequest, slug: str, year: int) -> HttpRespons
                 % {"revision": plan.revision + 1},
             )
             return redirect(plan.get_absolute_url())
-    return _page(
+    return plan_page(
         request, access, plan, "plans/action_form.html",
         form=form,
         title=_("Ny revision av verksamhetsplanen %(year)s") % {"year": plan.year},
@@ -255,47 +128,14 @@ def plan_new_revision(request: HttpRequest, slug: str, year: int) -> HttpRespons
 
 @edit_view
 @login_required
-def plan_roll_forward(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """"Skapa nästa års plan" from this adopted plan."""
-    access, plan = _load(request, slug, year, action=EDIT)
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    if request.method == "POST":
-        try:
-            new = services.plan_roll_forward(plan=plan, by=request.user)
-        except ValidationError as exc:
-            _message_errors(request, exc)
-            return redirect(plan.get_absolute_url())
-        messages.success(
-            request,
-            _("Utkastet till verksamhetsplan %(year)s är skapat. Gå igenom listan nedan.")
-            % {"year": new.year},
-        )
-        return redirect(new.get_absolute_url())
-    return _page(
-        request, access, plan, "plans/action_form.html",
-        form=Form(),
-        title=_("Skapa verksamhetsplan %(year)s") % {"year": plan.year + 1},
-        lead=_(
-            "Ett utkast för %(year)s skapas från den fastställda planen %(old)s: avsnitt, mål "
-            "och årshjul kopieras (datumen ett år framåt), pågående insatser fortsätter och "
-            "budgeten flyttas ett år: budget %(old)s blir prognos, plan %(year)s blir budget. "
-            "Du får en lista över vad som behöver ses över."
-        ) % {"year": plan.year + 1, "old": plan.year},
-        submit_label=_("Skapa nästa års plan"),
-    )
-
-
-@edit_view
-@login_required
 def plan_publish(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access, plan = _load(request, slug, year, action=EDIT)
+    access, plan = load_plan(request, slug, year, action=EDIT)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        services.plan_publish(plan=plan, by=request.user)
+        workflow.plan_publish(plan=plan, by=request.user)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        message_errors(request, exc)
     else:
         messages.success(
             request,
@@ -308,10 +148,10 @@ def plan_publish(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 @edit_view
 @login_required
 def plan_unpublish(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access, plan = _load(request, slug, year, action=EDIT)
+    access, plan = load_plan(request, slug, year, action=EDIT)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.plan_unpublish(plan=plan, by=request.user)
+    workflow.plan_unpublish(plan=plan, by=request.user)
     messages.success(request, _("Planen är inte längre publicerad."))
     return redirect(plan.get_absolute_url())
 
@@ -322,24 +162,15 @@ def plan_unpublish(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 @login_required
 def plan_history(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """The plan's workflow steps, its adopted versions and its sections' histories."""
-    access, plan = _load(request, slug, year)
+    access, plan = load_plan(request, slug, year)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return _page(
+    return plan_page(
         request, access, plan, "plans/history.html",
         transitions=transitions(plan),
         snapshots=snapshots_without_files(plan),
         sections=list(plan.sections.order_by("position", "id")),
     )
-
-
-@login_required
-def plan_changes(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """"Ändringar sedan utskicket": every change since the plan was sent to review."""
-    access, plan = _load(request, slug, year)
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    return _page(request, access, plan, "plans/changes.html", changes=changes_since_review(plan))
 
 
 def _section(plan: Plan, section_id: int) -> tuple[int, str]:
@@ -356,7 +187,7 @@ def _section(plan: Plan, section_id: int) -> tuple[int, str]:
 @login_required
 def section_versions(request: HttpRequest, slug: str, year: int, section_id: int) -> HttpResponse:
     """A section's saved versions, and a word-level diff of any two (?fran=&till=)."""
-    access, plan = _load(request, slug, year)
+    access, plan = load_plan(request, slug, year)
     pk, heading = _section(plan, section_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
@@ -375,7 +206,7 @@ def section_versions(request: HttpRequest, slug: str, year: int, section_id: int
             "heading": word_diff(older.heading, newer.heading),
             "body": word_diff(older.body, newer.body),
         }
-    return _page(
+    return plan_page(
         request, access, plan, "plans/section_versions.html",
         section_id=pk, heading=heading, versions=versions,
         older=older, newer=newer, diff=diff,
@@ -387,12 +218,12 @@ def section_version(
     request: HttpRequest, slug: str, year: int, section_id: int, version_id: int
 ) -> HttpResponse:
     """One saved version of a section, as the plan showed it."""
-    access, plan = _load(request, slug, year)
+    access, plan = load_plan(request, slug, year)
     pk, heading = _section(plan, section_id)
     version = get_version(versions_of_section(pk), version_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return _page(
+    return plan_page(
         request, access, plan, "plans/section_version.html",
         section_id=pk, heading=heading, version=version, body=render_markdown(version.body),
     )
@@ -408,16 +239,16 @@ def _snapshot(plan: Plan, snapshot_id: int) -> Snapshot:
 @login_required
 def snapshot_detail(request: HttpRequest, slug: str, year: int, snapshot_id: int) -> HttpResponse:
     """An adopted version as it was adopted (also after a new revision)."""
-    access, plan = _load(request, slug, year)
+    access, plan = load_plan(request, slug, year)
     snapshot = _snapshot(plan, snapshot_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return _page(request, access, plan, "plans/snapshot_detail.html", snapshot=snapshot)
+    return plan_page(request, access, plan, "plans/snapshot_detail.html", snapshot=snapshot)
 
 
 @login_required
 def snapshot_pdf(request: HttpRequest, slug: str, year: int, snapshot_id: int) -> HttpResponse:
-    access, plan = _load(request, slug, year)
+    access, plan = load_plan(request, slug, year)
     snapshot = _snapshot(plan, snapshot_id)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
@@ -430,7 +261,7 @@ def snapshot_pdf(request: HttpRequest, slug: str, year: int, snapshot_id: int) -
 @login_required
 def snapshot_bundle(request: HttpRequest, slug: str, year: int, snapshot_id: int) -> HttpResponse:
     """The adopted plan bundle (finsam-bundle/1), byte for byte as stored."""
-    access, plan = _load(request, slug, year)
+    access, plan = load_plan(request, slug, year)
     snapshot = _snapshot(plan, snapshot_id)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
@@ -462,13 +293,13 @@ def _thread_url(comment: Comment) -> str:
 
 @login_required
 def plan_comments(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    access, plan = _load(request, slug, year)
+    access, plan = load_plan(request, slug, year)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     show = request.GET.get("visa", "oppna")
     if show not in COMMENT_FILTERS:
         show = "oppna"
-    return _page(
+    return plan_page(
         request, access, plan, "plans/comments.html",
         threads=comment_threads(plan, show=COMMENT_FILTERS[show]),
         show=show,
@@ -476,68 +307,15 @@ def plan_comments(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     )
 
 
-def _plan_interventions(plan: Plan) -> list[Any]:
-    from interventions.selectors import intervention_chapters
-
-    return [chapter.intervention for chapter in intervention_chapters(plan.federation, plan.year)]
-
-
-@comment_view
-@login_required
-def comment_add(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """A new comment; ?avsnitt=ID, ?insats=ID or ?budget chooses what it is about."""
-    access, plan = _load(request, slug, year, action=COMMENT)
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    if plan.is_decided:
-        return refusal_response(
-            request, access.federation, plan.year,
-            _("Planen är fastställd; den tar inte emot fler kommentarer."),
-        )
-    sections = list(plan.sections.order_by("position", "id"))
-    interventions = _plan_interventions(plan)
-    initial = {}
-    if (section_id := request.GET.get("avsnitt", "")).isdigit():
-        initial["about"] = f"avsnitt-{section_id}"
-    elif "insats" in request.GET and interventions:
-        intervention_id = request.GET["insats"]
-        initial["about"] = f"insats-{intervention_id if intervention_id.isdigit() else interventions[0].pk}"
-    elif "budget" in request.GET:
-        initial["about"] = "budget"
-    form = CommentForm(
-        request.POST or None, initial=initial, sections=sections, interventions=interventions,
-        year=plan.year,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            comment = services.comment_add(
-                plan=plan, by=request.user, role=access.role, body=form.cleaned_data["body"],
-                quote=form.cleaned_data["quote"], **form.target(),
-            )
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Din kommentar är sparad."))
-            anchor = f"#kapitel-{comment.section_id}" if comment.section_id else "#kommentarer"
-            return redirect(plan.get_absolute_url() + anchor)
-    chosen = form["about"].value() or ""
-    section = next((s for key, s in form.sections.items() if key == chosen), None)
-    return _page(
-        request, access, plan, "plans/comment_form.html",
-        form=form, section=section, section_body=render_markdown(section.body) if section else "",
-        status=400 if form.is_bound else 200,
-    )
-
-
 @login_required
 def comment_thread(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
-    access, plan = _load(request, slug, year)
+    access, plan = load_plan(request, slug, year)
     comment = _comment(plan, comment_id)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if comment.parent_id:
         return redirect(_thread_url(comment))
-    return _page(
+    return plan_page(
         request, access, plan, "plans/comment_thread.html",
         thread=comment,
         replies=list(comment.replies.order_by("created_at", "id")),
@@ -550,18 +328,18 @@ def comment_thread(request: HttpRequest, slug: str, year: int, comment_id: int) 
 @comment_view
 @login_required
 def comment_reply(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
-    access, plan = _load(request, slug, year, action=COMMENT)
+    access, plan = load_plan(request, slug, year, action=COMMENT)
     comment = _comment(plan, comment_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
-            reply = services.comment_reply(
+            reply = comments.comment_reply(
                 comment=comment, by=request.user, role=access.role, body=form.cleaned_data["body"]
             )
         except ValidationError as exc:
-            _message_errors(request, exc)
+            message_errors(request, exc)
         else:
             messages.success(request, _("Ditt svar är sparat."))
             return redirect(_thread_url(reply))
@@ -574,18 +352,18 @@ def comment_reply(request: HttpRequest, slug: str, year: int, comment_id: int) -
 @login_required
 def comment_amend(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
     """The author corrects a comment that nobody has replied to yet."""
-    access, plan = _load(request, slug, year, action=COMMENT)
+    access, plan = load_plan(request, slug, year, action=COMMENT)
     comment = _comment(plan, comment_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = CommentChangeForm(request.POST)
     if form.is_valid():
         try:
-            services.comment_change(comment=comment, by=request.user, body=form.cleaned_data["body"])
+            comments.comment_change(comment=comment, by=request.user, body=form.cleaned_data["body"])
         except PermissionDenied:
             raise
         except ValidationError as exc:
-            _message_errors(request, exc)
+            message_errors(request, exc)
         else:
             messages.success(request, _("Kommentaren är ändrad."))
     else:
@@ -597,11 +375,11 @@ def comment_amend(request: HttpRequest, slug: str, year: int, comment_id: int) -
 @login_required
 def comment_withdraw(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
     """The author withdraws a comment; it stays, marked återtagen."""
-    access, plan = _load(request, slug, year, action=COMMENT)
+    access, plan = load_plan(request, slug, year, action=COMMENT)
     comment = _comment(plan, comment_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.comment_withdraw(comment=comment, by=request.user)
+    comments.comment_withdraw(comment=comment, by=request.user)
     messages.success(request, _("Kommentaren är återtagen. Den finns kvar, markerad som återtagen."))
     return redirect(_thread_url(comment))
 
@@ -609,14 +387,14 @@ def comment_withdraw(request: HttpRequest, slug: str, year: int, comment_id: int
 @edit_view
 @login_required
 def comment_resolve(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
-    access, plan = _load(request, slug, year, action=EDIT)
+    access, plan = load_plan(request, slug, year, action=EDIT)
     comment = _comment(plan, comment_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        services.comment_resolve(comment=comment, by=request.user)
+        comments.comment_resolve(comment=comment, by=request.user)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        message_errors(request, exc)
     else:
         messages.success(request, _("Kommentaren är markerad som löst."))
     return redirect(request.POST.get("next") if _safe_next(request) else _thread_url(comment))
@@ -625,11 +403,11 @@ def comment_resolve(request: HttpRequest, slug: str, year: int, comment_id: int)
 @edit_view
 @login_required
 def comment_reopen(request: HttpRequest, slug: str, year: int, comment_id: int) -> HttpResponse:
-    access, plan = _load(request, slug, year, action=EDIT)
+    access, plan = load_plan(request, slug, year, action=EDIT)
     comment = _comment(plan, comment_id)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.comment_reopen(comment=comment, by=request.user)
+    comments.comment_reopen(comment=comment, by=request.user)
     messages.success(request, _("Kommentaren är öppen igen."))
     return redirect(_thread_url(comment))
 

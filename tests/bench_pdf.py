@@ -34,10 +34,10 @@ def _pages(content: bytes) -> int:
 
 
 def _largest_demo_plan():  # type: ignore[no-untyped-def]
-    from budgets.services import bundle_import
+    from documents.bundle.importer import bundle_import
     from plans.models import Plan
 
-    demo_dir = Path(__file__).resolve().parent.parent / "finsam" / "demo"
+    demo_dir = Path(__file__).resolve().parent.parent / "documents" / "demo"
     for path in sorted(demo_dir.glob("*.json")):
         bundle_import(data=json.loads(path.read_text(encoding="utf-8")))
     return _largest_demo_plan_of(Plan.objects.select_related("federation"))
@@ -117,8 +117,8 @@ def _best(fn, repeat: int = 2):  # type: ignore[no-untyped-def]
 def _case(name: str, plan) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from django.core.cache import caches
 
-    from plans.pdf import CACHE_ALIAS, html_to_pdf, plan_html, plan_pdf
-    from plans.selectors import plan_document
+    from documents.document import plan_document
+    from documents.pdf import CACHE_ALIAS, html_to_pdf, plan_html, plan_pdf
 
     def download():  # type: ignore[no-untyped-def]
         caches[CACHE_ALIAS].clear()
@@ -149,7 +149,7 @@ def run_pdf_bench() -> list[dict[str, object]]:
     from django.test.utils import override_settings
 
     # The first import and font loading are not what we measure.
-    from plans.pdf import html_to_pdf
+    from documents.pdf import html_to_pdf
 
     html_to_pdf('<html lang="sv"><title>x</title><p>x</p></html>')
     results = []

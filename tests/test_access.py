@@ -84,7 +84,7 @@ KWARG_REGISTRY: dict[str, Callable[[World], object]] = {
     "comment_id": lambda w: _comment(w).pk,
     "version_id": lambda w: Section.history.filter(id=w.section.pk).first().history_id,
     "snapshot_id": lambda w: _snapshot(w).pk,
-    # An adoption queued for the world's plan (plans/pdf_tasks.py), as its progress page's.
+    # An adoption queued for the world's plan (documents/pdf_tasks.py), as its progress page's.
     "job_id": lambda w: _adoption_job(w),
     # People (finsam/people/): someone's role in the förbund, an open invitation, and
     # for "Glömt lösenordet?" the account of that role (its token is the calendar one,
@@ -96,7 +96,7 @@ KWARG_REGISTRY: dict[str, Callable[[World], object]] = {
 
 
 def _adoption_job(w: World) -> str:
-    from plans.pdf_tasks import AdoptionJob
+    from documents.pdf_tasks import AdoptionJob
 
     job = AdoptionJob(id=f"jobb-{w.plan.pk}", plan_id=w.plan.pk, by_id=None)
     job.save()

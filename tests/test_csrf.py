@@ -18,7 +18,7 @@ from finsam.models import BoardSeat, Member
 from tests.test_access import ROUTES, build_world
 
 ROOT = Path(settings.BASE_DIR)
-PROJECT_CODE = ["finsam", "budgets", "interventions", "plans"]
+PROJECT_CODE = ["finsam", "plans", "interventions", "budgets", "documents"]
 # Outside the walk (tests/test_access.py skips admin/): the admin's forms too.
 EXTRA_URLS = ["/admin/login/", "/admin/finsam/federation/add/"]
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from bench.load import COUNTED_PAGES
 from bench.synthetic import create_federation, demo_bundles
-from budgets.services import bundle_import
+from documents.bundle.importer import bundle_import
 from finsam.models import Federation, Membership, Role
 from interventions.models import Intervention
 from plans.models import Plan

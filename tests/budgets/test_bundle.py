@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from budgets.bundle import BundleError, export_bundle, parse_bundle
+from budgets.bundle import BundleError, parse_bundle
 from budgets.models import Amount, Budget, Line
-from budgets.services import bundle_import
+from documents.bundle.export import export_bundle
+from documents.bundle.importer import bundle_import
 from finsam.models import BoardSeat, Federation, Member
 from interventions.models import Intervention
 from tests.budgets.conftest import BUNDLE

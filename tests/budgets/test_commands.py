@@ -16,9 +16,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from budgets.bundle import export_bundle
 from budgets.models import Budget
-from finsam.management.commands.load_demo import DEMO_DIR, DEMO_PASSWORD
+from documents.bundle.export import export_bundle
+from documents.management.commands.load_demo import DEMO_DIR, DEMO_PASSWORD
 from finsam.models import Federation, Membership, Role
 from tests.budgets.test_bundle import without_meeting_uids
 
@@ -233,7 +233,7 @@ def test_load_demo_without_bundles_still_creates_users(db, tmp_path):
     assert get_user_model().objects.filter(username="chef").exists()
 
 
-@pytest.mark.skipif(not list(DEMO_DIR.glob("*.json")), reason="finsam/demo has no bundles yet")
+@pytest.mark.skipif(not list(DEMO_DIR.glob("*.json")), reason="documents/demo has no bundles yet")
 def test_load_demo_with_the_real_demo_files_is_idempotent(db, row_counts, tmp_path):
     code, out, err = run("load_demo")
     assert (code, err) == (0, ""), err

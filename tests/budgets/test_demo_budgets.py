@@ -1,6 +1,6 @@
 """The seeds' own budgets, imported from the demo bundles: the figures and findings
 the issue's acceptance names. Where a seed's printed total disagrees with its lines,
-the lines win (finsam/demo/README.md records each disagreement)."""
+the lines win (documents/demo/README.md records each disagreement)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from django.conf import settings
 from budgets.models import Budget
 from budgets.rules import evaluate, find_scenario
 from budgets.selectors import budget_facts
-from budgets.services import bundle_import
+from documents.bundle.importer import bundle_import
 
-DEMO = Path(settings.BASE_DIR) / "finsam" / "demo"
+DEMO = Path(settings.BASE_DIR) / "documents" / "demo"
 D = Decimal
 
 CASES = [

@@ -1,4 +1,4 @@
-"""Excel export and import (budgets/excel.py, budgets/excel_views.py).
+"""Excel export and import (budgets/excel.py, budgets/excel_import.py, budgets/excel_views.py).
 
 The promise: export, change a cell in the file, and import gives the same figures
 as typing the change in the grid. The workbook's formulas are checked by computing
@@ -18,28 +18,19 @@ from django.conf import settings
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from budgets import excel
+from budgets import excel, excel_import
 from budgets.editing import BudgetDraft, DraftLine
-from budgets.excel import (
-    KR,
-    KR_ORE,
-    XLSX_CONTENT_TYPE,
-    ExcelImportError,
-    budget_workbook,
-    cell_amount,
-    export_xlsx,
-    import_xlsx,
-    parse_workbook,
-    sheet_titles,
-)
+from budgets.excel import KR, KR_ORE, XLSX_CONTENT_TYPE, budget_workbook, export_xlsx, sheet_titles
+from budgets.excel_import import ExcelImportError, cell_amount, import_xlsx, parse_workbook
 from budgets.models import Budget, Line
 from budgets.rules import evaluate, find_scenario
 from budgets.selectors import FIGURE_ROWS, BudgetSummary, budget_facts, budget_summary
-from budgets.services import budget_save, bundle_import
+from budgets.services import budget_save
+from documents.bundle.importer import bundle_import
 from tests.budgets.test_views import make_budget
 
 D = Decimal
-DEMO = Path(settings.BASE_DIR) / "finsam" / "demo"
+DEMO = Path(settings.BASE_DIR) / "documents" / "demo"
 DEMOS = sorted(p.name for p in DEMO.glob("*.json"))
 SCENARIO = "Om ESF-projektet beviljas"
 ORE = D("0.01")
@@ -684,14 +675,14 @@ def test_a_refusal_in_a_later_sheet_undoes_the_earlier_ones(federation, row_coun
     workbook = _open(export_xlsx(budget))
     workbook["Budget"]["H5"] = 1_300_000
     counts, version = row_counts(), budget.version
-    save = excel.budget_save
+    save = excel_import.budget_save
 
     def refuse_scenarios(*, draft, **kwargs):
         if draft.scenario is not None:
             raise RuntimeError("refused")
         return save(draft=draft, **kwargs)
 
-    monkeypatch.setattr(excel, "budget_save", refuse_scenarios)
+    monkeypatch.setattr(excel_import, "budget_save", refuse_scenarios)
     with pytest.raises(RuntimeError):
         import_xlsx(budget=budget, file=_save(workbook))
     budget.refresh_from_db()
@@ -784,7 +775,7 @@ def test_a_formula_with_a_saved_value_is_read(federation, monkeypatch):
     not compute, so the test plays the saved value."""
     budget = make_budget(federation)
     data = _edited(budget, _set("Budget", "H16", "=900000+35000"))
-    monkeypatch.setattr(excel._Reader, "cached_value", lambda self, title, coordinate: 935000)
+    monkeypatch.setattr(excel_import._Reader, "cached_value", lambda self, title, coordinate: 935000)
     kansli = next(line for line in parse_workbook(data, budget)[0].lines if line.key == "kansli")
     assert kansli.amounts["2021:budget"] == D(935000)
 

@@ -26,12 +26,13 @@ from budgets.merge import AMOUNT, LABEL, LINE, Part, apply_picks, merge_drafts
 from budgets.models import Budget
 from budgets.rules import evaluate, find_scenario
 from budgets.selectors import budget_facts
-from budgets.services import BudgetConflict, budget_save, bundle_import, scenario_create
+from budgets.services import BudgetConflict, budget_save, scenario_create
+from documents.bundle.importer import bundle_import
 from finsam.models import AuditEntry, Federation, Role
 from tests.factories import MembershipFactory, UserFactory
 
 D = Decimal
-DEMO = Path(settings.BASE_DIR) / "finsam" / "demo" / "burlov-kavlinge-staffanstorp-vellinge-2024.json"
+DEMO = Path(settings.BASE_DIR) / "documents" / "demo" / "burlov-kavlinge-staffanstorp-vellinge-2024.json"
 B24 = "2024:budget"
 
 

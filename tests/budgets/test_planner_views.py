@@ -20,14 +20,15 @@ from budgets.forms import Increase, OfferField, PlannerForm
 from budgets.models import Amount, Budget, Line
 from budgets.rules import evaluate
 from budgets.selectors import budget_facts
-from budgets.services import bundle_import, contributions_fill, scenario_create
+from budgets.services import contributions_fill, scenario_create
+from documents.bundle.importer import bundle_import
 from finsam.forms import AmountField
 from finsam.models import Role
 from finsam.money import round_ore
 from tests.factories import MembershipFactory, UserFactory
 
 D = Decimal
-DEMO = Path(__file__).resolve().parents[2] / "finsam" / "demo" / "sodra-vatterbygden-2020.json"
+DEMO = Path(__file__).resolve().parents[2] / "documents" / "demo" / "sodra-vatterbygden-2020.json"
 KEY_2019 = {
     "habo": D(106_400),
     "jonkoping": D(1_225_700),

@@ -15,12 +15,7 @@ from budgets.editing import BudgetDraft, DraftLine
 from budgets.models import Budget, Line, Scenario
 from budgets.rules import evaluate
 from budgets.selectors import budget_facts
-from budgets.services import (
-    budget_save,
-    scenario_create,
-    scenario_delete,
-    scenario_rename,
-)
+from budgets.services import budget_save, scenario_create, scenario_delete, scenario_rename
 from tests.budgets.test_views import make_budget
 
 D = Decimal

@@ -21,25 +21,21 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from budgets.bundle import (
-    BundleError,
-    bundle_facts,
-    bundle_unchanged,
-    export_bundle,
-    load_bundle_json,
-    parse_bundle,
-)
-from budgets.excel import export_xlsx, import_xlsx
+from budgets.bundle import BundleError, bundle_facts, load_bundle_json, parse_bundle
+from budgets.excel import export_xlsx
+from budgets.excel_import import import_xlsx
 from budgets.models import Budget, Line, Scenario
 from budgets.rules import evaluate
 from budgets.selectors import budget_facts, budget_summary
-from budgets.services import bundle_import
+from documents.bundle.compare import bundle_unchanged
+from documents.bundle.export import export_bundle
+from documents.bundle.importer import bundle_import
 from finsam.models import Federation, Member, Membership, Role
 from finsam.money import amount_str
 from interventions.models import Intervention
 from plans.models import Plan, PlanStatus, Snapshot
 
-DEMO_DIR = Path(settings.BASE_DIR) / "finsam" / "demo"
+DEMO_DIR = Path(settings.BASE_DIR) / "documents" / "demo"
 DECIDED = ("sodra-vatterbygden", 2020)  # the demo's adopted plan
 DRAFT = ("sundbyberg", 2020)
 
@@ -72,7 +68,7 @@ def fake_pdf(monkeypatch):
     def render(html: str, *, fetcher: object = None) -> bytes:
         return b"%PDF-1.7\n% test\n" + hashlib.sha256(html.encode()).hexdigest().encode()
 
-    monkeypatch.setattr("plans.pdf.html_to_pdf", render)
+    monkeypatch.setattr("documents.pdf.html_to_pdf", render)
 
 
 @pytest.fixture
@@ -210,7 +206,7 @@ def test_render_plan_writes_the_adopted_pdf(db, tmp_path):
 
 
 def test_a_new_revision_reads_the_live_data_again(demo, tmp_path):
-    from plans.services import plan_new_revision
+    from plans.workflow import plan_new_revision
 
     slug, year = DECIDED
     before = validate(slug, year, "--json")

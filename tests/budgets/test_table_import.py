@@ -21,9 +21,9 @@ from budgets.management.commands.import_budget_table import read_text
 from budgets.models import Budget, Line
 from budgets.rules import evaluate, find_scenario
 from budgets.selectors import budget_facts
-from budgets.services import bundle_import
 from budgets.table_import import TableImportRefused, budget_import_table, table_names
 from budgets.table_paste import parse_table
+from documents.bundle.importer import bundle_import
 from finsam.models import AuditEntry
 from plans.freeze import PlanFrozen
 from plans.models import Meeting, Plan, PlanStatus, Section

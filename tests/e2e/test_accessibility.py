@@ -23,16 +23,19 @@ from django.core.management import call_command
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from documents.adoption import plan_send_to_review
 from finsam.models import BoardSeat, Role, SeatRole
+from plans.comments import comment_add
 from plans.models import Plan, PlanStatus, Section
-from plans.services import comment_add, plan_publish, plan_send_to_review, section_update
+from plans.services import section_update
+from plans.workflow import plan_publish
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
 AXE_JS = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "finsam-demo-2026"
-# The demo cast (finsam/management/commands/load_demo.py): one user per role, and the
+# The demo cast (documents/management/commands/load_demo.py): one user per role, and the
 # administrator, who has no role in a förbund and so has only the start page here
 # (Django's own admin pages under /admin/ are not checked).
 ROLE_USERS = ("chef", "beredning", "styrelse", "lasare")

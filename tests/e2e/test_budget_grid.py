@@ -14,7 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 from budgets.grid import stored_draft
 from budgets.models import Amount
 from budgets.selectors import budget_facts
-from budgets.services import budget_save, bundle_import
+from budgets.services import budget_save
+from documents.bundle.importer import bundle_import
 from finsam.models import Role
 from tests.budgets.test_merge import DEMO
 from tests.budgets.test_views import make_budget

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from budgets.models import Budget
+from documents import adoption
 from interventions import services as intervention_services
 from interventions.models import Intervention
 from plans import services
@@ -56,7 +57,7 @@ def test_changes_since_review_show_budget_and_intervention_changes(  # type: ign
     page: Page, director, reviewer, federation, password
 ) -> None:
     plan = make_plan(federation)
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     _save(Budget.objects.get(federation=federation, year=plan.year), director, kansli=900_000)
     enter = Intervention.objects.get(federation=federation, key="enter")
     intervention_services.intervention_update(
@@ -82,7 +83,7 @@ def test_the_adoption_form_checks_the_date_being_entered(  # type: ignore[no-unt
     plan = make_plan(federation)
     services.plan_update(plan=plan, by=director, title=plan.title,
                          decision_meeting_on=date(2020, 11, 19))
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     log_in(page, director.username, password)
     page.goto(plan.get_absolute_url())
     page.get_by_role("link", name="Registrera styrelsens beslut").click()

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans import services
+from documents import adoption
 from plans.models import PlanStatus
 from tests.e2e.conftest import field, log_in
 from tests.plans.conftest import PLAN_YEAR, make_plan
@@ -85,7 +85,7 @@ def test_the_pdf_is_prepared_then_downloads_and_adoption_shows_progress(  # type
             page.get_by_role("link", name="Ladda ner PDF").click()
         assert NEW_TEXT in pdf_text(second.value.path())
 
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     page.goto(plan.get_absolute_url() + "faststall/")
     field(page, "Beslutsdatum").fill(date(PLAN_YEAR - 1, 11, 19).isoformat())
     field(page, "Diarienummer").fill("dnr 2020:7")

@@ -15,7 +15,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans import services
+from documents import adoption
+from plans import comments as plan_comments
 from tests.e2e.conftest import field, log_in
 from tests.plans.conftest import make_plan
 
@@ -101,10 +102,10 @@ def test_the_director_resolves_the_comment_edits_and_sees_the_diff(  # type: ign
     page: Page, director, reviewer, federation, password
 ) -> None:
     plan = make_plan(federation)
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     section = plan.sections.get(heading="Uppföljning")
-    services.comment_add(plan=plan, by=reviewer, role="reviewer", section=section,
-                         quote=SENTENCE, body="Räcker det?")
+    plan_comments.comment_add(plan=plan, by=reviewer, role="reviewer", section=section,
+                              quote=SENTENCE, body="Räcker det?")
 
     log_in(page, director.username, password)
     page.goto(plan.get_absolute_url())
@@ -137,7 +138,7 @@ def test_the_director_records_adoption_and_a_board_member_downloads_the_decided_
     page: Page, director, board_member, federation, password
 ) -> None:
     plan = make_plan(federation)
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
 
     log_in(page, director.username, password)
     page.goto(plan.get_absolute_url())

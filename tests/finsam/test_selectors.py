@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from budgets.models import Budget
+from documents.selectors import federation_overview
 from finsam.models import BoardSeat, Role
 from finsam.rules import BOARD_SEATS, FEDERATION_MEMBERS
-from finsam.selectors import federation_overview, federations_with_role
+from finsam.selectors import federations_with_role
 from plans.models import Plan
 from tests.factories import BoardSeatFactory, MemberFactory, MembershipFactory
 

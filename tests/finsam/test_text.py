@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from finsam.selectors import federation_overview, federations_with_role
+from documents.selectors import federation_overview
+from finsam.selectors import federations_with_role
 from finsam.text import swedish_sort_key
 from tests.factories import FederationFactory, MemberFactory, MembershipFactory
 

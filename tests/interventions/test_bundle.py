@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from budgets.bundle import BundleError, export_bundle
-from budgets.services import bundle_import
+from budgets.bundle import BundleError
+from documents.bundle.export import export_bundle
+from documents.bundle.importer import bundle_import
 from interventions.models import Intervention, InterventionOutcome
 from tests.budgets.conftest import BUNDLE
 
@@ -143,7 +144,7 @@ def test_bad_values_are_rejected_with_their_path(bundle, mutate, message):
 def test_the_demo_bundles_have_the_seed_interventions():
     from pathlib import Path
 
-    demo = Path(__file__).resolve().parents[2] / "finsam" / "demo"
+    demo = Path(__file__).resolve().parents[2] / "documents" / "demo"
     expected = {
         "sodra-vatterbygden-2020.json": {"enter", "fia", "it-sparet", "sams", "efterstod", "se-n"},
         "sundbyberg-2020.json": {"finsamteam", "finsamlots"},

@@ -9,11 +9,7 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 
-from budgets.models import Amount, Column, Line
-from budgets.rules import evaluate
-from budgets.selectors import budget_facts
-from interventions.models import InterventionStatus
-from interventions.selectors import (
+from budgets.funding import (
     KIND_MIXED,
     KIND_STRUCTURAL,
     RegisterFilters,
@@ -22,6 +18,10 @@ from interventions.selectors import (
     intervention_register,
     planned_money,
 )
+from budgets.models import Amount, Column, Line
+from budgets.rules import evaluate
+from budgets.selectors import budget_facts
+from interventions.models import InterventionStatus
 from tests.interventions.conftest import make_budget, make_intervention, members, record
 
 D = Decimal

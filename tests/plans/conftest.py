@@ -12,16 +12,17 @@ from django.conf import settings
 from django.core.cache import caches
 
 from budgets.models import Amount, Line
-from budgets.services import bundle_import
+from documents import adoption
+from documents.bundle.importer import bundle_import
+from documents.pdf import CACHE_ALIAS
 from finsam.models import Federation
 from interventions.models import Intervention, InterventionGoal
 from plans import services
 from plans.models import Goal, GoalLevel, Meeting, MeetingKind, Plan, Section
-from plans.pdf import CACHE_ALIAS
 from tests.budgets.test_views import make_budget
 
 PLAN_YEAR = 2021  # make_budget's year
-DEMO_DIR = Path(settings.BASE_DIR) / "finsam" / "demo"
+DEMO_DIR = Path(settings.BASE_DIR) / "documents" / "demo"
 
 
 def make_plan(federation: Federation) -> Plan:
@@ -115,14 +116,14 @@ def fake_pdf(monkeypatch):
     def render(html: str, *, fetcher: object = None) -> bytes:
         return b"%PDF-1.7\n% test\n" + hashlib.sha256(html.encode()).hexdigest().encode()
 
-    monkeypatch.setattr("plans.pdf.html_to_pdf", render)
+    monkeypatch.setattr("documents.pdf.html_to_pdf", render)
 
 
 def decide(plan: Plan, by, *, on: date = date(PLAN_YEAR - 1, 11, 19), reference: str = "dnr 2020:7"):  # type: ignore[no-untyped-def]
     """Send the plan to review (if it is a draft) and record the board's adoption."""
     if plan.status == "draft":
-        services.plan_send_to_review(plan=plan, by=by)
-    decision = services.plan_decide(plan=plan, by=by, decided_on=on, reference=reference)
+        adoption.plan_send_to_review(plan=plan, by=by)
+    decision = adoption.plan_decide(plan=plan, by=by, decided_on=on, reference=reference)
     plan.refresh_from_db()
     return decision
 

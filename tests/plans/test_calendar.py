@@ -13,8 +13,10 @@ from django.db import connection
 from django.urls import reverse
 from icalendar import Calendar
 
-from budgets.bundle import BundleError, export_bundle
-from budgets.services import bundle_import
+from budgets.bundle import BundleError
+from documents import rollforward
+from documents.bundle.export import export_bundle
+from documents.bundle.importer import bundle_import
 from finsam.models import AuditEntry, Membership
 from plans import services
 from plans.calendar import membership_token
@@ -110,7 +112,7 @@ def test_a_bundle_imported_into_another_federation_gets_its_own_uids(director, p
 
 def test_roll_forward_gives_the_new_meetings_new_uids(director, plan, fake_pdf):
     decide(plan, director)
-    new = services.plan_roll_forward(plan=plan, by=director)
+    new = rollforward.plan_roll_forward(plan=plan, by=director)
     old = set(plan.meetings.values_list("uid", flat=True))
     moved = set(new.meetings.values_list("uid", flat=True))
     assert len(moved) == new.meetings.count() and not old & moved

@@ -12,10 +12,10 @@ from django.urls import reverse
 from budgets.editing import BudgetDraft, DraftLine
 from budgets.models import Budget
 from budgets.services import budget_save
+from documents import adoption
+from documents.history import changes_since_review
 from interventions import services as intervention_services
 from interventions.models import Intervention
-from plans import services
-from plans.history import changes_since_review
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def second_director(federation):
 
 def test_budget_cells_changed_since_review(plan, director, second_director):
     budget = Budget.objects.get(federation=plan.federation, year=plan.year)
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     _save(budget, director)  # saved unchanged: nothing to show
     assert changes_since_review(plan).budget == []
 
@@ -77,7 +77,7 @@ def test_budget_cells_changed_since_review(plan, director, second_director):
 
 def test_intervention_fields_changed_since_review(plan, director, second_director):
     enter = Intervention.objects.get(federation=plan.federation, key="enter")
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     assert changes_since_review(plan).interventions == []
     intervention_services.intervention_update(
         intervention=enter, by=second_director, name="Enter", individual_share_percent=Decimal(50)
@@ -90,7 +90,7 @@ def test_intervention_fields_changed_since_review(plan, director, second_directo
 
 def test_the_changes_page_shows_them(client, plan, director, reviewer):
     budget = Budget.objects.get(federation=plan.federation, year=plan.year)
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     _save(budget, director, kansli=900_000)
     enter = Intervention.objects.get(federation=plan.federation, key="enter")
     intervention_services.intervention_update(intervention=enter, by=director, name="Enter Plus")
@@ -107,11 +107,11 @@ def test_a_decided_plan_lists_no_change_made_after_its_decision(plan, director, 
     from datetime import date
 
     enter = Intervention.objects.get(federation=plan.federation, key="enter")
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     intervention_services.intervention_update(
         intervention=enter, by=second_director, name="Enter", individual_share_percent=Decimal(50)
     )
-    services.plan_decide(plan=plan, decided_on=date(2020, 11, 20), reference="dnr 1", by=director)
+    adoption.plan_decide(plan=plan, decided_on=date(2020, 11, 20), reference="dnr 1", by=director)
     enter.refresh_from_db()
     enter.individual_share_percent = Decimal(80)
     enter.name = "Enter efter beslutet"

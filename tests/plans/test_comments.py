@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from interventions.models import Intervention
-from plans import services
+from plans import comments, services
 from plans.freeze import PlanFrozen
 from plans.models import Comment
 from plans.selectors import comment_threads, open_comment_counts
@@ -31,7 +31,7 @@ def section(plan, director):
 
 
 def test_a_comment_may_quote_a_passage_of_the_section(plan, section, reviewer):
-    comment = services.comment_add(
+    comment = comments.comment_add(
         plan=plan, by=reviewer, role="reviewer", section=section,
         quote="Insatserna  följs upp i SUS.",  # as the reader sees it: no Markdown, any spacing
         body="Hur ofta?",
@@ -39,45 +39,45 @@ def test_a_comment_may_quote_a_passage_of_the_section(plan, section, reviewer):
     assert comment.quote == "Insatserna följs upp i SUS." and comment.target_label == "Uppföljning"
     assert comment.author == reviewer and comment.author_role == "reviewer"
     with pytest.raises(ValidationError) as error:
-        services.comment_add(plan=plan, by=reviewer, role="reviewer", section=section,
+        comments.comment_add(plan=plan, by=reviewer, role="reviewer", section=section,
                              quote="Något som inte står där.", body="?")
     assert "quote" in error.value.message_dict
     with pytest.raises(ValidationError):
-        services.comment_add(plan=plan, by=reviewer, role="reviewer", section=section, body="  ")
+        comments.comment_add(plan=plan, by=reviewer, role="reviewer", section=section, body="  ")
 
 
 def test_comments_on_an_intervention_and_the_budget(plan, reviewer, board_member, other_plan):
     enter = Intervention.objects.get(federation=plan.federation, key="enter")
-    on_enter = services.comment_add(plan=plan, by=board_member, role="board", target="intervention",
+    on_enter = comments.comment_add(plan=plan, by=board_member, role="board", target="intervention",
                                     intervention=enter, body="Målet är för lågt.")
-    on_budget = services.comment_add(plan=plan, by=reviewer, role="reviewer", target="budget",
+    on_budget = comments.comment_add(plan=plan, by=reviewer, role="reviewer", target="budget",
                                      body="Underskottet behöver motiveras.")
     assert on_enter.target_label == "Enter" and on_budget.target_label == "Budget 2021"
     counts = open_comment_counts(plan)
     assert counts["intervention"] == {enter.pk: 1} and counts["budget"] == {0: 1}
     theirs = Intervention.objects.get(federation=other_plan.federation, key="enter")
     with pytest.raises(ValidationError):
-        services.comment_add(plan=plan, by=reviewer, role="reviewer", target="intervention",
+        comments.comment_add(plan=plan, by=reviewer, role="reviewer", target="intervention",
                              intervention=theirs, body="x")
     with pytest.raises(ValidationError):
-        services.comment_add(plan=plan, by=reviewer, role="reviewer",
+        comments.comment_add(plan=plan, by=reviewer, role="reviewer",
                              section=other_plan.sections.first(), body="x")
 
 
 def test_replies_lock_the_comment_and_withdrawing_keeps_it(plan, section, reviewer, director, board_member):
-    comment = services.comment_add(plan=plan, by=reviewer, role="reviewer", section=section, body="Första")
-    services.comment_change(comment=comment, by=reviewer, body="Första, rättad")
+    comment = comments.comment_add(plan=plan, by=reviewer, role="reviewer", section=section, body="Första")
+    comments.comment_change(comment=comment, by=reviewer, body="Första, rättad")
     with pytest.raises(PermissionDenied):
-        services.comment_change(comment=comment, by=director, body="Chefens ord")
-    reply = services.comment_reply(comment=comment, by=director, role="director", body="Tack, åtgärdat.")
+        comments.comment_change(comment=comment, by=director, body="Chefens ord")
+    reply = comments.comment_reply(comment=comment, by=director, role="director", body="Tack, åtgärdat.")
     # A reply to a reply answers the thread.
-    again = services.comment_reply(comment=reply, by=board_member, role="board", body="Bra.")
+    again = comments.comment_reply(comment=reply, by=board_member, role="board", body="Bra.")
     assert again.parent == comment and comment.replies.count() == 2
     with pytest.raises(ValidationError):
-        services.comment_change(comment=comment, by=reviewer, body="Ändrad efter svar")
+        comments.comment_change(comment=comment, by=reviewer, body="Ändrad efter svar")
     with pytest.raises(PermissionDenied):
-        services.comment_withdraw(comment=comment, by=director)
-    services.comment_withdraw(comment=comment, by=reviewer)
+        comments.comment_withdraw(comment=comment, by=director)
+    comments.comment_withdraw(comment=comment, by=reviewer)
     comment.refresh_from_db()
     assert comment.is_withdrawn and comment.body == "Första, rättad"
     assert Comment.objects.filter(plan=plan).count() == 3  # nothing deleted
@@ -86,20 +86,20 @@ def test_replies_lock_the_comment_and_withdrawing_keeps_it(plan, section, review
 
 
 def test_the_director_resolves_and_reopens(plan, section, reviewer, director):
-    comment = services.comment_add(plan=plan, by=reviewer, role="reviewer", section=section, body="?")
+    comment = comments.comment_add(plan=plan, by=reviewer, role="reviewer", section=section, body="?")
     assert open_comment_counts(plan)["section"] == {section.pk: 1}
-    services.comment_resolve(comment=comment, by=director)
+    comments.comment_resolve(comment=comment, by=director)
     comment.refresh_from_db()
     assert comment.is_resolved and comment.resolved_by == director
     assert open_comment_counts(plan)["section"] == {}
-    services.comment_reopen(comment=comment, by=director)
+    comments.comment_reopen(comment=comment, by=director)
     comment.refresh_from_db()
     assert comment.is_open
 
 
 def test_an_adopted_plan_takes_no_more_comments(decided_plan, reviewer):
     with pytest.raises(PlanFrozen):
-        services.comment_add(plan=decided_plan, by=reviewer, role="reviewer", target="budget", body="x")
+        comments.comment_add(plan=decided_plan, by=reviewer, role="reviewer", target="budget", body="x")
 
 
 def test_it_works(client, plan, section, reviewer, director):
@@ -133,7 +133,7 @@ def test_it_works(client, plan, section, reviewer, director):
 
 
 def test_it_checks_access(client, plan, section, reviewer, board_member, viewer, outsider, director):
-    comment = services.comment_add(plan=plan, by=reviewer, role="reviewer", section=section, body="?")
+    comment = comments.comment_add(plan=plan, by=reviewer, role="reviewer", section=section, body="?")
     # A reviewer comments but cannot edit the plan, nor resolve.
     client.force_login(reviewer)
     assert client.get(url("section_edit", plan, section.pk)).status_code == 403

@@ -13,11 +13,13 @@ from django.urls import reverse
 from budgets.editing import BudgetDraft, DraftLine
 from budgets.models import Budget, Line
 from budgets.services import budget_save, contributions_fill
+from documents import adoption
+from documents.history import changes_since_review
 from interventions import services as intervention_services
 from interventions.models import Intervention
 from plans import services
 from plans.diff import word_diff
-from plans.history import changes_since_review, section_versions
+from plans.history import section_versions
 from plans.models import Goal, Meeting, Section
 
 # --- the diff (no database) --------------------------------------------------------------
@@ -111,7 +113,7 @@ def test_changes_since_the_draft_was_sent_to_review(plan, director):
     services.section_update(section=risks, by=director, heading="Risker", kind="text",
                             body="Om ESF inte beviljas minskar teamet.")
     assert changes_since_review(plan) is None
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     assert changes_since_review(plan).count == 0
     services.section_update(section=risks, by=director, heading="Risker", kind="text",
                             body="Om ESF inte beviljas minskar teamet med två personer.")
@@ -136,7 +138,7 @@ def test_a_bundle_imported_plan_gets_its_starting_point_when_sent_to_review(dire
     plan.status = "draft"
     plan.save()
     assert not Section.history.filter(plan=plan).exists()  # bulk-created by the import
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     assert changes_since_review(plan).count == 0  # not "everything is new"
     section = plan.sections.first()
     assert len(section_versions(section.pk)) == 1
@@ -152,7 +154,7 @@ def url(name, plan, *args):  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_it_works(client, plan, director, reviewer):
     risks = plan.sections.get(heading="Risker")
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     services.section_update(section=risks, by=director, heading="Risker", kind="text", body="Ett två")
     services.section_update(section=risks, by=director, heading="Risker", kind="text", body="Ett tre")
     client.force_login(reviewer)

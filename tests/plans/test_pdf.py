@@ -20,11 +20,11 @@ from django.urls import reverse
 
 from budgets.models import Budget
 from budgets.selectors import budget_summary
+from documents import pdf as plan_pdf_module
+from documents.document import plan_document
+from documents.pdf import StaticFilesFetcher, html_to_pdf, plan_html, plan_pdf
 from finsam.money import format_kr
-from plans import pdf as plan_pdf_module
 from plans import services
-from plans.pdf import StaticFilesFetcher, html_to_pdf, plan_html, plan_pdf
-from plans.selectors import plan_document
 from tests.plans.conftest import grow_plan, import_demo
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The plan's PDF in the background (plans/pdf_tasks.py): the download waits on a
+"""The plan's PDF in the background (documents/pdf_tasks.py): the download waits on a
 "förbereds" page while the worker renders, one render per version however many ask,
 a save queues the next; the real database worker and RQ on Redis run the same task;
 adoption runs in the worker and its page follows it."""
@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks import TaskResultStatus, default_task_backend
 
-from plans import pdf_tasks, services
+from documents import adoption, pdf_tasks
+from plans import services, workflow
 from plans.models import PlanStatus, Snapshot
 from tests.plans.conftest import PLAN_YEAR
 
@@ -136,7 +137,7 @@ def test_the_database_worker_renders_what_the_download_queued(client, director, 
     assert client.get(pdf_url(plan)).status_code == 202
     assert client.get(pdf_url(plan)).status_code == 202
     [row] = DBTaskResult.objects.all()
-    assert row.task_path == "plans.pdf_tasks.render_plan_pdf" and row.status == "READY"
+    assert row.task_path == "documents.pdf_tasks.render_plan_pdf" and row.status == "READY"
     run_db_worker()
     row.refresh_from_db()
     assert row.status == "SUCCESSFUL", row.traceback
@@ -194,7 +195,7 @@ def test_the_rq_backend_renders_through_redis(client, director, plan, rq_queue, 
 
 def _adopt(client, plan):  # type: ignore[no-untyped-def]
     return client.post(reverse("plan_decide", args=[plan.federation.slug, plan.year]), {
-        "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(), "meeting": services.NEW_MEETING,
+        "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(), "meeting": workflow.NEW_MEETING,
         "reference": "dnr 2020:7",
     })
 
@@ -203,7 +204,7 @@ def _adopt(client, plan):  # type: ignore[no-untyped-def]
 def test_adoption_runs_in_the_worker_and_its_page_follows_it(client, director, plan, settings,
                                                               fake_pdf):
     settings.TASKS = DATABASE
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     client.force_login(director)
     queued_at = _adopt(client, plan)
     assert queued_at.status_code == 302
@@ -227,15 +228,15 @@ def test_adoption_runs_in_the_worker_and_its_page_follows_it(client, director, p
 def test_a_refused_adoption_says_why_and_keeps_what_was_entered(
     client, director, plan, monkeypatch
 ):
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     client.force_login(director)
 
     def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
-        from plans.pdf_render import PdfRefused
+        from documents.pdf_render import PdfRefused
 
         raise PdfRefused("Avsnittet ”Mål” är för stort för PDF:en.", code="section_too_large")
 
-    monkeypatch.setattr("plans.pdf_render.render_html_in_child", refuse)
+    monkeypatch.setattr("documents.pdf_render.render_html_in_child", refuse)
     failed = client.get(_adopt(client, plan)["Location"])
     page = failed.content.decode()
     assert failed.status_code == 422

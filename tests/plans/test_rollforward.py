@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from budgets.models import Amount, Budget, Column
 from budgets.selectors import budget_summary
-from plans import services
+from documents import rollforward
 from plans.models import Plan, PlanStatus
 from plans.rules import same_date_next_year, same_weekday_next_year, shift_years
 from tests.plans.conftest import import_demo
@@ -67,7 +67,7 @@ def test_the_sodra_vatterbygden_2020_demo_rolls_forward_to_2021(sodra_2020, dire
     old = {line.key: {a.column.code: a.amount for a in line.amounts.all()}
            for line in old_budget.lines.filter(scenario=None).prefetch_related("amounts__column")}
 
-    plan = services.plan_roll_forward(plan=sodra_2020, by=director)
+    plan = rollforward.plan_roll_forward(plan=sodra_2020, by=director)
 
     assert plan.year == 2021 and plan.status == PlanStatus.DRAFT and plan.carried_from == sodra_2020
     assert plan.title == "Verksamhetsplan 2021 med budget 2021 och plan 2022–2023"
@@ -118,7 +118,7 @@ def test_a_forecast_in_the_plan_decides_the_opening_equity(sodra_2020, director)
         if "2020:budget" in amounts:
             value = amounts["2020:budget"] - (D(100_000) if line.key == "kansli" else 0)
             Amount.objects.create(line=line, column=forecast, amount=value)
-    plan = services.plan_roll_forward(plan=sodra_2020, by=director)
+    plan = rollforward.plan_roll_forward(plan=sodra_2020, by=director)
     new_budget = Budget.objects.get(federation=plan.federation, year=2021)
     assert new_budget.opening_equity == D(236_870)  # 100 000 kr less spent on the kansli
     assert new_budget.lines.get(key="kansli", scenario=None).amounts.get(
@@ -131,7 +131,7 @@ def test_scenarios_move_with_the_budget(plan, director, fake_pdf):
     from tests.plans.conftest import decide
 
     decide(plan, director)
-    new = services.plan_roll_forward(plan=plan, by=director)
+    new = rollforward.plan_roll_forward(plan=plan, by=director)
     budget = Budget.objects.get(federation=plan.federation, year=new.year)
     scenario = budget.scenarios.get()
     esf = scenario.lines.get(key="esf")
@@ -146,13 +146,13 @@ def test_scenarios_move_with_the_budget(plan, director, fake_pdf):
 @pytest.mark.django_db
 def test_only_an_adopted_plan_rolls_forward_and_only_once(plan, director, fake_pdf):
     with pytest.raises(ValidationError):
-        services.plan_roll_forward(plan=plan, by=director)
+        rollforward.plan_roll_forward(plan=plan, by=director)
     from tests.plans.conftest import decide
 
     decide(plan, director)
-    services.plan_roll_forward(plan=plan, by=director)
+    rollforward.plan_roll_forward(plan=plan, by=director)
     with pytest.raises(ValidationError):
-        services.plan_roll_forward(plan=plan, by=director)
+        rollforward.plan_roll_forward(plan=plan, by=director)
     assert Plan.objects.filter(federation=plan.federation).count() == 2
 
 

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from documents import adoption
 from plans import services
 from plans.models import PlanStatus, SectionKind
 
@@ -56,7 +57,7 @@ def test_the_status_changes_only_through_the_workflow(plan):
     with pytest.raises(TypeError):
         services.plan_update(plan=plan, by=None, title=plan.title, status=PlanStatus.DECIDED)
     with pytest.raises(ValidationError):
-        services.plan_decide(plan=plan, by=None, decided_on=date(2020, 11, 19), reference="dnr 1")
+        adoption.plan_decide(plan=plan, by=None, decided_on=date(2020, 11, 19), reference="dnr 1")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT and plan.decided_on is None
 

@@ -18,8 +18,9 @@ from django.urls import reverse
 from budgets.models import Budget
 from budgets.rules import evaluate
 from budgets.selectors import budget_facts, budget_report
-from budgets.services import bundle_import
-from plans import services
+from documents import adoption
+from documents.bundle.importer import bundle_import
+from plans import services, workflow
 from plans.models import FrozenRecord, MeetingKind, PlanStatus, PlanTransition, Snapshot
 from plans.rules import adoption_warnings
 from tests.plans.conftest import decide, import_demo
@@ -70,13 +71,13 @@ def test_adoption_without_a_members_meeting_before_it_warns(meetings, warns):
 
 def test_every_step_is_recorded_with_who_and_when(plan, director, fake_pdf):
     with time_machine.travel("2020-09-01 10:00 +02:00", tick=False):
-        services.plan_send_to_review(plan=plan, by=director, note="Synpunkter senast 1 oktober")
+        adoption.plan_send_to_review(plan=plan, by=director, note="Synpunkter senast 1 oktober")
     with time_machine.travel("2020-09-10 10:00 +02:00", tick=False):
-        services.plan_return_to_draft(plan=plan, by=director)
+        workflow.plan_return_to_draft(plan=plan, by=director)
     with time_machine.travel("2020-09-15 10:00 +02:00", tick=False):
-        services.plan_send_to_review(plan=plan, by=director)
+        adoption.plan_send_to_review(plan=plan, by=director)
     with time_machine.travel("2020-11-20 10:00 +01:00", tick=False):
-        decision = services.plan_decide(
+        decision = adoption.plan_decide(
             plan=plan, by=director, decided_on=date(2020, 11, 19), reference="dnr 2020:7"
         )
     steps = list(PlanTransition.objects.filter(plan=plan).values_list("from_status", "to_status"))
@@ -96,28 +97,28 @@ def test_every_step_is_recorded_with_who_and_when(plan, director, fake_pdf):
 
 def test_the_workflow_refuses_steps_out_of_order(plan, director, fake_pdf):
     with pytest.raises(ValidationError):
-        services.plan_decide(plan=plan, by=director, decided_on=date(2020, 11, 19), reference="x")
+        adoption.plan_decide(plan=plan, by=director, decided_on=date(2020, 11, 19), reference="x")
     with pytest.raises(ValidationError):
-        services.plan_return_to_draft(plan=plan, by=director)
+        workflow.plan_return_to_draft(plan=plan, by=director)
     with pytest.raises(ValidationError):
-        services.plan_new_revision(plan=plan, by=director, reason="x")
-    services.plan_send_to_review(plan=plan, by=director)
+        workflow.plan_new_revision(plan=plan, by=director, reason="x")
+    adoption.plan_send_to_review(plan=plan, by=director)
     with pytest.raises(ValidationError):
-        services.plan_send_to_review(plan=plan, by=director)
+        adoption.plan_send_to_review(plan=plan, by=director)
     assert PlanTransition.objects.filter(plan=plan).count() == 1
 
 
 def test_adoption_records_date_meeting_and_dnr_and_checks_them(plan, director, fake_pdf):
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     board = plan.meetings.get(kind=MeetingKind.BOARD)  # 6 March 2021 in make_plan
     with pytest.raises(ValidationError) as error:
-        services.plan_decide(plan=plan, by=director, decided_on=date(2020, 11, 19), reference="",
+        adoption.plan_decide(plan=plan, by=director, decided_on=date(2020, 11, 19), reference="",
                              meeting=board)
     assert {"reference", "meeting"} <= set(error.value.message_dict)
     with pytest.raises(ValidationError) as error:
-        services.plan_decide(plan=plan, by=director, decided_on=date(2999, 1, 1), reference="dnr 1")
+        adoption.plan_decide(plan=plan, by=director, decided_on=date(2999, 1, 1), reference="dnr 1")
     assert "decided_on" in error.value.message_dict
-    decision = services.plan_decide(
+    decision = adoption.plan_decide(
         plan=plan, by=director, decided_on=date(2021, 3, 6), reference="dnr 2021:3", meeting=board
     )
     plan.refresh_from_db()
@@ -131,13 +132,13 @@ def test_adoption_records_date_meeting_and_dnr_and_checks_them(plan, director, f
 def test_the_decide_page_shows_the_warnings_first(client, director, plan, fake_pdf):
     services.plan_update(plan=plan, by=director, title=plan.title,
                          decision_meeting_on=date(2020, 11, 19))
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     client.force_login(director)
     page = client.get(url("plan_decide", plan))
     assert page.status_code == 200
     assert "Inget medlemssamråd" in page.text
     response = client.post(url("plan_decide", plan), {
-        "decided_on": "2020-12-02", "meeting": services.NEW_MEETING, "reference": "dnr 2020:9",
+        "decided_on": "2020-12-02", "meeting": workflow.NEW_MEETING, "reference": "dnr 2020:9",
     }, follow=True)
     assert response.status_code == 200
     assert "Planen är fastställd" in response.text
@@ -194,7 +195,7 @@ def test_the_snapshots_bundle_reimports_to_the_same_figures(decided_plan, direct
     snapshot = Snapshot.objects.get(plan=decided_plan)
     stored = json.loads(snapshot.report)
     # The plan changes in a new revision...
-    services.plan_new_revision(plan=decided_plan, by=director, reason="Ändrad budget")
+    workflow.plan_new_revision(plan=decided_plan, by=director, reason="Ändrad budget")
     budget = Budget.objects.get(federation=decided_plan.federation, year=decided_plan.year)
     budget.lines.filter(key="kansli").first().amounts.update(amount=1)
     assert budget_report(budget_facts(budget), evaluate(budget_facts(budget)))["years"] != stored["years"]
@@ -214,8 +215,8 @@ def test_the_snapshots_bundle_reimports_to_the_same_figures(decided_plan, direct
 
 def test_a_new_revision_starts_a_draft_and_keeps_the_adopted_version(client, director, decided_plan):
     with pytest.raises(ValidationError):
-        services.plan_new_revision(plan=decided_plan, by=director, reason=" ")
-    services.plan_new_revision(plan=decided_plan, by=director, reason="Styrelsen ändrade budgeten")
+        workflow.plan_new_revision(plan=decided_plan, by=director, reason=" ")
+    workflow.plan_new_revision(plan=decided_plan, by=director, reason="Styrelsen ändrade budgeten")
     decided_plan.refresh_from_db()
     assert decided_plan.status == PlanStatus.DRAFT and decided_plan.revision == 2
     assert decided_plan.decided_on is None
@@ -250,7 +251,7 @@ def test_the_revision_page(client, director, decided_plan):
 def test_an_adopted_plan_is_published_and_a_draft_never_is(client, director, plan, fake_pdf):
     public = url("plan_public", plan)
     with pytest.raises(ValidationError):
-        services.plan_publish(plan=plan, by=director)
+        workflow.plan_publish(plan=plan, by=director)
     assert client.get(public).status_code == 404
     decide(plan, director)
     assert client.get(public).status_code == 404  # adopted but not published
@@ -265,7 +266,7 @@ def test_an_adopted_plan_is_published_and_a_draft_never_is(client, director, pla
     assert pdf.content == bytes(snapshot.pdf)
     assert client.post(public).status_code == 405
     # A new revision is a draft: the public page still shows the adopted version only.
-    services.plan_new_revision(plan=plan, by=director, reason="Ändring")
+    workflow.plan_new_revision(plan=plan, by=director, reason="Ändring")
     section = plan.sections.first()
     services.section_update(section=section, by=director, heading="HEMLIGT UTKAST",
                             kind=section.kind, body="")
@@ -283,7 +284,7 @@ def test_an_adopted_plan_is_published_and_a_draft_never_is(client, director, pla
 def test_reviewers_see_the_plans_awaiting_their_comments(client, director, reviewer, board_member, plan):
     client.force_login(reviewer)
     assert "väntar på dina synpunkter" not in client.get("/").text
-    services.plan_send_to_review(plan=plan, by=director, note="Senast 1 oktober")
+    adoption.plan_send_to_review(plan=plan, by=director, note="Senast 1 oktober")
     page = client.get("/")
     assert "Planer som väntar på dina synpunkter" in page.text
     assert plan.get_absolute_url() in page.text and "Senast 1 oktober" in page.text
@@ -298,12 +299,12 @@ def test_mail_to_reviewers_only_when_the_setting_is_on(settings, director, revie
     reviewer.email = "beredning@example.se"
     reviewer.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.plan_send_to_review(plan=plan, by=director)
+        adoption.plan_send_to_review(plan=plan, by=director)
     assert mail.outbox == []
-    services.plan_return_to_draft(plan=plan, by=director)
+    workflow.plan_return_to_draft(plan=plan, by=director)
     settings.PLAN_REVIEW_MAIL = True
     with django_capture_on_commit_callbacks(execute=True):
-        services.plan_send_to_review(plan=plan, by=director)
+        adoption.plan_send_to_review(plan=plan, by=director)
     assert [m.to for m in mail.outbox] == [["beredning@example.se"]]
     assert "på beredning" in mail.outbox[0].subject
 

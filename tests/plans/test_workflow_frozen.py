@@ -12,12 +12,14 @@ from django.urls import reverse
 
 from budgets import services as budget_services
 from budgets.editing import BudgetDraft
-from budgets.excel import export_xlsx, import_xlsx
+from budgets.excel import export_xlsx
+from budgets.excel_import import import_xlsx
 from budgets.models import Amount, Budget, Line, Scenario
 from interventions import services as intervention_services
+from interventions.freeze import intervention_frozen_year
 from interventions.models import Intervention
 from plans import services
-from plans.freeze import PlanFrozen, intervention_frozen_year, plan_is_frozen
+from plans.freeze import PlanFrozen, plan_is_frozen
 from plans.models import Plan, PlanStatus
 from plans.selectors import plan_is_frozen as selector_plan_is_frozen
 from tests.test_access import EDIT_ROUTES, build_world

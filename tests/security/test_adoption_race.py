@@ -1,6 +1,6 @@
 """Saves that race the board's adoption of the plan (plans/freeze.py).
 
-Adoption (plans.services.plan_decide) holds the plan's row lock for its whole
+Adoption (documents.adoption.plan_decide) holds the plan's row lock for its whole
 transaction, the snapshot included; every write to the plan year takes the same
 lock first (ensure_plan_not_frozen). So a budget or section save sent during an
 adoption either commits before it, and is in the adopted snapshot, or waits for
@@ -27,12 +27,13 @@ from django.test import Client
 from django.urls import reverse
 
 from budgets import views as budget_views
-from budgets.bundle import export_bundle
 from budgets.grid import stored_draft
 from budgets.models import Amount, Budget
 from budgets.selectors import budget_facts
 from budgets.services import budget_save
-from plans import services
+from documents import adoption
+from documents.bundle.export import export_bundle
+from plans import services, workflow
 from plans.freeze import PlanFrozen
 from plans.models import Plan, Section, Snapshot
 from tests.budgets.test_grid import grid_post
@@ -56,7 +57,7 @@ def _stand_in_pdf(html: str, *, fetcher: object = None) -> bytes:
 
 def _plan_on_review(federation, director) -> Plan:  # type: ignore[no-untyped-def]
     plan = make_plan(federation)
-    services.plan_send_to_review(plan=plan, by=director)
+    adoption.plan_send_to_review(plan=plan, by=director)
     plan.refresh_from_db()
     return plan
 
@@ -83,7 +84,7 @@ def _adopted_section(bundle: dict) -> dict:  # type: ignore[type-arg]
 
 def _adopt(plan: Plan, director, reference: str):  # type: ignore[no-untyped-def]
     own = Plan.objects.get(pk=plan.pk)  # this thread's connection
-    return services.plan_decide(plan=own, decided_on=DECIDED_ON, reference=reference, by=director)
+    return adoption.plan_decide(plan=own, decided_on=DECIDED_ON, reference=reference, by=director)
 
 
 # --- the trial's repro: a save posted while the adoption is under way -------------------
@@ -107,7 +108,7 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, 
         return _stand_in_pdf(html)
 
     # In the adoption's process (the renderer's child process would not see the events).
-    monkeypatch.setattr("plans.pdf_render.render_html_in_child", held_pdf)
+    monkeypatch.setattr("documents.pdf_render.render_html_in_child", held_pdf)
     # Note when the view, past its own pre-check, calls the service.
     if what == "budget":
         real_budget_save = budget_views.budget_save
@@ -143,8 +144,8 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, 
         finally:
             connections.close_all()
 
-    adoption = threading.Thread(target=run, args=("adopt", lambda: _adopt(plan, director, "dnr 2020:7")))
-    adoption.start()
+    adopter = threading.Thread(target=run, args=("adopt", lambda: _adopt(plan, director, "dnr 2020:7")))
+    adopter.start()
     try:
         assert adopting.wait(JOIN_SECONDS), "the adoption did not reach its PDF"
         save = threading.Thread(target=run, args=("save", lambda: client.post(url, post)))
@@ -155,11 +156,11 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, 
         time.sleep(0.3)
     finally:
         release.set()
-        adoption.join(JOIN_SECONDS)
+        adopter.join(JOIN_SECONDS)
     save.join(JOIN_SECONDS)
-    assert not adoption.is_alive() and not save.is_alive()
+    assert not adopter.is_alive() and not save.is_alive()
 
-    assert isinstance(results["adopt"], services.Decision), results["adopt"]
+    assert isinstance(results["adopt"], adoption.Decision), results["adopt"]
     response = results["save"]
     assert not isinstance(response, BaseException), repr(response)
     assert response.status_code == 409, response.status_code  # type: ignore[union-attr]
@@ -176,7 +177,7 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, 
 
 
 def test_saves_racing_an_adoption_are_in_its_snapshot_or_refused(federation, director, monkeypatch):
-    monkeypatch.setattr("plans.pdf.html_to_pdf", _stand_in_pdf)
+    monkeypatch.setattr("documents.pdf.html_to_pdf", _stand_in_pdf)
     plan = _plan_on_review(federation, director)
     budget = Budget.objects.get(federation=federation, year=plan.year)
     section = plan.sections.get(heading=SECTION)
@@ -205,7 +206,7 @@ def test_saves_racing_an_adoption_are_in_its_snapshot_or_refused(federation, dir
             lambda n=n: _adopt(plan, director, f"dnr 2020:{n}"), save_budget, save_section
         )
         decision, *saves = results
-        assert isinstance(decision, services.Decision), f"round {n}: {decision!r}"
+        assert isinstance(decision, adoption.Decision), f"round {n}: {decision!r}"
         unexpected = [r for r in saves if isinstance(r, BaseException) and not isinstance(r, PlanFrozen)]
         assert not unexpected, f"round {n}: {unexpected!r}"
         outcomes.update("refused" if isinstance(r, PlanFrozen) else r for r in saves)
@@ -224,8 +225,8 @@ def test_saves_racing_an_adoption_are_in_its_snapshot_or_refused(federation, dir
         assert (_kansli(budget) == Decimal(700_000 + n)) == saved_budget, f"round {n}"
 
         # The next round races the adoption of a new revision.
-        services.plan_new_revision(plan=plan, by=director, reason=f"Runda {n + 1}")
-        services.plan_send_to_review(plan=plan, by=director)
+        workflow.plan_new_revision(plan=plan, by=director, reason=f"Runda {n + 1}")
+        adoption.plan_send_to_review(plan=plan, by=director)
         plan.refresh_from_db()
     print(f"\n{ROUNDS} rounds on {connection.vendor}: {dict(outcomes)}")
     assert sum(outcomes.values()) == 2 * ROUNDS

@@ -19,6 +19,7 @@ from budgets import services as budget_services
 from budgets.excel import export_xlsx
 from budgets.grid import stored_draft
 from budgets.selectors import budget_facts
+from documents.bundle import importer
 from finsam import services
 from finsam.models import AuditEntry
 from tests.budgets.conftest import BUNDLE
@@ -85,7 +86,7 @@ def test_budget_services_record_who_changed_what(director, federation):
 
 
 def test_bundle_import_and_export_are_recorded(db):
-    budget = budget_services.bundle_import(data=BUNDLE)
+    budget = importer.bundle_import(data=BUNDLE)
     entry = _last("importerade planpaket")
     assert entry.federation == budget.federation and entry.actor is None
     call_command("export_bundle", budget.federation.slug, str(budget.year), stdout=StringIO())
@@ -112,10 +113,10 @@ def test_downloads_of_the_plan_report_and_adopted_files_are_recorded(
 ):
     from datetime import date
 
-    import plans.pdf
+    import documents.pdf
     from plans.models import Plan, Snapshot
 
-    monkeypatch.setattr(plans.pdf, "html_to_pdf", lambda html, **kw: b"%PDF-fake")
+    monkeypatch.setattr(documents.pdf, "html_to_pdf", lambda html, **kw: b"%PDF-fake")
     budget = make_budget(federation)
     plan = Plan.objects.create(federation=federation, year=budget.year, title="Plan")
     client.force_login(director)

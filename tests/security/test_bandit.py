@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ["finsam", "budgets", "interventions", "plans"]
+PACKAGES = ["finsam", "plans", "interventions", "budgets", "documents"]
 
 
 @pytest.fixture(scope="module")

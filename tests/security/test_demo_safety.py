@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from finsam.management.commands.load_demo import ADMIN, DEMO_PASSWORD, DEMO_USERS
+from documents.management.commands.load_demo import ADMIN, DEMO_PASSWORD, DEMO_USERS
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

@@ -144,7 +144,7 @@ resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 import django
 django.setup()
 from openpyxl import load_workbook
-from budgets.excel import ExcelImportError, _open
+from budgets.excel_import import ExcelImportError, _open
 data = open(sys.argv[1], "rb").read()
 result = {}
 try:

@@ -33,9 +33,9 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from budgets.bundle import export_bundle
 from budgets.excel import export_xlsx
 from budgets.models import Amount, Budget, Column, Line, Scenario
+from documents.bundle.export import export_bundle
 from interventions.models import Intervention, InterventionGoal
 from plans.models import Comment, Goal, Meeting, Plan, PlanStatus, PlanTransition, Section, Snapshot
 from tests.budgets.test_grid import grid_post
@@ -47,7 +47,7 @@ pytestmark = pytest.mark.django_db
 FROZEN = "är fastställd och kan inte ändras"
 FROZEN_COMMENTS = "Planen är fastställd; den tar inte emot fler kommentarer"
 FROZEN_INTERVENTION = f"fastställda verksamhetsplanen {PLAN_YEAR}"
-PROJECT_APPS = ("finsam", "budgets", "plans", "interventions")
+PROJECT_APPS = ("finsam", "plans", "interventions", "budgets", "documents")
 # The modules whose views refuse a frozen year before calling a service.
 PRE_CHECKING_VIEWS = (
     "plans.views", "plans.workflow_views", "budgets.views", "budgets.scenario_views",

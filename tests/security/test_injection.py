@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from budgets.bundle import export_bundle
+from documents.bundle.export import export_bundle
 from plans.models import Plan
 from tests.security.payloads import LONG_TEXT, PAYLOADS, TEXT, YEAR, build_payload_world
 

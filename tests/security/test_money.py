@@ -15,14 +15,15 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from budgets.bundle import export_bundle
 from budgets.editing import BudgetDraft, DraftLine, parse_draft
-from budgets.excel import export_xlsx, parse_workbook
+from budgets.excel import export_xlsx
+from budgets.excel_import import parse_workbook
 from budgets.grid import raw_amount
 from budgets.models import Amount, Budget, Column
 from budgets.rules import evaluate
 from budgets.selectors import budget_facts, budget_report
 from budgets.services import budget_save
+from documents.bundle.export import export_bundle
 from finsam.forms import AmountField
 from finsam.money import format_number, parse_amount
 from plans.models import Plan

@@ -18,7 +18,8 @@ import psutil
 import pytest
 from django.urls import reverse
 
-from plans import services
+from documents import adoption
+from plans import services, workflow
 from plans.markdown import render_markdown
 from plans.models import PlanStatus, Snapshot
 from tests.plans.conftest import PLAN_YEAR, make_plan
@@ -37,7 +38,7 @@ TIME_LIMIT = 1.5
 def empty_pdf_cache():
     from django.core.cache import caches
 
-    from plans.pdf import CACHE_ALIAS
+    from documents.pdf import CACHE_ALIAS
 
     caches[CACHE_ALIAS].clear()
     yield
@@ -59,8 +60,8 @@ def test_the_download_answers_at_once_and_renders_nothing(
     def no_rendering_here(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("rendered in the web request")
 
-    monkeypatch.setattr("plans.pdf.html_to_pdf", no_rendering_here)
-    monkeypatch.setattr("plans.pdf_render.render_html_in_child", no_rendering_here)
+    monkeypatch.setattr("documents.pdf.html_to_pdf", no_rendering_here)
+    monkeypatch.setattr("documents.pdf_render.render_html_in_child", no_rendering_here)
     client.force_login(director)
     client.get("/")  # the process's first request loads the URLs and the middleware
     for user in (director, board_member):  # any role, again and again
@@ -80,7 +81,7 @@ def test_the_section_over_the_size_limit_is_refused_before_rendering(
     def no_rendering(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("rendered a section over the size limit")
 
-    monkeypatch.setattr("plans.pdf_render.render_html_in_child", no_rendering)
+    monkeypatch.setattr("documents.pdf_render.render_html_in_child", no_rendering)
     client.force_login(director)
     started = time.perf_counter()
     failed = client.get(pdf_url(attack_plan))
@@ -160,10 +161,10 @@ def test_adopting_the_attack_plan_fails_in_swedish_and_leaves_it_undecided(
     if limit == "time":
         settings.PDF_RENDER_TIME_LIMIT = TIME_LIMIT
         settings.PDF_MAX_SECTION_BYTES = settings.PDF_MAX_DOCUMENT_BYTES = 10**9
-    services.plan_send_to_review(plan=attack_plan, by=director)
+    adoption.plan_send_to_review(plan=attack_plan, by=director)
     client.force_login(director)
     queued_at = client.post(reverse("plan_decide", args=[attack_plan.federation.slug, PLAN_YEAR]), {
-        "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(), "meeting": services.NEW_MEETING,
+        "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(), "meeting": workflow.NEW_MEETING,
         "reference": "dnr 2020:7",
     })
     assert queued_at.status_code == 302

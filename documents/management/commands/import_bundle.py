@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 from django.core.management.base import BaseCommand
 
 from budgets.bundle import BundleError, NotJSON, load_bundle_json
-from budgets.services import DecidedPlanImport, bundle_import
+from documents.bundle.importer import DecidedPlanImport, bundle_import
 
 
 class Command(BaseCommand):

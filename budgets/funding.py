@@ -1,4 +1,8 @@
-"""Reads that compute, for the intervention pages and the plan's chapter.
+"""What the budgets give the interventions: the register's money per year, the
+intervention page's budget lines and findings, and the plan's intervention chapter
+with its funding. Here, in budgets, since an intervention's money is the amounts
+of the budget lines linked to it (interventions sit below budgets; their own
+pages and writes are in interventions/).
 
 Every selector runs a fixed number of queries, however many interventions, goals
 and outcomes the förbund has: the register and the chapter load each kind of row
@@ -33,9 +37,7 @@ from budgets.rules import (
     parties,
     planning_columns,
 )
-from budgets.rules import (
-    MemberFacts as RuleMember,
-)
+from budgets.rules import MemberFacts as RuleMember
 from budgets.selectors import budgets_facts
 from finsam.findings import Finding, by_severity
 from finsam.models import Federation, Member
@@ -368,10 +370,6 @@ class InterventionDetail:
     @property
     def goals_without_target(self) -> int:
         return sum(1 for row in self.goals if row.goal.target is None)
-
-
-def intervention_queryset() -> QuerySet[Intervention]:
-    return Intervention.objects.select_related("federation", "owner")
 
 
 def _facts_of(intervention: Intervention, goals: Sequence[InterventionGoal], members: Sequence[Member]) -> InterventionFacts:

@@ -1,7 +1,7 @@
 """The plan's PDF and its adoption as background tasks (django-tasks).
 
 The web request never renders. A download of the plan's current version gets the
-cached PDF when it is there (plans/pdf.py, keyed by `pdf_cache_key`), else a page
+cached PDF when it is there (documents/pdf.py, keyed by `pdf_cache_key`), else a page
 "PDF:en förbereds" (202) while `render_plan_pdf` makes it in the worker. Every save
 that passes the plan-year guard queues the render after its commit
 (`plans.freeze.plan_year_written`), so the PDF is usually ready before anyone asks.
@@ -16,10 +16,10 @@ process sees it, whatever the task backend:
   on the "förbereds" page and, by `latest_failure`, on the plan page; kept for an
   hour, and a change to the plan gives a new version anyway.
 
-Adoption (`adopt_plan`) calls plans.services.plan_decide in the worker: the plan's
+Adoption (`adopt_plan`) calls documents.adoption.plan_decide in the worker: the plan's
 row lock is held from the bundle to the stored PDF, so nothing changes the plan in
 between, and a PDF over the limits rolls the adoption back. Its progress is kept
-per adoption job and shown by a page that polls it (plans/pdf_views.py).
+per adoption job and shown by a page that polls it (documents/pdf_views.py).
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, default_task_backend, task
 from django_tasks.base import Task
 
-from plans import pdf, services
+from documents import adoption, pdf
+from documents.pdf_render import PdfRefused, RenderLimits, render_document_pdf
 from plans.freeze import plan_year_written
 from plans.models import Meeting, Plan, PlanStatus
-from plans.pdf_render import PdfRefused, RenderLimits, render_document_pdf
+from plans.workflow import NEW_MEETING
 
 logger = logging.getLogger(__name__)
 
@@ -278,7 +279,7 @@ def queue_adoption(
         entered={
             "decided_on": decided_on.isoformat(),
             "reference": reference,
-            "meeting": str(meeting.pk) if meeting is not None else services.NEW_MEETING,
+            "meeting": str(meeting.pk) if meeting is not None else NEW_MEETING,
         },
     )
     while not cache.add(_adopting_key(plan.pk), job.id, JOB_TIMEOUT):
@@ -303,7 +304,7 @@ def _finish(job: AdoptionJob, state: str, message: str = "") -> None:
 
 @task()
 def adopt_plan(job_id: str) -> dict[str, Any]:
-    """In the worker: plans.services.plan_decide as the form entered it, the PDF
+    """In the worker: documents.adoption.plan_decide as the form entered it, the PDF
     rendered within its limits under the plan's lock. A refusal leaves the plan as
     it was, and the job says why."""
     data = _cache().get(_job_key(job_id))
@@ -321,7 +322,7 @@ def adopt_plan(job_id: str) -> dict[str, Any]:
         _finish(job, "failed", _("Planen finns inte längre."))
         return {"state": "failed"}
     try:
-        decision = services.plan_decide(
+        decision = adoption.plan_decide(
             plan=plan,
             decided_on=date.fromisoformat(job.entered["decided_on"]),
             reference=job.entered.get("reference", ""),

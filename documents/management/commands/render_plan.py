@@ -12,9 +12,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from documents.document import plan_document
+from documents.pdf import plan_html, plan_pdf
 from plans.models import Plan
-from plans.pdf import plan_html, plan_pdf
-from plans.selectors import current_snapshot, plan_document, plan_queryset
+from plans.selectors import current_snapshot, plan_queryset
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""python manage.py load_demo: the demo förbund (finsam/demo/*.json) and demo users.
+"""python manage.py load_demo: the demo förbund (documents/demo/*.json) and demo users.
 
 Idempotent: a plan year that is already in the database is left as it is (so that
 `make run` keeps what you changed in the browser); --replace reads it in again.
@@ -26,13 +26,16 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from budgets.bundle import BundleError, bundle_unchanged, load_bundle_json, parse_bundle
+from budgets.bundle import BundleError, load_bundle_json, parse_bundle
 from budgets.models import Budget
-from budgets.services import bundle_import, decision_text
+from documents.adoption import snapshot_create
+from documents.bundle.compare import bundle_unchanged
+from documents.bundle.importer import bundle_import
 from finsam.models import Federation, Membership, Role
+from plans.freeze import decision_text
 from plans.models import Plan, Snapshot
 
-DEMO_DIR = Path(settings.BASE_DIR) / "finsam" / "demo"
+DEMO_DIR = Path(settings.BASE_DIR) / "documents" / "demo"
 DEMO_PASSWORD = "finsam-demo-2026"
 PASSWORD_VARIABLE = "FINSAM_DEMO_PASSWORD"
 # username, role, first name, last name
@@ -48,8 +51,6 @@ ADMIN = ("admin", "Karin", "Ekström")
 def _adopted_snapshot(federation: Federation, year: int) -> None:
     """A demo plan imported as fastställd gets its adopted version (bundle and PDF),
     as one adopted in the application has."""
-    from plans.services import snapshot_create
-
     plan = Plan.objects.get(federation=federation, year=year)
     if plan.is_decided and plan.decided_on is not None:
         snapshot_create(plan=plan, by=None)
@@ -68,7 +69,7 @@ class Command(BaseCommand):
             help="läs in planår som redan finns på nytt (ersätter dem)",
         )
         parser.add_argument(
-            "--dir", default=str(DEMO_DIR), help="mapp med planpaket (standard: finsam/demo)"
+            "--dir", default=str(DEMO_DIR), help="mapp med planpaket (standard: documents/demo)"
         )
 
     @transaction.atomic

@@ -1,4 +1,4 @@
-"""The pages around the background PDF (plans/pdf_tasks.py): the download of a
+"""The pages around the background PDF (documents/pdf_tasks.py): the download of a
 draft's PDF, "PDF:en förbereds" while the worker makes it, and the progress of an
 adoption.
 
@@ -21,12 +21,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from documents.pdf import pdf_filename
+from documents.pdf_render import RenderLimits
+from documents.pdf_tasks import REFRESH_SECONDS, adoption_job, pdf_state
 from finsam.access import Access, edit_view, get_federation_for_user
 from finsam.audit import record
 from finsam.roles import EDIT
-from plans.pdf import pdf_filename
-from plans.pdf_render import RenderLimits
-from plans.pdf_tasks import REFRESH_SECONDS, adoption_job, pdf_state
 from plans.selectors import get_plan
 
 WAITING = "vantar"

@@ -2,7 +2,7 @@
 
 WeasyPrint's time grows with the pages one table spans: a 10 000-row Markdown table
 takes over half a minute and gigabytes, and a web worker that renders it is killed
-by gunicorn. So the PDF is made by a background task (plans/pdf_tasks.py) and,
+by gunicorn. So the PDF is made by a background task (documents/pdf_tasks.py) and,
 there, within three limits (finsam/settings.py):
 
 - `PDF_MAX_SECTION_BYTES`: a section's text as HTML; the section is named.
@@ -14,7 +14,7 @@ there, within three limits (finsam/settings.py):
   section is a large part of the document.
 
 Every refusal is a `PdfRefused`, a ValidationError with a Swedish message for the
-förbundschef, so adoption (plans.services.snapshot_create) rolls back with it and
+förbundschef, so adoption (documents.adoption.snapshot_create) rolls back with it and
 the plan stays undecided.
 """
 
@@ -30,8 +30,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from plans import pdf
-from plans.selectors import PlanDocument
+from documents import pdf
+from documents.document import PlanDocument
 
 # A section this large a part of the document is taken to be what made it slow.
 DOMINANT_SHARE = 0.3

@@ -7,8 +7,8 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand
 
-from budgets.bundle import export_bundle
 from budgets.models import Budget
+from documents.bundle.export import export_bundle
 from finsam.audit import record
 from finsam.models import Federation
 from plans.models import Plan

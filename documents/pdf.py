@@ -33,10 +33,10 @@ from django.template.loader import render_to_string
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from budgets.models import Budget, Scenario
+from documents.document import INTERVENTION_CHAPTER_TEMPLATE, PlanDocument, plan_document
 from finsam.models import Federation, Member
 from interventions.models import Intervention, InterventionGoal
 from plans.models import Goal, Meeting, Plan, Section
-from plans.selectors import INTERVENTION_CHAPTER_TEMPLATE, PlanDocument, plan_document
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,198 @@
+"""The verksamhetsplan as a document: one load gives everything it shows.
+
+`plan_document()` is what the plan page, the PDF and `render_plan` all render, in a
+fixed number of queries however many sections, interventions and budget lines
+the plan has. Its budget figures come from `budgets.selectors.budget_summary`,
+the one source of budget figures, so the text, the table and the checks agree;
+its interventions' chapters from `budgets.funding.intervention_chapters`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.safestring import SafeString
+
+from budgets.funding import intervention_chapters
+from budgets.models import Budget
+from budgets.selectors import BudgetSummary, budget_queryset, budget_summary
+from finsam.findings import Finding
+from finsam.models import Federation
+from interventions.models import Intervention, InterventionGoal
+from plans.markdown import render_markdown
+from plans.models import Goal, GoalLevel, Meeting, Plan, PlanStatus, Section, SectionKind
+from plans.wheel import LegendEntry, annual_cycle_svg, legend
+
+# Rows of the budget table that fit on an A4 page under its heading (print.css).
+BUDGET_ROWS_PER_PAGE = 54
+# The interventions' chapter partial (budgets/funding.py gives its chapters).
+INTERVENTION_CHAPTER_TEMPLATE = "interventions/partials/intervention_chapter.html"
+
+
+# --- the document --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chapter:
+    section: Section
+    anchor: str
+    body: SafeString
+
+    @property
+    def kind(self) -> str:
+        return self.section.kind
+
+    @property
+    def heading(self) -> str:
+        return self.section.heading
+
+
+@dataclass(frozen=True)
+class GoalGroup:
+    level: str
+    label: str
+    goals: tuple[Goal, ...]
+
+
+@dataclass(frozen=True)
+class InterventionEntry:
+    intervention: Intervention
+    anchor: str
+    goals: tuple[InterventionGoal, ...]
+    member_names: tuple[str, ...]
+    owner_name: str | None
+    # The money the plan year's budget column gives it (its linked lines summed).
+    amount: Decimal | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def name(self) -> str:
+        return self.intervention.name
+
+    @property
+    def kind_label(self) -> str:
+        share = self.intervention.individual_share_percent
+        if share >= 100:
+            return "Individinriktad insats"
+        if share <= 0:
+            return "Strukturell insats"
+        return f"{share.normalize():f} % individinriktad, {(100 - share).normalize():f} % strukturell"
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class PlanDocument:
+    plan: Plan
+    federation: Federation
+    chapters: tuple[Chapter, ...]
+    goal_groups: tuple[GoalGroup, ...]
+    meetings: tuple[Meeting, ...]
+    wheel: SafeString
+    legend: tuple[LegendEntry, ...]
+    interventions: tuple[InterventionEntry, ...]
+    summary: BudgetSummary | None
+    # The interventions' chapters (budgets/funding.py).
+    intervention_chapters: Any = None
+
+    @property
+    def year(self) -> int:
+        return self.plan.year
+
+    @property
+    def is_draft(self) -> bool:
+        return self.plan.status != PlanStatus.DECIDED
+
+    @property
+    def status_label(self) -> str:
+        return str(PlanStatus(self.plan.status).label)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.summary.base.findings if self.summary else []
+
+    @property
+    def toc(self) -> tuple[TocEntry, ...]:
+        entries = []
+        for chapter in self.chapters:
+            entries.append(TocEntry(1, chapter.heading, chapter.anchor))
+            if chapter.kind == SectionKind.INTERVENTIONS:
+                entries += [TocEntry(2, entry.name, entry.anchor) for entry in self.intervention_entries]
+        return tuple(entries)
+
+    @property
+    def intervention_entries(self) -> tuple[Any, ...]:
+        """What the interventions chapter lists: each has `name` and `anchor`."""
+        if self.intervention_chapters is not None:
+            return tuple(self.intervention_chapters)
+        return self.interventions
+
+    @property
+    def budget_fits_on_a_page(self) -> bool:
+        """Whether the budget table is short enough for the PDF to keep it on one
+        page (a longer one breaks between rows, its header row repeated)."""
+        if self.summary is None:
+            return False
+        base = self.summary.base
+        rows = sum(max(len(block.rows), 1) + 2 for block in base.blocks) + len(base.figure_rows)
+        return rows <= BUDGET_ROWS_PER_PAGE
+
+    @property
+    def missing_chapters(self) -> tuple[tuple[str, str], ...]:
+        """(kind, label) of the generated chapters the plan does not have: the page
+        offers to add them."""
+        present = {c.kind for c in self.chapters}
+        return tuple(
+            (kind, str(label))
+            for kind, label in SectionKind.choices
+            if kind != SectionKind.TEXT and kind not in present
+        )
+
+
+def _plan_budget(plan: Plan) -> Budget | None:
+    return budget_queryset().filter(federation=plan.federation_id, year=plan.year).first()
+
+
+def plan_document(plan: Plan) -> PlanDocument:
+    """Everything the plan page and the PDF show, loaded once."""
+    federation = plan.federation
+    sections = list(Section.objects.filter(plan=plan).order_by("position", "id"))
+    goals = list(Goal.objects.filter(plan=plan).order_by("position", "id"))
+    meetings = list(Meeting.objects.filter(plan=plan))
+    budget = _plan_budget(plan)
+    summary = budget_summary(budget) if budget is not None else None
+
+    chapters = tuple(
+        Chapter(section=section, anchor=f"kapitel-{section.pk}", body=render_markdown(section.body))
+        for section in sections
+    )
+    by_level: dict[str, list[Goal]] = defaultdict(list)
+    for goal in goals:
+        by_level[goal.level].append(goal)
+    goal_groups = tuple(
+        GoalGroup(level=level, label=str(label), goals=tuple(by_level[level]))
+        for level, label in GoalLevel.choices
+        if by_level[level]
+    )
+    chapters_from_app = intervention_chapters(federation, plan.year)
+    interventions: tuple[InterventionEntry, ...] = ()
+    return PlanDocument(
+        plan=plan,
+        federation=federation,
+        chapters=chapters,
+        goal_groups=goal_groups,
+        meetings=tuple(meetings),
+        wheel=annual_cycle_svg(plan.year, meetings, element_id=f"arshjul-{plan.pk}"),
+        legend=legend([m for m in meetings if m.date.year == plan.year]),
+        interventions=interventions,
+        summary=summary,
+        intervention_chapters=chapters_from_app,
+    )
