@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
 from budgets.bundle import bundle_facts, parse_bundle
 from budgets.merge import AMOUNT, LABEL, Part
@@ -36,7 +34,6 @@ from budgets.rules import (
 from finsam.findings import ERROR, Finding, by_severity
 from finsam.models import Member
 from finsam.money import amount_str, percent_str
-from finsam.steps import PLAN_ORDER, Step
 from interventions.models import Intervention
 from plans.models import Plan, PlanStatus, Snapshot
 
@@ -577,36 +574,3 @@ def _user_name(user) -> str:  # type: ignore[no-untyped-def]
     return user.get_full_name() or user.get_username()
 
 
-def plan_and_budget_steps(federation) -> list[Step]:  # type: ignore[no-untyped-def]
-    """The förbund page's "Kom igång" step for the plan and its budget (registered
-    in budgets/apps.py, see finsam/steps.py). One query."""
-    years = dict(
-        Plan.objects.filter(federation=federation)
-        .annotate(has_budget=Exists(
-            Budget.objects.filter(federation_id=OuterRef("federation_id"), year=OuterRef("year"))
-        ))
-        .order_by("year")
-        .values_list("year", "has_budget")
-    )
-    title = _("Verksamhetsplan och budget")
-    if not years:
-        return [Step(
-            key="plan", title=title, done=False, order=PLAN_ORDER,
-            detail=_("Skapa förbundets första verksamhetsplan; budgeten hör till planens år."),
-            url=reverse("plan_create", args=[federation.slug]), action=_("Ny verksamhetsplan"),
-        )]
-    with_budget = [year for year, has_budget in years.items() if has_budget]
-    if with_budget:
-        return [Step(
-            key="plan", title=title, done=True, order=PLAN_ORDER,
-            detail=_("Verksamhetsplan och budget för %(year)d.") % {"year": with_budget[-1]},
-            url=reverse("plan_detail", args=[federation.slug, with_budget[-1]]),
-            action=_("Till planen"),
-        )]
-    year = max(years)
-    return [Step(
-        key="plan", title=title, done=False, order=PLAN_ORDER,
-        detail=_("Verksamhetsplanen för %(year)d har ingen budget ännu.") % {"year": year},
-        url=reverse("plan_detail", args=[federation.slug, year]),
-        action=_("Till planen %(year)d") % {"year": year},
-    )]

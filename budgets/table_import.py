@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from budgets.models import Budget, ColumnKind, Line
 from budgets.rules import column_code
 from budgets.services import budget_save
-from budgets.table_paste import PastedTable, TableError
+from budgets.table_data import PastedTable, TableError
 from finsam.audit import record
 from finsam.models import Federation
 from plans.freeze import decision_text, ensure_plan_not_frozen

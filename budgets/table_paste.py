@@ -1,8 +1,9 @@
 """Paste your own table: a förbund's budget table, as Excel or Word copy it (issue 15, 4).
 
 A förbund moving from Word and Excel has last year's budget as a table in its own
-file. This module reads such a table and checks it. It is pure: text in, plain data
-out, no database. The names of the förbund's members and interventions come in as
+file. This module reads such a table and checks it (its plain data is in
+budgets/table_data.py, the reading of a cell, a row's words, a heading and a name in
+budgets/table_text.py). It is pure: text in, plain data out, no database. The names of the förbund's members and interventions come in as
 plain lists of strings (the caller fetches them: `budgets.table_import.table_names`).
 
 API
@@ -78,789 +79,77 @@ How a table is read
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from budgets.editing import BudgetDraft, DraftLine, column_sort_key
-from budgets.models import ColumnKind
 from budgets.rules import (
     ADMINISTRATION,
-    CATEGORIES,
     CONTRIBUTION,
-    COST_CATEGORIES,
     INTERVENTION,
     OTHER_COST,
     OTHER_INCOME,
     column_code,
-    planning_columns,
 )
-from finsam.money import amount_str, format_kr, too_large, whole_ore
-
-ZERO = Decimal(0)
-INCOME, COSTS = "income", "costs"
-INCOME_NEGATIVE, COSTS_NEGATIVE = "income_negative", "costs_negative"
-
-MAX_TEXT = 2_000_000  # characters
-MAX_ROWS = 2000  # rows of text; the seeds' tables have about 30
-MAX_COLUMNS = 60
-MAX_LABEL = 200  # Line.label
-MAX_NOTE = 2000
-
-KIND_LABELS = {str(kind): str(label) for kind, label in ColumnKind.choices}
-BUDGET, PLAN, FORECAST, ACTUAL = "budget", "plan", "forecast", "actual"  # ColumnKind
-UNITS = {"kr": Decimal(1), "tkr": Decimal(1000), "Mkr": Decimal(1_000_000)}
-
-# --- plain data -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Bad input: what is wrong, and where (1-based row and column; 0 = the whole table)."""
-
-    row: int
-    column: int
-    message: str
-    header: str = ""  # the column's heading, when it has one
-
-    def __str__(self) -> str:
-        where = []
-        if self.row:
-            where.append(_("rad %(row)s") % {"row": self.row})
-        if self.column:
-            column = _("kolumn %(column)s") % {"column": self.column}
-            if self.header:
-                column += f" ({self.header})"
-            where.append(column)
-        text = ", ".join(where)
-        if not text:
-            return self.message[:1].upper() + self.message[1:]
-        return f"{text[:1].upper()}{text[1:]}: {self.message}"
-
-
-class TableError(ValueError):
-    """The table cannot be read; nothing is to be saved. `problems` name row and column."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-@dataclass(frozen=True)
-class TableColumn:
-    index: int  # 0-based cell index in a row
-    header: str
-    year: int
-    kind: str  # budget, plan, forecast, actual
-    unit: str  # kr, tkr, Mkr
-
-    @property
-    def code(self) -> str:
-        return column_code(self.year, self.kind)
-
-    @property
-    def heading(self) -> str:
-        """ "Prognos 2019", as the budget pages name the column."""
-        return f"{KIND_LABELS[self.kind]} {self.year}"
-
-
-@dataclass(frozen=True)
-class TableLine:
-    row: int
-    label: str
-    category: str  # proposed (or, after with_choices, confirmed)
-    amounts: Mapping[str, Decimal]  # column code → kronor, income and costs positive
-    side: str  # income or costs
-    section: str = ""
-    member: str | None = None  # the matched member's name
-    intervention: str | None = None  # the matched intervention's name
-    basis: str = ""  # why this category was proposed, in Swedish
-    note: str = ""
-    # Amounts in brackets next to the amount ("770 000 (1 160 000)"): not read.
-    alternatives: Mapping[str, Decimal] = field(default_factory=dict)
-    from_summa: bool = False  # a section that is only its Summa row
-    account: str = ""  # from a "Konto" column (the bookkeeping's account number)
-
-
-@dataclass(frozen=True)
-class PrintedTotal:
-    row: int
-    label: str
-    column: TableColumn
-    printed: Decimal  # kronor, as printed (the table's signs)
-    computed: Decimal  # what the rows give, in the same signs
-    matches: bool
-    kind: str = "subtotal"  # subtotal, result, closing_equity
-    # How the message names the column: its year, or its heading where two columns
-    # have the same year ("Förväntat utfall 2019") or the label ends with a year.
-    column_name: str = ""
-
-    @property
-    def message(self) -> str:
-        """ "Summa kostnader 2020: tryckt 2 252 000 kr, raderna ger 2 270 000 kr" """
-        return _("%(label)s %(column)s: tryckt %(printed)s, raderna ger %(computed)s") % {
-            "label": self.label,
-            "column": self.column_name or self.column.year,
-            "printed": format_kr(self.printed),
-            "computed": format_kr(self.computed),
-        }
-
-
-@dataclass(frozen=True)
-class SkippedRow:
-    row: int
-    label: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class LineChoice:
-    """The user's confirmation of a line in the preview: category and link (names)."""
-
-    category: str
-    member: str | None = None
-    intervention: str | None = None
-
-
-@dataclass(frozen=True)
-class Totals:
-    income: Decimal
-    costs: Decimal
-
-    @property
-    def result(self) -> Decimal:
-        return self.income - self.costs
-
-
-@dataclass(frozen=True)
-class PastedTable:
-    year: int
-    unit: str
-    columns: tuple[TableColumn, ...]
-    lines: tuple[TableLine, ...]
-    printed_totals: tuple[PrintedTotal, ...] = ()
-    opening_equity: Decimal | None = None
-    opening_equity_row: int | None = None
-    sign_convention: str | None = None
-    skipped: tuple[SkippedRow, ...] = ()
-    warnings: tuple[str, ...] = ()
-    members: tuple[str, ...] = ()
-    interventions: tuple[str, ...] = ()
-
-    @property
-    def codes(self) -> list[str]:
-        return [c.code for c in self.columns]
-
-    @property
-    def planning_columns(self) -> list[str]:
-        return planning_columns(self.year, self.codes)
-
-    @property
-    def budget_column(self) -> str | None:
-        code = column_code(self.year, BUDGET)
-        return code if code in self.codes else None
-
-    @property
-    def mismatches(self) -> tuple[PrintedTotal, ...]:
-        return tuple(t for t in self.printed_totals if not t.matches)
-
-    def totals(self) -> dict[str, Totals]:
-        """Income, costs and result per planning column (code), from the lines."""
-        result = {}
-        for code in self.planning_columns:
-            income = sum(
-                (line.amounts.get(code, ZERO) for line in self.lines
-                 if line.category not in COST_CATEGORIES),
-                ZERO,
-            )
-            costs = sum(
-                (line.amounts.get(code, ZERO) for line in self.lines
-                 if line.category in COST_CATEGORIES),
-                ZERO,
-            )
-            result[code] = Totals(income=income, costs=costs)
-        return result
-
-    def amount_key(self, code: str) -> str:
-        """The key of a column in `as_dict`: the year for a planning column (as in
-        finsam-report/1's `years`), the column code for the others, so that
-        "Budget 2019" and "Prognos 2019" stay apart."""
-        return code.split(":")[0] if code in self.planning_columns else code
-
-    def as_dict(
-        self,
-        member_keys: Mapping[str, str] | None = None,
-        intervention_keys: Mapping[str, str] | None = None,
-    ) -> dict[str, object]:
-        """The `import_budget_table --json` document: the issue's keys (unit, columns,
-        lines with label, category and amounts, totals, printed_totals), amounts in
-        kronor as decimal strings, plus what the preview needs beside them: each
-        line's row, section and matched member or intervention (its key when the
-        mapping is given, else its name), each printed total's row and column code,
-        the opening equity, the skipped rows and the warnings."""
-
-        def link(name: str | None, keys: Mapping[str, str] | None) -> str | None:
-            if name is None:
-                return None
-            return keys.get(name, name) if keys is not None else name
-
-        totals = self.totals()
-        return {
-            "unit": self.unit,
-            "columns": [
-                {"header": c.header, "year": c.year, "kind": c.kind} for c in self.columns
-            ],
-            "lines": [
-                {
-                    "label": line.label,
-                    "category": line.category,
-                    "amounts": {
-                        self.amount_key(code): amount_str(amount)
-                        for code, amount in line.amounts.items()
-                    },
-                    "row": line.row,
-                    "section": line.section,
-                    "member": link(line.member, member_keys),
-                    "intervention": link(line.intervention, intervention_keys),
-                }
-                for line in self.lines
-            ],
-            "totals": {
-                code.split(":")[0]: {
-                    "income": amount_str(t.income),
-                    "costs": amount_str(t.costs),
-                    "result": amount_str(t.result),
-                }
-                for code, t in totals.items()
-            },
-            "printed_totals": [
-                {
-                    "label": t.label,
-                    "year": t.column.year,
-                    "printed": amount_str(t.printed),
-                    "computed": amount_str(t.computed),
-                    "matches": t.matches,
-                    "row": t.row,
-                    "column": t.column.code,
-                }
-                for t in self.printed_totals
-            ],
-            "opening_equity": (
-                None if self.opening_equity is None else amount_str(self.opening_equity)
-            ),
-            "skipped": [{"row": s.row, "label": s.label, "reason": s.reason} for s in self.skipped],
-            "warnings": list(self.warnings),
-        }
-
-    def with_choices(self, choices: Mapping[int, LineChoice]) -> PastedTable:
-        """The table with the user's categories and links, by the line's row."""
-        problems = []
-        by_row = {line.row: line for line in self.lines}
-        for row in choices:
-            if row not in by_row:
-                problems.append(Problem(row, 0, _("raden är ingen budgetrad i tabellen")))
-        lines = []
-        for line in self.lines:
-            choice = choices.get(line.row)
-            if choice is None:
-                lines.append(line)
-                continue
-            if choice.category not in CATEGORIES:
-                problems.append(Problem(line.row, 1, _("välj en kategori")))
-                continue
-            member = choice.member if choice.category == CONTRIBUTION else None
-            intervention = choice.intervention if choice.category == INTERVENTION else None
-            if choice.category == CONTRIBUTION and member not in self.members:
-                problems.append(
-                    Problem(line.row, 1, _("ett medlemsbidrag ska höra till en av förbundets medlemmar"))
-                )
-                continue
-            if intervention is not None and intervention not in self.interventions:
-                problems.append(Problem(line.row, 1, _("insatsen finns inte i förbundet")))
-                continue
-            lines.append(
-                replace(line, category=choice.category, member=member, intervention=intervention,
-                        basis=_("vald"))
-            )
-        if problems:
-            raise TableError(problems)
-        return replace(self, lines=tuple(lines))
-
-    def draft(
-        self,
-        *,
-        member_keys: Mapping[str, str],
-        intervention_keys: Mapping[str, str],
-        opening_equity: Decimal = ZERO,
-        deficit_reason: str = "",
-        keys: Mapping[int, str] | None = None,
-    ) -> BudgetDraft:
-        """The draft `budgets.services.budget_save` stores: the columns in year order,
-        a line per table line (its key from its label), the opening equity from the IB
-        rows (else `opening_equity`). Names are mapped to keys by the caller's maps;
-        a contribution whose member has no key raises TableError. `keys` gives
-        lines (by row) the key of a stored line, so that a line read again stays the
-        same line (its history, a scenario's override of it)."""
-        problems = []
-        keys = keys or {}
-        taken: set[str] = set(keys.values())
-        lines = []
-        for line in self.lines:
-            member = member_keys.get(line.member) if line.member else None
-            if line.category == CONTRIBUTION and member is None:
-                problems.append(
-                    Problem(line.row, 1, _("ett medlemsbidrag ska höra till en av förbundets medlemmar"))
-                )
-            intervention = intervention_keys.get(line.intervention) if line.intervention else None
-            key = keys.get(line.row, "")
-            if not key:
-                base = slugify(line.label)[:80].strip("-") or f"rad-{line.row}"
-                key, n = base, 2
-                while key in taken:
-                    suffix = f"-{n}"
-                    key, n = base[: 80 - len(suffix)] + suffix, n + 1
-                taken.add(key)
-            lines.append(
-                DraftLine(
-                    key=key,
-                    category=line.category,
-                    label=line.label,
-                    member=member if line.category == CONTRIBUTION else None,
-                    intervention=intervention if line.category == INTERVENTION else None,
-                    amounts=dict(line.amounts),
-                    note=line.note,
-                )
-            )
-        if problems:
-            raise TableError(problems)
-        return BudgetDraft(
-            columns=sorted(self.codes, key=column_sort_key),
-            lines=lines,
-            opening_equity=opening_equity if self.opening_equity is None else self.opening_equity,
-            deficit_reason=deficit_reason,
-        )
-
-
-# --- cells ------------------------------------------------------------------------------
-
-SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
-YEAR = re.compile(r"(?<![0-9])(19[5-9][0-9]|20[0-9]{2})(?![0-9])")
-# Footnote marks after an amount or a label: ², *, **, a), (a).
-FOOTNOTE_TAIL = re.compile(r"(?:\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\*+)|\s+\(?[a-zåäö]\))+\s*$")
-FOOTNOTE_MARK = re.compile(r"^\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\*+|[a-zåäö]\)|\([a-zåäö]\)|[0-9]{1,2}\))\s*$", re.I)
-CELL_UNIT = re.compile(
-    r"\s*(?P<unit>tkr|kkr|tsek|mkr|mnkr|msek|milj\.?\s*kr|kr\.?|sek|:-)\s*$", re.IGNORECASE
+from budgets.table_data import (
+    BUDGET,
+    COSTS,
+    COSTS_NEGATIVE,
+    INCOME,
+    INCOME_NEGATIVE,
+    KIND_LABELS,
+    MAX_COLUMNS,
+    MAX_LABEL,
+    MAX_NOTE,
+    MAX_ROWS,
+    MAX_TEXT,
+    UNITS,
+    ZERO,
+    PastedTable,
+    PrintedTotal,
+    Problem,
+    SkippedRow,
+    TableColumn,
+    TableError,
+    TableLine,
 )
-DASHES = "-−–—"
-# Thousands grouped by spaces or dots (no leading zero), or plain digits; then a
-# decimal comma or point. ASCII digits only: [0-9], not \d, which takes any script's.
-NUMBER = re.compile(
-    r"(?P<sign>[-+−–—])?\s*"
-    r"(?P<int>[1-9][0-9]{0,2}(?: [0-9]{3})+|[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[0-9]+)"
-    r"(?:(?P<sep>[,.])(?P<frac>[0-9]+))?"
+from budgets.table_text import (
+    ACCOUNT_HEADINGS,
+    ADMIN_SECTION,
+    ADMIN_STEMS,
+    ADMIN_WORDS,
+    CONTRIBUTION_STEMS,
+    COST_WORDS,
+    FOOTNOTE_MARK,
+    HAS_ALTERNATIVE,
+    INCOME_STEMS,
+    INCOME_WORDS,
+    INTERVENTION_SECTION,
+    INTERVENTION_STEMS,
+    INTERVENTION_WORDS,
+    OTHER_COST_STEMS,
+    SPACES,
+    YEAR,
+    Cell,
+    NameIndex,
+    _clean_label,
+    _contains,
+    _has,
+    _Heading,
+    _heading_text,
+    _side_of,
+    _summa_rest,
+    _unit_scale,
+    _words,
+    classify_row,
+    read_cell,
+    read_heading,
 )
-ALTERNATIVE = re.compile(r"^(?P<base>[^()]*?)\s*\((?P<alt>[^()]*)\)$")
-HAS_ALTERNATIVE = re.compile(r"[0-9]\s*[⁰¹²³⁴⁵⁶⁷⁸⁹*]*\s*\(\s*[-−–]?\s*[0-9]")
-
-
-def _unit_scale(text: str) -> tuple[str, Decimal] | None:
-    """A unit named in a heading or title: "tkr", "(tkr)", "Belopp i tusental kronor"."""
-    low = text.casefold()
-    if re.search(r"(?<![a-zåäö])(mkr|mnkr|msek|mdkr|miljoner kronor|milj\.?\s*kr)(?![a-zåäö])", low):
-        return "Mkr", UNITS["Mkr"]
-    if re.search(r"(?<![a-zåäö])(tkr|kkr|tsek|t\s?kr|tusental kronor|tusen kronor|tusentals kronor)"
-                 r"(?![a-zåäö])", low):
-        return "tkr", UNITS["tkr"]
-    if re.search(r"(?<![a-zåäö])(kr|kronor|sek)(?![a-zåäö])", low):
-        return "kr", UNITS["kr"]
-    return None
-
-
-@dataclass(frozen=True)
-class Cell:
-    value: Decimal | None = None  # kronor, as printed (signs as in the table)
-    alternative: Decimal | None = None
-    ulp: Decimal = Decimal(1)  # the value of the last printed digit, in kronor
-    percent: bool = False
-
-
-class _CellError(ValueError):
-    pass
-
-
-def _number(text: str, scale: Decimal) -> tuple[Decimal, Decimal]:
-    """A number written as people write them, in kronor, and its last digit's worth."""
-    text = SPACES.sub(" ", text).strip()
-    match = NUMBER.fullmatch(text)
-    if not match:
-        raise _CellError(
-            _("»%(text)s« är inget belopp (skriv t.ex. 1 296 000, -1 296 000 eller 1 296 000 kr)")
-            % {"text": text}
-        )
-    digits = match["int"].replace(" ", "").replace(".", "")
-    frac = match["frac"] or ""
-    if match["sep"] == "." and "." in match["int"]:
-        raise _CellError(_("»%(text)s« är inget belopp") % {"text": text})
-    try:
-        value = Decimal(f"{digits}.{frac}" if frac else digits) * scale
-    except InvalidOperation:
-        raise _CellError(_("»%(text)s« är inget belopp") % {"text": text}) from None
-    if match["sign"] and match["sign"] != "+":
-        value = -value
-    if too_large(value):
-        raise _CellError(_("beloppet är för stort (högst 999 999 999 999,99 kr)"))
-    if not whole_ore(value):
-        raise _CellError(
-            _("»%(text)s« ger fler än två decimaler i kronor") % {"text": text}
-        )
-    return value, scale / (Decimal(10) ** len(frac))
-
-
-def read_cell(text: str, *, scale: Decimal = Decimal(1), alternatives: bool = False) -> Cell:
-    """One amount cell. `scale` is the column's unit in kronor; with `alternatives`
-    the table writes alternatives in brackets, else brackets mean a negative amount.
-    Raises ValueError with a Swedish message on anything it cannot read."""
-    text = SPACES.sub(" ", text or "").strip()
-    if not text or text in DASHES:
-        return Cell()
-    if text.endswith("%"):
-        return Cell(percent=True)
-    text = FOOTNOTE_TAIL.sub("", text).strip()
-    if not text or text in DASHES:
-        return Cell()
-    match = ALTERNATIVE.fullmatch(text)
-    if match and alternatives:
-        base = FOOTNOTE_TAIL.sub("", match["base"]).strip()
-        alt = read_cell(match["alt"], scale=scale).value
-        value = read_cell(base, scale=scale) if base else Cell()
-        return replace(value, alternative=alt)
-    negative = False
-    if match and not match["base"]:
-        text, negative = match["alt"].strip(), True  # (545 000): accounting's negative
-    unit = CELL_UNIT.search(text)
-    if unit:
-        found = _unit_scale(unit["unit"]) if unit["unit"] != ":-" else None
-        scale = found[1] if found else scale
-        text = text[: unit.start()].strip()
-    try:
-        value, ulp = _number(text, scale)
-    except _CellError as exc:
-        raise ValueError(str(exc)) from None
-    return Cell(value=-value if negative else value, ulp=ulp)
-
-
-# --- words ------------------------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[0-9a-zåäöéüæø]+", text.casefold())
-
-
-@functools.cache
-def _stems_pattern(stems: tuple[str, ...], *, anywhere: bool) -> re.Pattern[str]:
-    alternatives = "|".join(map(re.escape, stems))
-    return re.compile(f"(?:{alternatives})" if anywhere else f"^(?:{alternatives})")
-
-
-def _has(words: Sequence[str], stems: tuple[str, ...]) -> bool:
-    """Does a word start with one of the stems (Swedish compounds: "lokalhyra")?"""
-    pattern = _stems_pattern(stems, anywhere=False)
-    return any(pattern.match(word) for word in words)
-
-
-def _contains(words: Sequence[str], stems: tuple[str, ...]) -> bool:
-    pattern = _stems_pattern(stems, anywhere=True)
-    return any(pattern.search(word) for word in words)
-
-
-SUMMA_WORDS = ("summa", "totalt", "total", "totala", "totalsumma", "delsumma", "sammanlagt")
-INCOME_WORDS = ("intäkter", "intäkt", "inkomster", "inkomst")
-COST_WORDS = ("kostnader", "kostnad", "utgifter", "utgift")
-# Section headings: which side they are on (parts of compounds: "personalkostnader").
-INCOME_SECTION = ("intäkt", "inkomst", "medlemsbidrag", "finansiering", "tilldelning", "driftsbidrag")
-COST_SECTION = ("kostnad", "utgift", "insats", "kansli", "administration", "personal", "projekt")
-ADMIN_SECTION = ("kansli", "administrat", "personal", "fasta")
-INTERVENTION_SECTION = ("insats", "projekt")
-RESULT_WORDS = ("resultat", "årsresultat", "nettoresultat", "avvikelse", "differens", "överskott",
-                "underskott")
-# The administration keywords of shared/spec/bundle.md (kansli, personal, styrelse,
-# revision, lokal, IT, ekonomitjänster, bank) and the seeds' own words for them.
-ADMIN_STEMS = (
-    "kansli", "administrat", "personal", "lön", "arvod", "styrelse", "revision", "revisor",
-    "ekonomi", "bokför", "redovisning", "lokal", "hyr", "kontor", "tele", "data", "dator",
-    "kommunikation", "information", "hemsid", "webb", "rese", "resor", "sociala", "anställd",
-    "arbetsgivaravgift", "förbundschef", "förvaltning", "bank", "försäkringar", "medlemsavgift",
-    "gdpr", "representation", "porto", "utbildning", "konferens", "pension", "ombud",
-)
-ADMIN_WORDS = ("it",)
-OTHER_COST_STEMS = ("utvärdering", "uppföljning", "effektmätning", "oförutsedd", "oförutsett")
-# Money for interventions, linked or not: a reserve such as "Kvar att fördela" is an
-# intervention line without an intervention (spec).
-INTERVENTION_STEMS = ("förstudie", "reserv", "fördela", "samverkansteam")
-INTERVENTION_WORDS = ("projekt", "team", "bidrag", "projektmedel")
-CONTRIBUTION_STEMS = ("medlemsbidrag", "bidrag", "avgift", "tilldelning", "nettoomsättning",
-                      "omsättning", "driftsbidrag")
-INCOME_STEMS = ("intäkt", "statsbidrag", "projektmedel", "esf", "ränteintäkt", "tilldelning",
-                "medlemsbidrag", "driftsbidrag", "nettoomsättning")
-NOTE_HEADINGS = ("not", "noter", "anm", "anmärkning", "kommentar", "kommentarer", "fotnot")
-LABEL_HEADINGS = ("konto", "benämning", "post", "text", "rad", "kontonamn", "nr")
-ACCOUNT_HEADINGS = ("konto", "kontonr", "kontonummer", "nr")
-
-
-def _clean_label(text: str) -> str:
-    """A label as printed, without list marks and footnote marks: "- Kansli *" → "Kansli"."""
-    text = SPACES.sub(" ", text).strip()
-    text = re.sub(r"^(?:[-–•·*]\s+|[0-9]{1,2}[.)]\s+(?=[^\s0-9]))", "", text)
-    text = FOOTNOTE_TAIL.sub("", text).strip()
-    return text.strip(" :")
-
-
-def _heading_text(text: str) -> str:
-    """A section heading: "fortsättning Kostnader" → "Kostnader"."""
-    text = re.sub(r"^(fortsättning|forts\.?)\s+", "", _clean_label(text), flags=re.IGNORECASE)
-    return text.strip(" :")
-
-
-def _side_of(words: Sequence[str]) -> str | None:
-    if _contains(words, INCOME_SECTION):
-        return INCOME
-    if _contains(words, COST_SECTION):
-        return COSTS
-    return None
-
-
-def _without_brackets(text: str) -> str:
-    return re.sub(r"\([^()]*\)", " ", text)
-
-
-def _summa_rest(label: str) -> list[str]:
-    """A Summa row's words after "Summa"/"Totalt", without years and brackets."""
-    core = _words(_without_brackets(label)) or _words(label)
-    return [w for w in core if w not in SUMMA_WORDS and not YEAR.fullmatch(w)]
-
-
-def classify_row(label: str, *, costs_started: bool = False, after_result: bool = False) -> str:
-    """What a row with amounts is, by its label: "ib" (opening equity), "ub" (closing
-    equity), "result", "summa" (a printed subtotal or total) or "line".
-
-    "Balanserat resultat" is carried surplus (IB) among the income and the result under
-    the costs (Södra Vätterbygden prints both); "Eget kapital" is the IB above the
-    result and the UB under it."""
-    words = _words(label)
-    core = _words(_without_brackets(label)) or words
-    # "(IB)" in brackets counts here: words, not core.
-    if "ub" in words or "utgående" in words or _find(words, ["årets", "slut"]):
-        return "ub"
-    if (
-        "ib" in words or "ingående" in words or _find(core, ["föregående", "år"])
-        or _find(words, ["årets", "början"])
-        or (("balanserat" in core or "balanserade" in core) and not costs_started)
-        or (_find(core, ["eget", "kapital"]) and not after_result)
-    ):
-        return "ib"
-    if after_result and _find(core, ["eget", "kapital"]):
-        return "ub"
-    if any(w in RESULT_WORDS or w.endswith("resultat") for w in _summa_rest(label)):
-        return "result"
-    if core and (core[0] in SUMMA_WORDS or core[0].startswith("summa")):
-        return "summa"
-    return "line"
-
-
-# --- columns ------------------------------------------------------------------------------
-
-FORECAST_MARKS = ("förväntat", "beräknat", "prognos", "prognostiserat", "prel")
-ACTUAL_MARKS = ("utfall", "bokslut", "verkligt", "redovisat", "årsredovisning")
-PLAN_MARKS = ("plan", "flerårsplan", "planering", "budgetplan", "planår")
-BUDGET_MARKS = ("budget", "budgetförslag", "förslag", "fastställd", "reviderad")
-
-
-@dataclass(frozen=True)
-class _Heading:
-    kind: str  # amount, note, label, empty, unknown, problem
-    year: int = 0
-    column_kind: str = ""
-    unit: tuple[str, Decimal] | None = None
-    problem: str = ""
-    named: bool = False  # the kind is written ("Budget 2021"), not only the year
-
-
-def _column_kind(words: Sequence[str]) -> str | None:
-    if any(w in FORECAST_MARKS or w.startswith("prognos") for w in words):
-        return FORECAST
-    if any(w in ACTUAL_MARKS for w in words):
-        return ACTUAL
-    if any(w in PLAN_MARKS for w in words):
-        return PLAN
-    if any(w in BUDGET_MARKS or w.startswith("budget") for w in words):
-        return BUDGET
-    return None
-
-
-def read_heading(text: str, *, year: int) -> _Heading:
-    """A header cell: an amount column (year and kind), a note column, or neither."""
-    text = SPACES.sub(" ", text or "").strip()
-    if not text:
-        return _Heading("empty")
-    words = _words(_without_brackets(text)) or _words(text)
-    unit = _unit_scale(text)
-    if words and words[0] in NOTE_HEADINGS and len(words) <= 2:
-        return _Heading("note")
-    years = sorted({int(y) for y in YEAR.findall(text)})
-    kind = _column_kind(words)
-    if not years:
-        if kind is not None:
-            return _Heading(
-                "problem",
-                problem=_("rubriken »%(text)s« saknar år (skriv t.ex. %(kind)s %(year)s)")
-                % {"text": text, "kind": KIND_LABELS[kind], "year": year},
-            )
-        if words and words[0] in LABEL_HEADINGS:
-            return _Heading("label")
-        return _Heading("unknown", unit=unit)
-    kind = None if kind is None else str(kind)
-    if len(years) > 1:
-        return _Heading(
-            "problem",
-            problem=_("rubriken »%(text)s« har flera år; en kolumn gäller ett år") % {"text": text},
-        )
-    col_year = years[0]
-    named = kind is not None
-    if kind is None:
-        if col_year == year:
-            kind = BUDGET
-        elif col_year > year:
-            kind = PLAN
-        else:
-            return _Heading(
-                "problem",
-                problem=_(
-                    "rubriken »%(text)s« säger inte vad kolumnen är (skriv t.ex. Budget, "
-                    "Prognos eller Utfall %(year)s)"
-                )
-                % {"text": text, "year": col_year},
-            )
-    # A later year of a multi-year plan is a plan column, whatever the table calls it:
-    # the seeds print "Budget 2021" and "prognos för 2021" for the plan year 2020.
-    if col_year > year and kind in (BUDGET, FORECAST):
-        kind = PLAN
-    return _Heading("amount", year=col_year, column_kind=kind, unit=unit, named=named)
-
-
-# --- names --------------------------------------------------------------------------------
-
-# A contribution line names its payer; "Staten" and "FK" mean Försäkringskassan, which
-# pays the state's whole half, Arbetsförmedlingen's part included (5 § lag (2003:1210)).
-ALIASES = {"fk": "försäkringskassan", "af": "arbetsförmedlingen", "staten": "försäkringskassan"}
-STATE_PAYER = "försäkringskassan"
-
-
-def _same(a: str, b: str) -> bool:
-    """Equal words, or one the genitive of the other: "Jönköping" and "Jönköpings"."""
-    return a == b or a + "s" == b or b + "s" == a
-
-
-def _find(hay: Sequence[str], needle: Sequence[str]) -> bool:
-    n = len(needle)
-    return n > 0 and any(
-        all(_same(hay[i + j], needle[j]) for j in range(n)) for i in range(len(hay) - n + 1)
-    )
-
-
-def _abbreviates(label: Sequence[str], name: Sequence[str]) -> bool:
-    """ "Kunskapssatsn stressrel ohälsa" for "Kunskapssatsning stressrelaterad ohälsa"."""
-    n = len(label)
-    if n < 2:
-        return False
-    for i in range(len(name) - n + 1):
-        pairs = list(zip(label, name[i : i + n], strict=True))
-        if all(len(a) >= 3 and b.startswith(a) for a, b in pairs) and any(
-            a != b for a, b in pairs
-        ):
-            return True
-    return False
-
-
-def _name_words(text: str, *, aliases: bool) -> list[str]:
-    words = [w for w in _words(text) if not YEAR.fullmatch(w) and not re.fullmatch(r"[0-9]+", w)]
-    return [ALIASES.get(w, w) for w in words] if aliases else words
-
-
-def _main_part(label: str) -> str:
-    """What a label is about: "Finsamteam inkl lots och insatskatalog (Om ESF)" → "Finsamteam"."""
-    text = re.split(r"\(|\s(?:inkl\.?|inklusive|exkl\.?|exklusive)\s", label, maxsplit=1)[0]
-    return text.strip()
-
-
-def _stem(word: str) -> str:
-    """Words that can match share their first three letters (genitive s, abbreviation)."""
-    return word[:3]
-
-
-class NameIndex:
-    """A förbund's names (members or interventions), ready to match labels against.
-    A name "X – Y" or "X, Y" is found by its parts too ("Projekt SAMS – SAMverkan i
-    Södra Vätterbygden" by "Projekt SAMS")."""
-
-    def __init__(self, names: Sequence[str], *, aliases: bool = False) -> None:
-        self.aliases = aliases
-        self.parts: list[tuple[str, list[str]]] = []  # (name, words of one of its parts)
-        self.by_stem: dict[str, set[int]] = {}
-        for name in dict.fromkeys(names):
-            for part in [name, *re.split(r"\s[-–—]\s|,\s|:\s", name)]:
-                words = _name_words(part, aliases=aliases)
-                if words:
-                    for word in words:
-                        self.by_stem.setdefault(_stem(word), set()).add(len(self.parts))
-                    self.parts.append((name, words))
-        self.payers = {name for name in names if STATE_PAYER in _name_words(name, aliases=True)}
-
-    def match(self, label: str) -> tuple[str | None, list[str]]:
-        """The name a line's label names, and the names it could equally be (when more
-        than one fits equally well, none is chosen)."""
-        full = _name_words(label, aliases=self.aliases)
-        main = _name_words(_main_part(label), aliases=self.aliases)
-        if not full:
-            return None, []
-        candidates = set().union(*(self.by_stem.get(_stem(w), set()) for w in full))
-        scores: dict[str, int] = {}
-        for index in sorted(candidates):
-            name, words = self.parts[index]
-            if len(words) == len(full) and all(map(_same, words, full)):
-                score = 100
-            elif main and len(words) == len(main) and all(map(_same, words, main)):
-                score = 95
-            elif _find(main, words):
-                score = 80
-            elif _find(words, main):
-                score = 70
-            elif _abbreviates(main, words):
-                score = 60
-            else:
-                continue
-            scores[name] = max(score, scores.get(name, 0))
-        if not scores:
-            return None, []
-        top = max(scores.values())
-        tied = [name for name, score in scores.items() if score == top]
-        if len(tied) == 1:
-            return tied[0], []
-        payers = [name for name in tied if name in self.payers]
-        if self.aliases and len(payers) == 1:
-            return payers[0], []
-        return None, tied
-
-
-def match_name(label: str, names: Sequence[str], *, aliases: bool = False) -> tuple[str | None, list[str]]:
-    """`NameIndex(names, aliases=aliases).match(label)`: for one label."""
-    return NameIndex(names, aliases=aliases).match(label)
-
+from finsam.money import format_kr
 
 # --- the table ----------------------------------------------------------------------------
 
@@ -1562,4 +851,3 @@ def _column_name(label: str, column: TableColumn, columns: Sequence[TableColumn]
     if re.search(r"(?<![0-9])(19|20)[0-9]{2}$", label):
         return f"({column.header})"
     return column.header if shared else str(column.year)
-

@@ -29,7 +29,7 @@ from documents.document import plan_document
 from documents.history import changes_since_review
 from documents.pdf_tasks import latest_failure, queue_adoption
 from documents.pdf_views import draft_pdf_response
-from documents.selectors import federation_overview
+from documents.selectors import federation_overview, plan_and_budget_steps
 from finsam.access import comment_view, edit_view, get_federation_for_user
 from finsam.audit import record
 from finsam.getting_started import getting_started
@@ -84,7 +84,11 @@ def federation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "overview": overview,
             "role_label": Role(access.role).label,
             "getting_started": getting_started(
-                access.federation, overview, people=people, invited=invited
+                access.federation,
+                overview,
+                people=people,
+                invited=invited,
+                steps=plan_and_budget_steps(access.federation),
             ),
             "may_manage_people": role_may(access.role, MANAGE_PEOPLE),
         },

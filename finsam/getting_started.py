@@ -2,12 +2,13 @@
 board seats, the basis of the municipal split, a plan and a budget, and people.
 
 The core's own steps are made here from what the förbund page has read already;
-the plan and the budget come from the providers registered in finsam/steps.py by
-the apps that own them.
+the plan's and the budget's are made above the core (documents/selectors.py) and
+given to `getting_started` by the förbund page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,6 @@ from finsam.steps import (
     SEATS_ORDER,
     SPLIT_ORDER,
     Step,
-    providers,
 )
 
 if TYPE_CHECKING:
@@ -52,20 +52,25 @@ class GettingStarted:
 
 
 def getting_started(
-    federation: Federation, overview: MembersOverview, *, people: int, invited: int
+    federation: Federation,
+    overview: MembersOverview,
+    *,
+    people: int,
+    invited: int,
+    steps: Iterable[Step] = (),
 ) -> GettingStarted:
-    """The steps, the core's from the overview the page has already read, and the
-    registered providers'. `people`: those with another role than förbundschef;
-    `invited`: the open invitations (finsam.people.selectors.people_counts)."""
-    steps = [
+    """The steps: the core's, from the overview the page has already read, and
+    `steps`, those of the apps above the core. `people`: those with another role
+    than förbundschef; `invited`: the open invitations
+    (finsam.people.selectors.people_counts)."""
+    every = [
         _members_step(federation, overview),
         _seats_step(federation, overview),
         _split_step(federation, overview),
         _people_step(federation, people, invited),
+        *steps,
     ]
-    for provider in providers():
-        steps.extend(provider(federation))
-    return GettingStarted(steps=tuple(sorted(steps, key=lambda s: s.order)))
+    return GettingStarted(steps=tuple(sorted(every, key=lambda s: s.order)))
 
 
 def _members_step(federation: Federation, overview: MembersOverview) -> Step:

@@ -1,18 +1,14 @@
-"""The registry of "Kom igång" steps (finsam/getting_started.py): what a förbund
-still lacks to get going, from the apps that own each part.
-
-The core knows its own steps. An app above it (budgets: the plan and the budget)
-registers a provider in its AppConfig.ready(), so the core never imports it. This
-module imports no model, so an app's apps.py can import it at the top.
+"""A "Kom igång" step (finsam/getting_started.py): something a förbund still lacks
+to get going, with the page where it is done. The core makes its own steps; the
+plan's and the budget's are made above it (documents/selectors.py) and passed in
+by the förbund page (documents/views.py), so the core imports neither.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
-# Where the core's steps sit; a provider's steps take their own places between them.
+# Where the steps sit: the core's, and the plan's (documents/selectors.py) between them.
 MEMBERS_ORDER, SEATS_ORDER, SPLIT_ORDER, PLAN_ORDER, PEOPLE_ORDER = 10, 20, 30, 40, 50
 
 
@@ -27,17 +23,3 @@ class Step:
     # The page where it is done, and the link's text (shown to those who may edit).
     url: str = ""
     action: str = ""
-
-
-# A provider: a function of the förbund (finsam.models.Federation) giving its steps.
-StepProvider = Callable[[Any], Iterable[Step]]
-_PROVIDERS: dict[str, StepProvider] = {}
-
-
-def register_steps(name: str, provider: StepProvider) -> None:
-    """Add (or, under the same name, replace) a provider of steps."""
-    _PROVIDERS[name] = provider
-
-
-def providers() -> tuple[StepProvider, ...]:
-    return tuple(_PROVIDERS.values())

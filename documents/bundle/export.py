@@ -9,7 +9,8 @@ from typing import Any
 
 from django.db.models import Value
 
-from budgets.bundle import FORMAT, INTERVENTION_DEFAULTS
+from budgets.bundle import INTERVENTION_DEFAULTS
+from budgets.bundle_schema import FORMAT
 from budgets.models import Amount, Budget, Line, Scenario
 from finsam.models import BoardSeat, Federation, Member, MemberKind
 from finsam.money import amount_str, round_ore

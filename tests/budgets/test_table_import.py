@@ -31,7 +31,7 @@ from tests.factories import complete_federation
 
 D = Decimal
 TABLES = Path(__file__).parent / "tables"
-DEMO = Path(settings.BASE_DIR) / "finsam" / "demo"
+DEMO = Path(settings.BASE_DIR) / "documents" / "demo"
 SEEDS = {
     "sundbyberg-2020": ("sundbyberg", 2020),
     "burlov-kavlinge-staffanstorp-vellinge-2024": ("burlov-kavlinge-staffanstorp-vellinge", 2024),

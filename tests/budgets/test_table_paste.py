@@ -1,7 +1,7 @@
 """Reading a pasted budget table (budgets/table_paste.py): no database.
 
 The seeds' own tables (tests/budgets/tables/README.md) must give the lines the demo
-bundles hold and name the printed totals that do not add up, as finsam/demo/README.md
+bundles hold and name the printed totals that do not add up, as documents/demo/README.md
 lists them; the tables made for other shapes cover accounting signs, tkr and Mkr,
 Summa-only sections, blank cells, a Not column, percentage rows and IB rows.
 """
@@ -20,20 +20,13 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from budgets.rules import CONTRIBUTION, INTERVENTION, OTHER_INCOME
-from budgets.table_paste import (
-    LineChoice,
-    PastedTable,
-    TableError,
-    classify_row,
-    match_name,
-    parse_table,
-    read_cell,
-    read_heading,
-)
+from budgets.table_data import LineChoice, PastedTable, TableError
+from budgets.table_paste import parse_table
+from budgets.table_text import classify_row, match_name, read_cell, read_heading
 
 D = Decimal
 TABLES = Path(__file__).parent / "tables"
-DEMO = Path(settings.BASE_DIR) / "finsam" / "demo"
+DEMO = Path(settings.BASE_DIR) / "documents" / "demo"
 NBSP = "\u00a0"
 
 
@@ -80,7 +73,7 @@ def test_sundbyberg_names_its_printed_2_252_000():
         f"Totalt (totalt om ESF MIA) 2020: tryckt 2{NBSP}252{NBSP}000{NBSP}kr, raderna ger "
         f"2{NBSP}270{NBSP}000{NBSP}kr"
     )
-    # Every disagreement finsam/demo/README.md lists for the base budget, and no other;
+    # Every disagreement documents/demo/README.md lists for the base budget, and no other;
     # the 2019 columns are named by their heading, as they share the year.
     assert mismatches(t) == [
         ("TOTALT (Totalt om ESF MIA)", "2019:budget", 2_470_000, 1_970_000),

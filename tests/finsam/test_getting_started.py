@@ -1,6 +1,6 @@
 """The förbund page's "Kom igång": members, board seats, the basis of the municipal
 split, a plan and a budget, and people, each with the page where it is done; the
-plan and the budget come from the budgets app through the registry."""
+plan's and the budget's step is made above the core (documents/selectors.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 from django.urls import reverse
 
 from budgets.models import Budget
+from documents.selectors import federation_overview, plan_and_budget_steps
 from finsam.findings import WARNING
+from finsam.getting_started import getting_started
 from finsam.models import Invitation, MemberKind, Role
 from finsam.rules import (
     MUNICIPAL_SPLIT_BASIS,
@@ -19,7 +21,6 @@ from finsam.rules import (
     fixed_shares_problem,
     split_basis_findings,
 )
-from finsam.steps import providers, register_steps
 from plans.models import Plan
 from tests.factories import FederationFactory, MemberFactory, MembershipFactory, UserFactory
 
@@ -135,10 +136,13 @@ def test_readers_see_what_is_missing_without_the_links(client, reviewer, federat
     assert reverse("people", args=[federation.slug]) not in page.text
 
 
-def test_the_budgets_app_registers_its_step():
-    from budgets.selectors import plan_and_budget_steps
-
-    assert plan_and_budget_steps in providers()
-    before = providers()
-    register_steps("budgets.plan_and_budget", plan_and_budget_steps)  # idempotent by name
-    assert providers() == before
+def test_the_plan_step_is_made_above_the_core(federation):
+    """The core's "Kom igång" takes the plan's step from the förbund page
+    (documents/views.py); without it, the core's own steps only."""
+    overview = federation_overview(federation)
+    alone = getting_started(federation, overview, people=0, invited=0)
+    assert "plan" not in {s.key for s in alone.steps}
+    given = getting_started(
+        federation, overview, people=0, invited=0, steps=plan_and_budget_steps(federation)
+    )
+    assert [s.key for s in given.steps] == ["members", "seats", "split", "plan", "people"]

@@ -146,7 +146,7 @@ def test_whole_if_integral(value, shown):
 
 def test_every_amount_reader_has_the_same_limit():
     from budgets.editing import _parse_amount
-    from budgets.table_paste import read_cell
+    from budgets.table_text import read_cell
     from finsam.forms import AmountField
 
     field = AmountField()

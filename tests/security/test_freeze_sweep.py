@@ -51,7 +51,7 @@ PROJECT_APPS = ("finsam", "plans", "interventions", "budgets", "documents")
 # The modules whose views refuse a frozen year before calling a service.
 PRE_CHECKING_VIEWS = (
     "plans.views", "plans.workflow_views", "budgets.views", "budgets.scenario_views",
-    "budgets.excel_views",
+    "budgets.excel_views", "documents.views",
 )
 
 

@@ -6,7 +6,7 @@ line, then makes it the budget of the plan year YEAR. With --dry-run nothing is
 written, and no plan or budget for the year is needed. Bad input is named by row
 and column on standard error, with exit code 1, and nothing is written.
 
---json writes the table as read (budgets.table_paste.PastedTable.as_dict):
+--json writes the table as read (budgets.table_data.PastedTable.as_dict):
 
     {"unit": "tkr",
      "columns": [{"header": "Budget 2018 Preliminärt förslag", "year": 2018, "kind": "plan"}],
@@ -34,8 +34,9 @@ from typing import Any, NoReturn
 from django.core.management.base import BaseCommand, CommandParser
 
 from budgets.models import Category
+from budgets.table_data import PastedTable, TableError
 from budgets.table_import import TableImportRefused, budget_import_table, table_names
-from budgets.table_paste import PastedTable, TableError, parse_table
+from budgets.table_paste import parse_table
 from finsam.models import Federation
 from finsam.money import format_kr
 from plans.freeze import PlanFrozen
