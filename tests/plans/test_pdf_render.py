@@ -1,4 +1,4 @@
-"""The PDF's limits (plans/pdf_render.py): sizes on both sides of each limit, and the
+"""The PDF's limits (documents/pdf_render.py): sizes on both sides of each limit, and the
 child process stopped by its processor time, by the clock, or failing, with the
 parent never rendering itself. No database, no WeasyPrint."""
 
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from plans import pdf_render
-from plans.pdf_render import PdfRefused, RenderCrashed, RenderLimits, RenderTimeout
+from documents import pdf_render
+from documents.pdf_render import PdfRefused, RenderCrashed, RenderLimits, RenderTimeout
 
 LIMITS = RenderLimits(seconds=0.5, section_bytes=1000, document_bytes=5000)
 
@@ -50,7 +50,7 @@ def _hang(html: str, **kwargs: object) -> bytes:
 
 def test_the_child_is_stopped_by_its_processor_time(monkeypatch):
     """The clock's backstop far away: only the processor-time limit can stop it soon."""
-    monkeypatch.setattr("plans.pdf.html_to_pdf", _burn)
+    monkeypatch.setattr("documents.pdf.html_to_pdf", _burn)
     monkeypatch.setattr(pdf_render, "WALL_CLOCK_FACTOR", 1000)
     started = time.monotonic()
     with pytest.raises(RenderTimeout):
@@ -59,7 +59,7 @@ def test_the_child_is_stopped_by_its_processor_time(monkeypatch):
 
 
 def test_a_child_that_hangs_is_stopped_by_the_clock(monkeypatch):
-    monkeypatch.setattr("plans.pdf.html_to_pdf", _hang)
+    monkeypatch.setattr("documents.pdf.html_to_pdf", _hang)
     started = time.monotonic()
     with pytest.raises(RenderTimeout):
         pdf_render.render_html_in_child("<p>x</p>", seconds=0.5)
@@ -71,11 +71,11 @@ def test_a_failing_render_says_so_and_a_good_one_comes_back_whole(monkeypatch):
     def fail(html: str, **kwargs: object) -> bytes:
         raise ValueError("trasig CSS")
 
-    monkeypatch.setattr("plans.pdf.html_to_pdf", fail)
+    monkeypatch.setattr("documents.pdf.html_to_pdf", fail)
     with pytest.raises(RenderCrashed, match="ValueError: trasig CSS"):
         pdf_render.render_html_in_child("<p>x</p>", seconds=5)
     big = b"%PDF-" + bytes(range(256)) * 40_000  # 10 MB: more than a pipe holds
-    monkeypatch.setattr("plans.pdf.html_to_pdf", lambda html, **kw: big)
+    monkeypatch.setattr("documents.pdf.html_to_pdf", lambda html, **kw: big)
     assert pdf_render.render_html_in_child("<p>x</p>", seconds=5) == big
 
 

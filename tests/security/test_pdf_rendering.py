@@ -112,7 +112,7 @@ def test_the_worker_kills_a_render_over_the_time_limit_and_serves_the_next(
     stand-in for WeasyPrint, so that a busy machine cannot push it over the short limit)."""
     from django_tasks_db.models import DBTaskResult
 
-    from plans import pdf, pdf_render
+    from documents import pdf, pdf_render
 
     weasyprint = pdf.html_to_pdf
     monkeypatch.setattr(pdf, "html_to_pdf", lambda html, **kw: (
