@@ -10,7 +10,7 @@ PORT ?= 8000
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 \
 	fonts-dejavu-core fonts-dejavu-extra poppler-utils chromium
 
-.PHONY: setup system-deps run migrate demo test lint bandit format bench backup restore clean
+.PHONY: setup system-deps run migrate demo test lint bandit typecheck format bench backup restore clean
 
 setup: system-deps $(VENV)/.installed node_modules/.installed
 
@@ -67,9 +67,13 @@ test: setup
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # ruff, and the apps' layers (import-linter's contract in pyproject.toml).
-lint: setup bandit
+lint: setup bandit typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# mypy with django-stubs over what pyproject.toml's [tool.mypy] names (the core and every rules.py).
+typecheck: setup
+	$(VENV)/bin/mypy
 
 # Security lint: nothing of medium severity or above, or each justified on its line with
 # `# nosec B308, B703: why` (ids separated by ", ": bandit reads "B308,B703" as B703 alone).

@@ -604,11 +604,11 @@ def intervention_rules(
         if not funded:
             continue
         first, first_lines = funded[0]
-        where = {"year": first.year, "line": first_lines[0].key}
-        yield from intervention_dates(intervention, column=first.column, **where)
+        year, first_line = first.year, first_lines[0].key
+        yield from intervention_dates(intervention, column=first.column, year=year, line=first_line)
         for col, with_money in funded:
             yield from intervention_period(intervention, col, with_money)
-        yield from intervention_goal_target(intervention, **where)
+        yield from intervention_goal_target(intervention, year=year, line=first_line)
 
 
 def intervention_own_findings(intervention: InterventionFacts) -> list[Finding]:

@@ -10,10 +10,10 @@ still writes its LogEntry, and then one AuditEntry per object through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.admin import ModelAdmin
+from django.db.models import QuerySet
 
 from finsam.audit import record
 
@@ -46,10 +46,10 @@ def _log_change(self: ModelAdmin, request: Any, obj: Any, message: Any) -> Any:
     return entry
 
 
-def _log_deletions(self: ModelAdmin, request: Any, queryset: Iterable[Any]) -> Any:
+def _log_deletions(self: ModelAdmin, request: Any, queryset: QuerySet[Any]) -> Any:
     # Called before the deletion, so the objects and their förbund are still there.
     objects = list(queryset)
-    entries = _original_deletions(self, request, objects)
+    entries = _original_deletions(self, request, queryset)  # evaluated: no new query
     for obj in objects:
         _record(request, obj, DELETED)
     return entries

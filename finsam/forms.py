@@ -16,7 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -130,7 +130,9 @@ def clean_org_number(value: str) -> str:
 
 def _field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
     """The model field's own form field (its Swedish label, length and choices)."""
-    field = model._meta.get_field(name).formfield(**kwargs)  # type: ignore[union-attr]
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, Field)
+    field = model_field.formfield(**kwargs)
     assert field is not None
     return field
 
@@ -214,7 +216,8 @@ class MemberForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("key") and data.get("name"):
             data["key"] = slugify(data["name"])[:60]
             if not data["key"]:

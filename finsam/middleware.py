@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -64,7 +65,7 @@ class RejectNullCharactersMiddleware:
         return self.get_response(request)
 
 
-def _has_nul(data) -> bool:  # type: ignore[no-untyped-def]
+def _has_nul(data: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
 
 
@@ -235,6 +236,8 @@ def refresh_interval() -> float:
 
 
 @receiver(user_logged_in, dispatch_uid="finsam_record_login_time")
-def _record_login_time(sender, request, user, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _record_login_time(
+    sender: type[Any], request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_AT] = timezone.now().timestamp()

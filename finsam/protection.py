@@ -16,7 +16,6 @@ import io
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template import loader
 from django.utils.cache import patch_cache_control
@@ -66,7 +65,7 @@ class RequestBodyLimitMiddleware:
                 return too_large_response(request)
             # What was read is the body: let Django's parsers see it, with its length.
             request.META["CONTENT_LENGTH"] = str(len(data))
-            request._stream = LimitedStream(io.BytesIO(data), len(data))  # type: ignore[attr-defined]
+            request._stream = io.BytesIO(data)
         return self.get_response(request)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Prefetch
 
 from finsam.access import federations_for_user
@@ -70,8 +71,8 @@ class MembersOverview:
         return tuple((row, seat) for row in self.members for seat in row.seats)
 
 
-_ROLE_ORDER = {SeatRole.MEMBER: 0, SeatRole.DEPUTY: 1}
-_POSITION_ORDER = {SeatPosition.CHAIR: 0, SeatPosition.VICE_CHAIR: 1}
+_ROLE_ORDER: dict[str, int] = {SeatRole.MEMBER: 0, SeatRole.DEPUTY: 1}
+_POSITION_ORDER: dict[str, int] = {SeatPosition.CHAIR: 0, SeatPosition.VICE_CHAIR: 1}
 
 
 def _seat_order(seat: BoardSeat) -> tuple[int, int, int]:
@@ -121,10 +122,10 @@ class FederationEntry:
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label
+        return str(Role(self.role).label)
 
 
-def federations_with_role(user) -> list[FederationEntry]:  # type: ignore[no-untyped-def]
+def federations_with_role(user: User | AnonymousUser) -> list[FederationEntry]:
     """The start page: the user's förbund with the user's role in each, by name in
     Swedish order (… Z, Å, Ä, Ö); one query."""
     # filter() before annotate() on the same relation reuses its join, so `role`

@@ -84,7 +84,9 @@ def federation_update(
 
 
 def _check_member_key_free(federation_id: int, key: str, *, except_pk: int | None) -> None:
-    taken = Member.objects.filter(federation_id=federation_id, key=key).exclude(pk=except_pk)
+    taken = Member.objects.filter(federation_id=federation_id, key=key)
+    if except_pk is not None:
+        taken = taken.exclude(pk=except_pk)
     if taken.exists():
         raise ValidationError(
             {

@@ -10,9 +10,15 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Django's generic classes take type arguments at run time too (QuerySet[Member],
+# BaseFormSet[MemberRowForm]), as mypy with django-stubs writes them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -328,6 +334,7 @@ INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 FINSAM_TASKS = (os.environ.get("FINSAM_TASKS") or "database").strip().lower()
 FINSAM_REDIS_URL = os.environ.get("FINSAM_REDIS_URL") or "redis://127.0.0.1:6379/0"
 RQ_QUEUES = {"default": {"URL": FINSAM_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+TASKS: dict[str, dict[str, Any]]
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 elif FINSAM_TASKS == "rq":

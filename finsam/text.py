@@ -59,6 +59,11 @@ _NAME_PREFIXES = ("samordningsförbundet", "samordningsförbund")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
+# Letters slugify would drop: æ → ae, ø → o.
+_LETTER_MAP: dict[str, str | int | None] = {"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "ß": "ss"}
+_LETTERS = str.maketrans(_LETTER_MAP)
+
+
 def slug_from_name(name: str, *, max_length: int = 80) -> str:
     """The web address part derived from a förbund's name: lower case ASCII words
     joined by hyphens (å, ä → a, ö → o, æ → ae, ø → o), without the common prefix.
@@ -66,7 +71,6 @@ def slug_from_name(name: str, *, max_length: int = 80) -> str:
     words = name.split()
     while len(words) > 1 and words[0].casefold() in _NAME_PREFIXES:
         words = words[1:]
-    text = " ".join(words).translate(str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O",
-                                                      "ß": "ss"}))
+    text = " ".join(words).translate(_LETTERS)
     slug = slugify(text)[:max_length].strip("-")
     return "-".join(part for part in slug.replace("_", "-").split("-") if part)

@@ -25,7 +25,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from finsam import services
-from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
+from finsam.access import (
+    Access,
+    AuthenticatedHttpRequest,
+    edit_view,
+    get_federation_for_user,
+    get_in_federation,
+)
 from finsam.forms import BoardSeatForm, FederationForm, MemberForm, initial_from
 from finsam.middleware import UNTOUCHED, idle_left, lifetime_left, touch_session
 from finsam.models import BoardSeat, Member
@@ -78,7 +84,7 @@ def _to_federation(access: Access, anchor: str = "") -> HttpResponseRedirect:
 
 @edit_view
 @login_required
-def federation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def federation_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     federation = access.federation
     form = FederationForm(request.POST or None, initial=initial_from(federation, FederationForm))
@@ -100,7 +106,7 @@ def federation_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @edit_view
 @login_required
-def member_create(request: HttpRequest, slug: str) -> HttpResponse:
+def member_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -122,7 +128,7 @@ def member_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @edit_view
 @login_required
-def member_edit(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+def member_edit(request: AuthenticatedHttpRequest, slug: str, member_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     member = get_in_federation(Member.objects.all(), access, pk=member_id)
     assert isinstance(member, Member)
@@ -145,7 +151,7 @@ def member_edit(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
 
 @edit_view
 @login_required
-def member_delete(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+def member_delete(request: AuthenticatedHttpRequest, slug: str, member_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     member = get_in_federation(Member.objects.all(), access, pk=member_id)
     assert isinstance(member, Member)
@@ -179,7 +185,7 @@ def member_delete(request: HttpRequest, slug: str, member_id: int) -> HttpRespon
 
 @edit_view
 @login_required
-def seat_create(request: HttpRequest, slug: str) -> HttpResponse:
+def seat_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     initial = {}
     if member_key := request.GET.get("medlem"):
@@ -219,7 +225,7 @@ def _get_seat(access: Access, seat_id: int) -> BoardSeat:
 
 @edit_view
 @login_required
-def seat_edit(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse:
+def seat_edit(request: AuthenticatedHttpRequest, slug: str, seat_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     seat = _get_seat(access, seat_id)
     form = BoardSeatForm(
@@ -247,7 +253,7 @@ def seat_edit(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse:
 
 @edit_view
 @login_required
-def seat_delete(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse:
+def seat_delete(request: AuthenticatedHttpRequest, slug: str, seat_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     seat = _get_seat(access, seat_id)
     if request.method == "POST":

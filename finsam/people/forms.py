@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +44,8 @@ class InviteForm(forms.Form):
     )
     role = forms.ChoiceField(label=_("Roll"), choices=role_choices, widget=forms.RadioSelect)
 
-    def __init__(self, *args: Any, prefix: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=prefix, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["role"].error_messages["required"] = _("Välj en roll.")
         self.fields["email"].error_messages["required"] = _("Skriv den inbjudnas e-postadress.")
 
@@ -72,7 +74,8 @@ class NewAccountForm(auth_forms.SetPasswordForm):
         # The password validators compare it with the name she typed too.
         self.user.first_name = self.cleaned_data.get("first_name", "")
         self.user.last_name = self.cleaned_data.get("last_name", "")
-        return super().clean()
+        super().clean()
+        return self.cleaned_data
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -87,7 +90,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             "Skriv en e-postadress, t.ex. anna.andersson@kramfors.se."
         )
 
-    def get_users(self, email: str):  # type: ignore[no-untyped-def]
+    def get_users(self, email: str) -> Iterator[User]:
         since = timezone.now() - RESET_MAILS_WINDOW
         for user in super().get_users(email):
             sent = AuditEntry.objects.filter(
@@ -99,8 +102,10 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
                 continue
             yield user
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email,  # type: ignore[no-untyped-def]
-                  to_email, html_email_template_name=None):
+    def send_mail(
+        self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
+        from_email: str | None, to_email: str, html_email_template_name: str | None = None,
+    ) -> None:
         user = context["user"]
         # The link is hers: the entry is hers (the token is never stored).
         record(action=RESET_MAIL_SENT, by=user, obj=user.get_username())

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -49,7 +49,7 @@ def _role_label(role: str) -> str:
 def invitation_create(
     *,
     federation: Federation,
-    by: AbstractBaseUser | None,
+    by: User | None,
     email: str,
     role: str,
     name: str = "",
@@ -98,7 +98,7 @@ def invitation_create(
     return invitation
 
 
-def invitation_send(*, invitation: Invitation, by: AbstractBaseUser | None, site_url: str) -> str:
+def invitation_send(*, invitation: Invitation, by: User | None, site_url: str) -> str:
     """Send (or send again) the invitation's mail with a new link; the earlier link
     stops working. Returns the link. Raises ValidationError for an invitation that is
     no longer open, and mail.MailNotSent (the invitation unchanged) when the mail
@@ -135,7 +135,7 @@ def invitation_send(*, invitation: Invitation, by: AbstractBaseUser | None, site
 
 
 def _invitation_mail_context(
-    invitation: Invitation, by: AbstractBaseUser | None, link: str, token: str
+    invitation: Invitation, by: User | None, link: str, token: str
 ) -> dict[str, Any]:
     accounts = account_for_email(invitation.email)
     account = accounts[0] if accounts else None
@@ -159,7 +159,7 @@ def _invitation_mail_context(
 
 
 @transaction.atomic
-def invitation_withdraw(*, invitation: Invitation, by: AbstractBaseUser | None) -> None:
+def invitation_withdraw(*, invitation: Invitation, by: User | None) -> None:
     """Withdraw an open invitation: its link stops working."""
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not locked.is_open:
@@ -175,11 +175,11 @@ def invitation_accept(
     *,
     invitation: Invitation,
     token: str,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     first_name: str = "",
     last_name: str = "",
     password: str | None = None,
-) -> AbstractBaseUser:
+) -> User:
     """Take up the invitation with a valid token: the invitee gets her role in the
     förbund. Without `user`, a new account is made (user name: the e-mail address)
     with `password` (or the password is set on an account that has none); with
@@ -246,7 +246,7 @@ def _check_not_last_director(membership: Membership) -> None:
 
 @transaction.atomic
 def membership_role_change(
-    *, membership: Membership, role: str, by: AbstractBaseUser | None
+    *, membership: Membership, role: str, by: User | None
 ) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": _("Välj en roll.")})
@@ -266,7 +266,7 @@ def membership_role_change(
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, by: AbstractBaseUser | None) -> None:
+def membership_remove(*, membership: Membership, by: User | None) -> None:
     """The person loses her role in the förbund (her account stays, and her
     calendar link stops working with the role)."""
     locked = Membership.objects.select_for_update().select_related("user", "federation").get(

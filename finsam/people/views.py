@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -22,7 +23,13 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from finsam.access import Access, edit_view, get_federation_for_user, get_in_federation
+from finsam.access import (
+    Access,
+    AuthenticatedHttpRequest,
+    edit_view,
+    get_federation_for_user,
+    get_in_federation,
+)
 from finsam.audit import record
 from finsam.mail import MailNotSent
 from finsam.models import Federation, Invitation, Membership, Role
@@ -48,7 +55,7 @@ def _errors_as_messages(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, text)
 
 
-def invite_and_send(request: HttpRequest, federation: Federation, form: InviteForm) -> bool:
+def invite_and_send(request: AuthenticatedHttpRequest, federation: Federation, form: InviteForm) -> bool:
     """Create the invitation from a valid form and send it; the form gets the
     service's errors. True when the invitation exists (even if its mail failed,
     which a message says)."""
@@ -64,7 +71,7 @@ def invite_and_send(request: HttpRequest, federation: Federation, form: InviteFo
     return True
 
 
-def send_with_message(request: HttpRequest, invitation: Invitation, *, first: bool) -> None:
+def send_with_message(request: AuthenticatedHttpRequest, invitation: Invitation, *, first: bool) -> None:
     try:
         services.invitation_send(invitation=invitation, by=request.user, site_url=site_url(request))
     except MailNotSent as exc:
@@ -86,7 +93,7 @@ def _people_url(access: Access) -> str:
 
 @edit_view
 @login_required
-def people(request: HttpRequest, slug: str) -> HttpResponse:
+def people(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Everyone with a role, the open invitations, and the invitation form."""
     access = get_federation_for_user(request.user, slug, action=MANAGE_PEOPLE)
     form = InviteForm(request.POST or None, initial={"role": Role.REVIEWER})
@@ -118,7 +125,7 @@ def _invitation(access: Access, invitation_id: int) -> Invitation:
     return invitation
 
 
-def _after_own_change(request: HttpRequest, access: Access) -> HttpResponseRedirect:
+def _after_own_change(request: AuthenticatedHttpRequest, access: Access) -> HttpResponseRedirect:
     """Where she goes after changing her own role: the people page only if she may
     still see it."""
     role = Membership.objects.filter(user=request.user, federation=access.federation).values_list(
@@ -133,7 +140,7 @@ def _after_own_change(request: HttpRequest, access: Access) -> HttpResponseRedir
 
 @edit_view
 @login_required
-def person_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def person_role(request: AuthenticatedHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=MANAGE_PEOPLE)
     membership = _membership(access, membership_id)
     if request.method != "POST":
@@ -160,7 +167,7 @@ def person_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 
 @edit_view
 @login_required
-def person_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def person_remove(request: AuthenticatedHttpRequest, slug: str, membership_id: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=MANAGE_PEOPLE)
     membership = _membership(access, membership_id)
     name = membership.user.get_full_name() or membership.user.get_username()
@@ -204,8 +211,8 @@ def person_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 
 def _on_invitation(
-    request: HttpRequest, slug: str, invitation_id: int,
-    act: Callable[[HttpRequest, Invitation], None],
+    request: AuthenticatedHttpRequest, slug: str, invitation_id: int,
+    act: Callable[[AuthenticatedHttpRequest, Invitation], None],
 ) -> HttpResponse:
     """POST: `act` on one of the förbund's invitations, back to the list."""
     access = get_federation_for_user(request.user, slug, action=MANAGE_PEOPLE)
@@ -218,21 +225,21 @@ def _on_invitation(
 
 @edit_view
 @login_required
-def invitation_resend(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def invitation_resend(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     return _on_invitation(request, slug, invitation_id, resend_with_message)
 
 
 @edit_view
 @login_required
-def invitation_withdraw(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def invitation_withdraw(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     return _on_invitation(request, slug, invitation_id, withdraw_with_message)
 
 
-def resend_with_message(request: HttpRequest, invitation: Invitation) -> None:
+def resend_with_message(request: AuthenticatedHttpRequest, invitation: Invitation) -> None:
     send_with_message(request, invitation, first=False)
 
 
-def withdraw_with_message(request: HttpRequest, invitation: Invitation) -> None:
+def withdraw_with_message(request: AuthenticatedHttpRequest, invitation: Invitation) -> None:
     try:
         services.invitation_withdraw(invitation=invitation, by=request.user)
     except ValidationError as exc:
@@ -393,15 +400,15 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login_backend = MODEL_BACKEND
     success_url = reverse_lazy("home")
 
-    def get_form(self, form_class=None):  # type: ignore[no-untyped-def]
+    def get_form(self, form_class: type[SetPasswordForm] | None = None) -> SetPasswordForm:
         form = super().get_form(form_class)
         form.fields["new_password1"].label = _("Nytt lösenord")
         form.fields["new_password2"].label = _("Skriv lösenordet igen")
         return form
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
-        record(action="valde nytt lösenord via länk", by=self.user, obj=self.user.get_username())
+        record(action="valde nytt lösenord via länk", by=form.user, obj=form.user.get_username())
         messages.success(self.request, _("Ditt nya lösenord är sparat och du är inloggad."))
         return response
 

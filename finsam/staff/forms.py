@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -110,7 +110,8 @@ class FederationCreateForm(forms.Form):
         return clean_org_number(self.cleaned_data.get("org_number", ""))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("slug") and data.get("name") and "slug" not in self.errors:
             data["slug"] = slug_from_name(data["name"], max_length=SLUG_LENGTH)
             if not data["slug"]:
@@ -158,7 +159,8 @@ class MemberRowForm(forms.Form):
         return int(text)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         filled = data.get("population") is not None or data.get("fixed_share_percent") is not None
         if not data.get("name", "").strip():
             if filled:
@@ -183,7 +185,7 @@ class MemberRowForm(forms.Form):
         )
 
 
-class BaseMemberFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseMemberFormSet(forms.BaseFormSet["MemberRowForm"]):
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -211,10 +213,11 @@ class BaseMemberFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
         return [m for m in (form.new_member() for form in self.forms) if m is not None]
 
 
-MemberFormSet = forms.formset_factory(
+# formset_factory is typed as giving a BaseFormSet; it is a subclass of the one given.
+MemberFormSet = cast(type[BaseMemberFormSet], forms.formset_factory(
     MemberRowForm, formset=BaseMemberFormSet, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS,
     validate_max=True,
-)
+))
 MEMBERS_PREFIX = "medlemmar"
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from finsam import services
-from finsam.access import get_federation_for_staff, require_site_staff
+from finsam.access import AuthenticatedHttpRequest, get_federation_for_staff, require_site_staff
 from finsam.models import Federation, Invitation, Membership, Role
 from finsam.people.forms import InviteForm
 from finsam.people.selectors import federation_people
@@ -39,7 +39,7 @@ MORE_ROWS_BUTTON = "fler_rader"
 
 
 @login_required
-def staff_federations(request: HttpRequest) -> HttpResponse:
+def staff_federations(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every förbund with its förbundschefer and open invitations; three queries."""
     require_site_staff(request.user)
     federations = (
@@ -62,7 +62,7 @@ def staff_federations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def staff_federation_new(request: HttpRequest) -> HttpResponse:
+def staff_federation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_site_staff(request.user)
     more_rows = request.method == "POST" and MORE_ROWS_BUTTON in request.POST
     if more_rows:
@@ -103,9 +103,9 @@ def staff_federation_new(request: HttpRequest) -> HttpResponse:
                     invite = InviteForm({"email": data["director_email"],
                                          "name": data["director_name"], "role": Role.DIRECTOR})
                     if invite.is_valid() and not invite_and_send(request, federation, invite):
-                        for errors in invite.errors.values():
-                            for error in errors:
-                                messages.error(request, error)
+                        for invite_errors in invite.errors.values():
+                            for text in invite_errors:  # an ErrorList gives its messages
+                                messages.error(request, str(text))
                 return redirect("staff_federation", federation.slug)
     return _new_page(request, form, formset, checked=request.method == "POST")
 
@@ -149,7 +149,7 @@ def error_summary(
 
 
 @login_required
-def staff_federation(request: HttpRequest, slug: str) -> HttpResponse:
+def staff_federation(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """One förbund for the staff: its address, its people and invitations, and the
     form that invites (a förbundschef, unless another role is chosen)."""
     federation = get_federation_for_staff(request.user, slug)
@@ -167,8 +167,8 @@ def staff_federation(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _on_invitation(
-    request: HttpRequest, slug: str, invitation_id: int,
-    act: Callable[[HttpRequest, Invitation], None],
+    request: AuthenticatedHttpRequest, slug: str, invitation_id: int,
+    act: Callable[[AuthenticatedHttpRequest, Invitation], None],
 ) -> HttpResponse:
     """POST: `act` on one of the förbund's invitations, back to the staff's page."""
     federation = get_federation_for_staff(request.user, slug)
@@ -182,10 +182,10 @@ def _on_invitation(
 
 
 @login_required
-def staff_invitation_resend(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def staff_invitation_resend(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     return _on_invitation(request, slug, invitation_id, resend_with_message)
 
 
 @login_required
-def staff_invitation_withdraw(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def staff_invitation_withdraw(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     return _on_invitation(request, slug, invitation_id, withdraw_with_message)

@@ -25,9 +25,11 @@ for model in (TOTPDevice, StaticDevice):
         admin.site.unregister(model)
 
 
-class TwoFactorUserAdmin(UserAdmin):
-    list_display = (*UserAdmin.list_display, "two_factor")
+class TwoFactorUserAdmin(UserAdmin[Any]):
     actions = ["reset_two_factor"]
+
+    def get_list_display(self, request: HttpRequest) -> tuple[Any, ...]:
+        return (*super().get_list_display(request), "two_factor")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         devices = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
