@@ -9,7 +9,7 @@ there, within three limits (finsam/settings.py):
 - `PDF_MAX_DOCUMENT_BYTES`: the whole document as HTML; the largest section is named.
 - `PDF_RENDER_TIME_LIMIT`: WeasyPrint runs in a child process (forked, so it starts
   with the templates, fonts and settings loaded, and at a lower priority than the
-  web server), which ends when it has used that much processor time (or three
+  web server), which ends when it has used that much processor time (or five
   times as long on the clock). The worker itself goes on to its next task. The message names the section that most likely took the time, when one
   section is a large part of the document.
 
@@ -37,7 +37,10 @@ from documents.document import PlanDocument
 DOMINANT_SHARE = 0.3
 # The time limit is the render's processor time; on the clock it may take this many
 # times as long (a machine busy with other work) before it is stopped all the same.
-WALL_CLOCK_FACTOR = 3
+WALL_CLOCK_FACTOR = 5
+# A refusal that says something about the plan, not about the machine: the same
+# version would fail again (documents/pdf_tasks.py keeps it longer).
+LASTING_REFUSALS = frozenset({"section_too_large", "document_too_large", "render_timeout"})
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,11 @@ def _likely_cause(document: PlanDocument, html: str) -> SectionSize | None:
 
 
 class RenderTimeout(Exception):
-    pass
+    """Over the processor-time limit: the document is too heavy."""
+
+
+class RenderStalled(RenderTimeout):
+    """Over the limit on the clock only: the machine was too busy, or the child hung."""
 
 
 class RenderCrashed(Exception):
@@ -173,7 +180,7 @@ def render_html_in_child(html: str, *, seconds: float, niceness: int = 0) -> byt
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([read_fd], [], [], remaining)[0]:
-                raise RenderTimeout(seconds)
+                raise RenderStalled(seconds)
             chunk = os.read(read_fd, 1 << 20)
             if not chunk:
                 break
@@ -203,6 +210,15 @@ def render_document_pdf(
     started = time.monotonic()
     try:
         return render_html_in_child(html, seconds=limits.seconds, niceness=limits.niceness)
+    except RenderStalled:
+        raise PdfRefused(
+            _(
+                "PDF:en blev inte klar på %(seconds)s sekunder, eftersom servern var hårt "
+                "belastad, och avbröts. Den görs på nytt om en liten stund när du frågar "
+                "efter den igen."
+            ) % {"seconds": f"{limits.seconds * WALL_CLOCK_FACTOR:g}"},
+            code="render_stalled",
+        ) from None
     except RenderTimeout:
         message = _(
             "Att skapa PDF:en tog mer än %(seconds)s sekunder, och den avbröts."

@@ -14,7 +14,8 @@ process sees it, whatever the task backend:
 - `running`, per plan version: a worker renders that version now.
 - `failed`, per plan version: why that version cannot be made (PdfRefused), shown
   on the "förbereds" page and, by `latest_failure`, on the plan page; kept for an
-  hour, and a change to the plan gives a new version anyway.
+  hour when it is the plan's (too large, too slow), two minutes when it was the
+  machine's (too busy); a change to the plan gives a new version anyway.
 
 Adoption (`adopt_plan`) calls documents.adoption.plan_decide in the worker: the plan's
 row lock is held from the bundle to the stored PDF, so nothing changes the plan in
@@ -41,7 +42,12 @@ from django_tasks import TaskResultStatus, default_task_backend, task
 from django_tasks.base import Task
 
 from documents import adoption, pdf
-from documents.pdf_render import PdfRefused, RenderLimits, render_document_pdf
+from documents.pdf_render import (
+    LASTING_REFUSALS,
+    PdfRefused,
+    RenderLimits,
+    render_document_pdf,
+)
 from plans.freeze import plan_year_written
 from plans.models import Meeting, Plan, PlanStatus
 from plans.workflow import NEW_MEETING
@@ -53,6 +59,9 @@ PENDING_TIMEOUT = 10 * 60
 # A worker that died mid-render leaves its mark this long past the time limit.
 RUNNING_MARGIN = 60
 FAILURE_TIMEOUT = 60 * 60
+# A failure of the machine's (busy, or the renderer died), not of the plan: a new
+# download tries again after this.
+PASSING_FAILURE_TIMEOUT = 2 * 60
 JOB_TIMEOUT = 24 * 60 * 60
 # How often the waiting pages ask again (seconds).
 REFRESH_SECONDS = 2
@@ -194,8 +203,9 @@ def render_plan_pdf(plan_id: int) -> dict[str, Any]:
                 content = render_document_pdf(document, html=html)
             except PdfRefused as exc:
                 message = exc.messages[0]
-                cache.set(_failed_key(key), message, FAILURE_TIMEOUT)
-                cache.set(_latest_failure_key(plan_id), message, FAILURE_TIMEOUT)
+                kept = FAILURE_TIMEOUT if exc.code in LASTING_REFUSALS else PASSING_FAILURE_TIMEOUT
+                cache.set(_failed_key(key), message, kept)
+                cache.set(_latest_failure_key(plan_id), message, kept)
                 logger.warning("PDF: plan %s kunde inte skapas: %s", plan_id, exc.code)
                 raise
             cache.set(key, content, pdf.CACHE_TIMEOUT)

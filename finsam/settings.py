@@ -348,7 +348,7 @@ else:
     raise ImproperlyConfigured("FINSAM_TASKS ska vara database eller rq.")
 
 # A PDF's limits (documents/pdf_render.py). The rendering runs in a child process of the
-# worker, stopped when it has used the time limit in processor time (or three times
+# worker, stopped when it has used the time limit in processor time (or five times
 # it on the clock, however busy the machine); the size limits refuse before it starts. A
 # section's limit is for its text as HTML (a 10 000-row Markdown table is about 700 kB;
 # the longest demo section is about 2 kB; 200 kB renders in about 10 s), the document's

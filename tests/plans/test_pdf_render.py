@@ -10,7 +10,13 @@ from types import SimpleNamespace
 import pytest
 
 from documents import pdf_render
-from documents.pdf_render import PdfRefused, RenderCrashed, RenderLimits, RenderTimeout
+from documents.pdf_render import (
+    PdfRefused,
+    RenderCrashed,
+    RenderLimits,
+    RenderStalled,
+    RenderTimeout,
+)
 
 LIMITS = RenderLimits(seconds=0.5, section_bytes=1000, document_bytes=5000)
 
@@ -53,15 +59,16 @@ def test_the_child_is_stopped_by_its_processor_time(monkeypatch):
     monkeypatch.setattr("documents.pdf.html_to_pdf", _burn)
     monkeypatch.setattr(pdf_render, "WALL_CLOCK_FACTOR", 1000)
     started = time.monotonic()
-    with pytest.raises(RenderTimeout):
+    with pytest.raises(RenderTimeout) as caught:
         pdf_render.render_html_in_child("<p>x</p>", seconds=0.3)
+    assert not isinstance(caught.value, RenderStalled)
     assert time.monotonic() - started < 30  # 0.3 s of processor time, on a busy machine
 
 
 def test_a_child_that_hangs_is_stopped_by_the_clock(monkeypatch):
     monkeypatch.setattr("documents.pdf.html_to_pdf", _hang)
     started = time.monotonic()
-    with pytest.raises(RenderTimeout):
+    with pytest.raises(RenderStalled):
         pdf_render.render_html_in_child("<p>x</p>", seconds=0.5)
     elapsed = time.monotonic() - started
     assert 0.5 * pdf_render.WALL_CLOCK_FACTOR - 0.1 < elapsed < 0.5 * pdf_render.WALL_CLOCK_FACTOR + 2
@@ -79,16 +86,29 @@ def test_a_failing_render_says_so_and_a_good_one_comes_back_whole(monkeypatch):
     assert pdf_render.render_html_in_child("<p>x</p>", seconds=5) == big
 
 
-def test_a_timeout_names_the_section_only_when_one_is_most_of_the_document(monkeypatch):
-    def timeout(html: str, **kwargs: object) -> bytes:
-        raise RenderTimeout(0.5)
+def refusal_when(monkeypatch, raised: Exception, *bodies: str) -> PdfRefused:  # type: ignore[no-untyped-def]
+    """What render_document_pdf refuses with when the child raises `raised`."""
+    def child(html: str, **kwargs: object) -> bytes:
+        raise raised
 
-    monkeypatch.setattr(pdf_render, "render_html_in_child", timeout)
+    monkeypatch.setattr(pdf_render, "render_html_in_child", child)
     limits = RenderLimits(seconds=0.5, section_bytes=10**6, document_bytes=10**7)
-    with pytest.raises(PdfRefused) as named:
-        pdf_render.render_document_pdf(document("x" * 400, "y" * 10), html="z" * 1000, limits=limits)
-    assert named.value.section == "Avsnitt 1" and "”Avsnitt 1”" in named.value.messages[0]
-    with pytest.raises(PdfRefused) as unnamed:
-        pdf_render.render_document_pdf(document("x" * 200, "y" * 10), html="z" * 1000, limits=limits)
-    assert unnamed.value.section == "" and "”" not in unnamed.value.messages[0]
-    assert unnamed.value.code == "render_timeout"
+    with pytest.raises(PdfRefused) as caught:
+        pdf_render.render_document_pdf(document(*bodies), html="z" * 1000, limits=limits)
+    return caught.value
+
+
+def test_a_timeout_names_the_section_only_when_one_is_most_of_the_document(monkeypatch):
+    named = refusal_when(monkeypatch, RenderTimeout(0.5), "x" * 400, "y" * 10)
+    assert named.section == "Avsnitt 1" and "”Avsnitt 1”" in named.messages[0]
+    unnamed = refusal_when(monkeypatch, RenderTimeout(0.5), "x" * 200, "y" * 10)
+    assert unnamed.section == "" and "”" not in unnamed.messages[0]
+    assert unnamed.code == "render_timeout" and unnamed.code in pdf_render.LASTING_REFUSALS
+
+
+def test_a_stalled_render_is_the_machines_failure_and_is_not_kept_long(monkeypatch):
+    stalled = refusal_when(monkeypatch, RenderStalled(0.5), "x" * 400)
+    assert stalled.code == "render_stalled" and stalled.code not in pdf_render.LASTING_REFUSALS
+    assert "hårt belastad" in stalled.messages[0]
+    crashed = refusal_when(monkeypatch, RenderCrashed("exit status 9"), "x" * 400)
+    assert crashed.code == "render_failed" and crashed.code not in pdf_render.LASTING_REFUSALS
