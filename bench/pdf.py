@@ -249,12 +249,17 @@ def _page_while_rendering(
     _page_times(client, page, 5)  # warm the workers up
     _save_a_section(client, *large, "sidor")
     done = threading.Event()
+    trouble: list[RuntimeError] = []
 
     def watch() -> None:
         # A second browser waits for the large PDF as its "förbereds" page does (every
         # 2 s): asking ten times a second would itself load the server being measured.
-        _wait_ready(watcher, *large, timeout=600, poll=2.0)
-        done.set()
+        try:
+            _wait_ready(watcher, *large, timeout=600, poll=2.0)
+        except RuntimeError as exc:
+            trouble.append(exc)
+        finally:
+            done.set()
 
     thread = threading.Thread(target=watch)
     started = time.perf_counter()
@@ -284,6 +289,8 @@ def _page_while_rendering(
                     pass
             paused_seconds += time.perf_counter() - window
     thread.join()
+    if trouble:
+        raise trouble[0]
     render_seconds = time.perf_counter() - started - paused_seconds
     idle.sort()
     during.sort()
