@@ -30,10 +30,10 @@ from budgets.rules import (
     GROUP_OF_KIND,
     INTERVENTION,
     OTHER_INCOME,
-    parse_column_code,
+    column_label,
 )
 from budgets.selectors import FIGURE_ROWS, BudgetSummary, BudgetView, budget_summary
-from finsam.money import HUNDRED
+from finsam.money import HUNDRED, whole_if_integral
 
 if TYPE_CHECKING:
     pass
@@ -63,8 +63,6 @@ MAX_NOTE_LENGTH = 2000
 HEADER_SEARCH_ROWS = 20
 MAX_ROWS = 5000
 
-KIND_HEADINGS = {"budget": "Budget", "plan": "Plan", "forecast": "Prognos", "actual": "Utfall"}
-HEADING_KINDS = {heading.lower(): kind for kind, heading in KIND_HEADINGS.items()}
 CATEGORY_LABELS = {code: str(label) for code, label in Category.choices}
 CATEGORY_BY_NAME = {
     **{label.lower(): code for code, label in CATEGORY_LABELS.items()},
@@ -89,25 +87,11 @@ TOP_BORDER = Border(top=Side(style="thin"))
 WIDTHS = {KEY: 18, LABEL: 42, CATEGORY: 17, PARTY: 30, FUNDER: 12, INDIVIDUAL: 15}
 AMOUNT_WIDTH = 16
 
-# Amounts are DecimalField(max_digits=14, decimal_places=2).
-AMOUNT_LIMIT = Decimal(10) ** 12
 
 
 # --- names and headings ---------------------------------------------------------------
-
-
-def column_heading(code: str) -> str:
-    """ "2021:budget" → "Budget 2021" """
-    year, kind = parse_column_code(code)
-    return f"{KIND_HEADINGS[kind]} {year}"
-
-
-def parse_column_heading(text: str) -> str | None:
-    """ "Budget 2021" → "2021:budget"; None for anything else."""
-    match = re.fullmatch(r"\s*(\w+)\s+(\d{4})\s*", text)
-    if not match or match.group(1).lower() not in HEADING_KINDS:
-        return None
-    return f"{match.group(2)}:{HEADING_KINDS[match.group(1).lower()]}"
+# A column's heading is its label (budgets.rules.column_label: "Budget 2021"), and
+# the import reads it back with budgets.rules.parse_column_label.
 
 
 def sheet_titles(scenario_names: Iterable[str]) -> list[str]:
@@ -185,7 +169,7 @@ def _amount_format(value: Decimal | None) -> str:
 
 def _number(value: Decimal) -> Decimal:
     """Whole kronor without the ".00" the database adds."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+    return whole_if_integral(value)
 
 
 class _BudgetSheet:
@@ -231,7 +215,7 @@ class _BudgetSheet:
             _text(ws.cell(HEADER_ROW, index), heading, BOLD)
         for code, letter in self.letters.items():
             cell = ws[f"{letter}{HEADER_ROW}"]
-            _text(cell, column_heading(code), BOLD)
+            _text(cell, column_label(code), BOLD)
             cell.alignment = Alignment(horizontal="right")
         _text(ws.cell(HEADER_ROW, self.note_column), NOTE_HEADING, BOLD)
         for index in range(1, self.note_column + 1):

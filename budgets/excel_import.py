@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -29,7 +29,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from budgets.editing import BudgetDraft, DraftLine
 from budgets.excel import (
-    AMOUNT_LIMIT,
     BASE_SHEET,
     CATEGORY,
     CATEGORY_BY_NAME,
@@ -46,18 +45,23 @@ from budgets.excel import (
     NOTE_HEADING,
     PARTY,
     SCENARIO_NOTE_LABEL,
-    column_heading,
-    parse_column_heading,
     sheet_ref,
     sheet_titles,
     workbook_identifier,
 )
 from budgets.models import Budget
-from budgets.rules import CONTRIBUTION, INTERVENTION, BudgetFacts, planning_columns
+from budgets.rules import (
+    CONTRIBUTION,
+    INTERVENTION,
+    BudgetFacts,
+    column_label,
+    parse_column_label,
+    planning_columns,
+)
 from budgets.selectors import FIGURE_ROWS, budget_facts
 from budgets.services import budget_save
 from budgets.xlsx_guard import UnsafeWorkbook, check_workbook_archive
-from finsam.money import ORE, parse_amount
+from finsam.money import parse_amount, too_large, whole_ore
 from plans.freeze import PlanFrozen
 
 if TYPE_CHECKING:
@@ -151,7 +155,7 @@ class _Reader:
             if text.lower() == NOTE_HEADING.lower():
                 note_index = index
                 break
-            code = parse_column_heading(text)
+            code = parse_column_label(text)
             if code is None:
                 self.cell_error(
                     title,
@@ -427,13 +431,10 @@ def cell_amount(value: object) -> Decimal | None:
         amount = parse_amount(text)
     else:
         raise ValueError(_("inte ett tal"))
-    if abs(amount) >= AMOUNT_LIMIT:
+    if too_large(amount):
         raise ValueError(_("beloppet är för stort"))
-    try:
-        if amount != amount.quantize(ORE):
-            raise ValueError(_("fler än två decimaler"))
-    except InvalidOperation:
-        raise ValueError(_("inte ett tal")) from None
+    if not whole_ore(amount):
+        raise ValueError(_("fler än två decimaler"))
     return amount
 
 
@@ -537,14 +538,14 @@ def parse_workbook(data: bytes | IO[bytes], budget: Budget) -> list[BudgetDraft]
             reader.error(
                 sheet_ref(base.title),
                 _("kolumnen %(heading)s saknas; filen gäller en annan budget")
-                % {"heading": column_heading(budget_column)},
+                % {"heading": column_label(budget_column)},
             )
         for sheet in sheets[1:]:
             if sheet.columns != base.columns:
                 reader.error(
                     sheet_ref(sheet.title),
                     _("kolumnerna ska vara desamma som på bladet Budget (%(columns)s)")
-                    % {"columns": ", ".join(column_heading(c) for c in base.columns)},
+                    % {"columns": ", ".join(column_label(c) for c in base.columns)},
                 )
     if reader.errors:
         raise ExcelImportError(reader.errors)

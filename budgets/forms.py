@@ -37,8 +37,6 @@ from finsam.forms import AmountField
 from finsam.models import Federation, Member
 from finsam.money import HUNDRED
 
-__all__ = ["Increase", "OfferField", "PlannerForm", "ScenarioForm", "column_label"]
-
 ZERO = Decimal(0)
 
 

@@ -25,11 +25,12 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from budgets.models import Amount, Budget, Column, ColumnKind
+from budgets.models import Amount, Budget, Column
 from budgets.rules import (
     PARTY_NAMES,
     BudgetFacts,
     InterventionFacts,
+    column_label,
     evaluate,
     intervention_own_findings,
     intervention_period_text,
@@ -47,10 +48,17 @@ from interventions.models import (
     InterventionOutcome,
     InterventionStatus,
 )
-from interventions.rules import GoalStatus, goal_status
+from interventions.rules import (
+    GoalStatus,
+    PlanYearFacts,
+    funded_columns,
+    goal_status,
+    in_plan_year,
+    period_overlaps,
+)
+from plans.rules import is_planning_column
 
 ZERO = Decimal(0)
-COLUMN_KIND_LABELS = dict(ColumnKind.choices)
 
 KIND_INDIVIDUAL = "individual"
 KIND_STRUCTURAL = "structural"
@@ -64,27 +72,6 @@ KIND_CHOICES = (
 # outcomes.
 REPORT_YEARS = 5
 SHOWN_YEARS = 3
-# Statuses in which an intervention without dates or money still belongs to a
-# plan year.
-ACTIVE_STATUSES = (InterventionStatus.GRANTED, InterventionStatus.ONGOING)
-
-
-def column_label(code: str) -> str:
-    """ "Budget 2020", "Plan 2021", "Prognos 2019". """
-    year, kind = parse_column_code(code)
-    return f"{COLUMN_KIND_LABELS[kind]} {year}"
-
-
-def _is_planning(budget_year: int, year: int, kind: str) -> bool:
-    return (year == budget_year and kind == ColumnKind.BUDGET) or (
-        year > budget_year and kind == ColumnKind.PLAN
-    )
-
-
-def _overlaps(intervention: Intervention, year: int) -> bool:
-    start = intervention.start or date.min
-    end = intervention.end or date.max
-    return start <= date(year, 12, 31) and end >= date(year, 1, 1)
 
 
 PARTY_SHORT_NAMES = {
@@ -134,7 +121,7 @@ def planned_money(federation: Federation) -> PlannedMoney:
         "budget__year", "year", "kind"
     ):
         latest = budget_year if latest is None else max(latest, budget_year)
-        if _is_planning(budget_year, year, kind) and budget_year >= deciding.get(year, 0):
+        if is_planning_column(budget_year, year, kind) and budget_year >= deciding.get(year, 0):
             deciding[year] = budget_year
     money: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     rows = Amount.objects.filter(
@@ -143,7 +130,7 @@ def planned_money(federation: Federation) -> PlannedMoney:
         line__intervention__isnull=False,
     ).values_list("line__intervention_id", "line__budget__year", "column__year", "column__kind", "amount")
     for intervention_id, budget_year, year, kind, amount in rows:
-        if _is_planning(budget_year, year, kind) and deciding.get(year) == budget_year:
+        if is_planning_column(budget_year, year, kind) and deciding.get(year) == budget_year:
             money[intervention_id][year] += amount
     return PlannedMoney(
         by_intervention={k: dict(v) for k, v in money.items()},
@@ -253,7 +240,7 @@ def intervention_register(federation: Federation, filters: RegisterFilters) -> I
         year = filters.year
         interventions = [
             i for i in interventions
-            if money.of(i.pk, year) or ((i.start or i.end) and _overlaps(i, year))
+            if money.of(i.pk, year) or ((i.start or i.end) and period_overlaps(i.start, i.end, year))
         ]
     if filters.text.strip():
         interventions = [i for i in interventions if _matches_text(i, filters.text.strip())]
@@ -584,19 +571,25 @@ def intervention_chapters(federation: Federation, year: int) -> list[Interventio
     money per planning year of that year's budget. Seven queries, however many
     interventions and goals.
 
-    An intervention is in the plan year when the year's budget gives it money in a
-    planning column; otherwise when its dates overlap the year, or, without dates,
-    when it is beviljad or pågående (its money may be in another intervention's
-    line, like Sundbyberg's Finsamlots)."""
+    Which interventions are in the plan year is `interventions.rules.in_plan_year`,
+    from every budget's money for them: the one definition the freeze of an
+    adopted year uses too."""
     budget = Budget.objects.filter(federation=federation, year=year).first()
     planning: list[tuple[int, str]] = []
-    money: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     if budget is not None:
         codes = [f"{y}:{k}" for y, k in budget.columns.values_list("year", "kind")]
         planning = [parse_column_code(code) for code in planning_columns(year, codes)]
-        for intervention_id, column_year, kind, amount in Amount.objects.filter(
-            line__budget=budget, line__scenario__isnull=True, line__intervention__isnull=False
-        ).values_list("line__intervention_id", "column__year", "column__kind", "amount"):
+    money: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    amounts: dict[int, list[tuple[int, int, str, Decimal]]] = defaultdict(list)
+    for intervention_id, budget_year, column_year, kind, amount in Amount.objects.filter(
+        line__budget__federation=federation,
+        line__scenario__isnull=True,
+        line__intervention__isnull=False,
+    ).values_list(
+        "line__intervention_id", "line__budget__year", "column__year", "column__kind", "amount"
+    ):
+        amounts[intervention_id].append((budget_year, column_year, kind, amount))
+        if budget_year == year:
             money[intervention_id][f"{column_year}:{kind}"] += amount
     interventions = (
         Intervention.objects.filter(federation=federation)
@@ -620,11 +613,13 @@ def intervention_chapters(federation: Federation, year: int) -> list[Interventio
             for y, k in planning
         )
         has_money = any(f.amount for f in funding)
-        if intervention.start or intervention.end:
-            included = has_money or _overlaps(intervention, year)
-        else:
-            included = has_money or intervention.status in ACTIVE_STATUSES
-        if not included:
+        facts = PlanYearFacts(
+            start=intervention.start,
+            end=intervention.end,
+            status=intervention.status,
+            funded=funded_columns(amounts.get(intervention.pk, ())),
+        )
+        if not in_plan_year(facts, year):
             continue
         chapters.append(
             InterventionChapter(

@@ -10,8 +10,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from budgets.forms import column_label
 from budgets.models import Budget, Line
+from budgets.rules import column_label
 from finsam.money import format_kr
 from plans.history import saved_by
 from plans.models import Plan

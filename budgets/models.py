@@ -9,15 +9,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from budgets.rules import COLUMN_KIND_LABELS
 from finsam.models import Federation, Member
 from interventions.models import Intervention
 
 
 class ColumnKind(models.TextChoices):
-    BUDGET = "budget", _("Budget")
-    PLAN = "plan", _("Plan")
-    FORECAST = "forecast", _("Prognos")
-    ACTUAL = "actual", _("Utfall")
+    BUDGET = "budget", COLUMN_KIND_LABELS["budget"]
+    PLAN = "plan", COLUMN_KIND_LABELS["plan"]
+    FORECAST = "forecast", COLUMN_KIND_LABELS["forecast"]
+    ACTUAL = "actual", COLUMN_KIND_LABELS["actual"]
 
 
 class Category(models.TextChoices):

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from budgets.rules import (
@@ -32,6 +31,7 @@ from budgets.rules import (
     planning_columns,
 )
 from finsam.money import HUNDRED, ORE, floor_ore, format_kr, percent, round_ore
+from finsam.text import and_list
 
 ZERO = Decimal(0)
 
@@ -63,11 +63,6 @@ GROUP_FIELD = {group: f"group_{group}" for group in GROUPS}
 
 def offer_field(member_key: str) -> str:
     return f"offer_{member_key}"
-
-
-def and_list(names: Sequence[str]) -> str:
-    """ "A", "A och B", "A, B och C" """
-    return str(get_text_list([str(name) for name in names], _("och")))
 
 
 # --- the pure split -------------------------------------------------------------------

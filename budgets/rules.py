@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from finsam.findings import ERROR, WARNING, Finding
 from finsam.money import (
@@ -75,16 +75,35 @@ MUNICIPAL_SPLIT_TOLERANCE = Decimal(1)  # percentage points
 # --- facts: the input -------------------------------------------------------------
 
 
+# What a column's kind is called (budgets.models.ColumnKind's labels too).
+COLUMN_KIND_LABELS = {
+    "budget": gettext_lazy("Budget"),
+    "plan": gettext_lazy("Plan"),
+    "forecast": gettext_lazy("Prognos"),
+    "actual": gettext_lazy("Utfall"),
+}
+
+
+def column_kind_label(kind: str) -> str:
+    """ "forecast" → "Prognos" (an unknown kind as it is)."""
+    return str(COLUMN_KIND_LABELS.get(kind, kind))
+
+
 def column_label(code: str) -> str:
-    """ "2020:budget" → "Budget 2020" """
-    labels = {
-        "budget": _("Budget"),
-        "plan": _("Plan"),
-        "forecast": _("Prognos"),
-        "actual": _("Utfall"),
-    }
+    """ "2020:budget" → "Budget 2020": the column's name on every page, in the grid,
+    the Excel workbook, the forms and the selectors."""
     year, _sep, kind = code.partition(":")
-    return f"{labels.get(kind, kind)} {year}"
+    return f"{column_kind_label(kind)} {year}"
+
+
+def parse_column_label(text: str) -> str | None:
+    """ "Budget 2021" → "2021:budget" (any case, spaces around); None for anything else."""
+    words = text.split()
+    if len(words) != 2 or not (len(words[1]) == 4 and words[1].isascii() and words[1].isdigit()):
+        return None
+    kinds = {column_kind_label(kind).lower(): kind for kind in COLUMN_KIND_LABELS}
+    kind = kinds.get(words[0].lower())
+    return None if kind is None else column_code(int(words[1]), kind)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from budgets.editing import BudgetDraft, scenario_overrides
-from budgets.forms import column_label
 from budgets.grid import stored_draft
 from budgets.merge import Conflict, merge_drafts
 from budgets.models import Amount, Budget, Column, Line, Scenario
-from budgets.rules import LineFacts, evaluate, parse_column_code, rolled_columns
+from budgets.rules import LineFacts, column_label, evaluate, parse_column_code, rolled_columns
 from budgets.selectors import budget_facts
 from finsam.audit import record
 from finsam.db import save_new

@@ -1,4 +1,4 @@
-"""Text helpers: sorting names in Swedish order.
+"""Text helpers: sorting names in Swedish order, and lists of names in a sentence.
 
 Swedish puts å, ä and ö after z (… X, Y, Z, Å, Ä, Ö). The database cannot be
 relied on for that (SQLite compares code points, where Ä comes before Å), so
@@ -8,8 +8,10 @@ lists of names are sorted in Python with `swedish_sort_key`.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
-from django.utils.text import slugify
+from django.utils.text import get_text_list, slugify
+from django.utils.translation import gettext as _
 
 # Swedish alphabetical order (SAOL; v and w are separate letters since 2006).
 ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
@@ -17,6 +19,11 @@ ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
 # Akademiens ordlista); other accented letters as the bare letter (é as e).
 AS_LETTER = {"æ": "ä", "ø": "ö", "ü": "y", "ß": "ss"}
 _RANK = {letter: index for index, letter in enumerate(ALPHABET)}
+
+
+def and_list(names: Iterable[object]) -> str:
+    """ "A", "A och B", "A, B och C" (Django's get_text_list, in Swedish)."""
+    return str(get_text_list([str(name) for name in names], _("och")))
 
 
 def _base_letters(text: str) -> str:

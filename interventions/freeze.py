@@ -10,45 +10,31 @@ is how next year's plan is written).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 
 from interventions.models import Intervention
+from interventions.rules import PlanYearFacts, funded_columns, plan_years
 from plans.freeze import PlanFrozen, frozen_years, lock_plans
-from plans.rules import planning_columns
-
-# Interventions without dates that go on until someone ends them.
-CONTINUING_STATUSES = ("granted", "ongoing")
 
 
-def _intervention_years(intervention: Intervention) -> set[int] | None:
-    """The plan years the intervention is part of, or None when it goes on without
-    an end (it is then part of plans to come, which are not adopted yet).
-
-    With dates, the dates decide. Without, money in a budget's planning columns
-    does; and one that is beviljad or pågående goes on."""
-    if intervention.start or intervention.end:
-        if intervention.end is None:
-            return None
-        first = intervention.start.year if intervention.start else None
-        if first is None:
-            years = frozen_years(intervention.federation_id)
-            first = min(years | {intervention.end.year})
-        return set(range(first, intervention.end.year + 1))
-    if intervention.status in CONTINUING_STATUSES:
-        return None
-    if intervention.pk is None:
-        return set()
-    years: set[int] = set()
-    # The amounts of the base budget lines that finance it, read through the
-    # relation budgets declares (budgets.Line.intervention): budgets sit above
-    # interventions, so nothing of theirs is imported here.
-    rows = intervention.budget_lines.filter(scenario__isnull=True).values_list(
-        "budget__year", "amounts__column__year", "amounts__column__kind", "amounts__amount"
+def plan_year_facts(intervention: Intervention) -> PlanYearFacts:
+    """What decides the intervention's plan years (interventions.rules.in_plan_year).
+    The money is read through the relation budgets declares (budgets.Line.intervention):
+    budgets sit above interventions, so nothing of theirs is imported here."""
+    amounts: Iterable[tuple[int, int | None, str | None, Decimal | None]] = ()
+    if intervention.pk is not None:
+        amounts = intervention.budget_lines.filter(scenario__isnull=True).values_list(
+            "budget__year", "amounts__column__year", "amounts__column__kind", "amounts__amount"
+        )
+    return PlanYearFacts(
+        start=intervention.start,
+        end=intervention.end,
+        status=intervention.status,
+        funded=funded_columns(amounts),
     )
-    for budget_year, column_year, kind, amount in rows:
-        if amount and planning_columns(budget_year, [f"{column_year}:{kind}"]):
-            years.add(column_year)
-    return years
 
 
 def intervention_frozen_year(intervention: Intervention) -> int | None:
@@ -60,7 +46,7 @@ def intervention_frozen_year(intervention: Intervention) -> int | None:
     frozen = frozen_years(intervention.federation_id)
     if not frozen:
         return None
-    years = _intervention_years(intervention)
+    years = plan_years(plan_year_facts(intervention), first_year=min(frozen))
     if not years or not years <= frozen:
         return None
     return max(years)

@@ -27,21 +27,36 @@ def parse_column_code(code: str) -> tuple[int, str]:
     return int(year), kind
 
 
+def is_planning_column(budget_year: int, column_year: int, kind: str) -> bool:
+    """Whether a budget's column plans a year: the budget year's `budget` column and
+    every later year's `plan` column do; forecasts, actuals and earlier years are
+    for comparison."""
+    return (column_year == budget_year and kind == "budget") or (
+        column_year > budget_year and kind == "plan"
+    )
+
+
 def planning_columns(year: int, columns: Iterable[str]) -> list[str]:
-    """The budget year's `budget` column and every later `plan` column, in year order."""
+    """The planning columns of the budget for `year`, in year order."""
     chosen = []
     for code in columns:
         col_year, kind = parse_column_code(code)
-        if (col_year == year and kind == "budget") or (col_year > year and kind == "plan"):
+        if is_planning_column(year, col_year, kind):
             chosen.append((col_year, code))
     return [code for _year, code in sorted(chosen)]
+
+
+def decision_deadline(year: int) -> date:
+    """The last day to adopt the plan and budget for `year`: 30 November of the
+    year before (lag (2003:1210) om finansiell samordning)."""
+    return date(year - 1, 11, 30)
 
 
 def decision_deadline_findings(
     *, year: int, decided_on: date | None, decision_meeting_on: date | None
 ) -> Iterable[Finding]:
-    """The plan and budget are adopted before 30 November of the year before."""
-    deadline = date(year - 1, 11, 30)
+    """The plan and budget are adopted by the deadline."""
+    deadline = decision_deadline(year)
     for when, what in ((decided_on, "fastställdes"), (decision_meeting_on, "ska fastställas")):
         if when is not None and when > deadline:
             yield Finding(
@@ -50,7 +65,7 @@ def decision_deadline_findings(
                 year=year,
                 message=(
                     f"Verksamhetsplan och budget {year} {what} {swedish_date(when)}, "
-                    f"efter den 30 november {year - 1}."
+                    f"efter den {swedish_date(deadline)}."
                 ),
             )
             return

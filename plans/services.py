@@ -25,8 +25,10 @@ from simple_history.utils import bulk_create_with_history
 from finsam.audit import record
 from finsam.db import save_new
 from finsam.models import Federation, Membership
+from finsam.text import and_list
 from plans.freeze import ensure_plan_not_frozen
 from plans.models import Goal, Meeting, MeetingKind, Plan, PlanStatus, Section, SectionKind
+from plans.rules import decision_deadline
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -156,7 +158,7 @@ def statutory_meetings(year: int) -> list[tuple[str, date, str, str]]:
         ),
         (
             MeetingKind.DEADLINE,
-            date(year, 11, 30),
+            decision_deadline(year + 1),
             f"Verksamhetsplan och budget {year + 1} fastställda",
             "Senast 30 november enligt lag (2003:1210).",
         ),
@@ -167,9 +169,7 @@ def _member_list(federation: Federation) -> str:
     names = [m.name for m in federation.members.order_by("position", "id")]
     if not names:
         return "(ange medlemmarna)"
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " och " + names[-1]
+    return and_list(names)
 
 
 @transaction.atomic

@@ -18,12 +18,12 @@ from django.conf import settings
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from budgets import excel, excel_import
+from budgets import excel_import
 from budgets.editing import BudgetDraft, DraftLine
 from budgets.excel import KR, KR_ORE, XLSX_CONTENT_TYPE, budget_workbook, export_xlsx, sheet_titles
 from budgets.excel_import import ExcelImportError, cell_amount, import_xlsx, parse_workbook
 from budgets.models import Budget, Line
-from budgets.rules import evaluate, find_scenario
+from budgets.rules import column_label, evaluate, find_scenario
 from budgets.selectors import FIGURE_ROWS, BudgetSummary, budget_facts, budget_summary
 from budgets.services import budget_save
 from documents.bundle.importer import bundle_import
@@ -251,7 +251,7 @@ def assert_formulas_give_the_summary(workbook: Workbook, summary: BudgetSummary)
         ws = workbook[title]
         header = _header(ws)
         for col in view.columns:
-            letter = header[excel.column_heading(col.column)]
+            letter = header[column_label(col.column)]
             for block, index in ((b, view.columns.index(col)) for b in view.blocks):
                 row = _row(ws, label=f"Summa {str(block.label).lower()}")
                 assert ws[f"{letter}{row}"].value.startswith("=SUM(")

@@ -18,7 +18,6 @@ from budgets.planner import (
     Increase,
     PlannerInputs,
     PlannerMember,
-    and_list,
     default_key,
     default_key_column,
     largest_budget,
@@ -490,14 +489,6 @@ def test_default_key(split, changes, has_key_column, key, note):
 )
 def test_default_key_column_is_last_years_contributions(columns, expected):
     assert default_key_column(2020, columns) == expected
-
-
-@pytest.mark.parametrize(
-    ("names", "text"),
-    [([], ""), (["A"], "A"), (["A", "B"], "A och B"), (["A", "B", "C"], "A, B och C")],
-)
-def test_and_list(names, text):
-    assert and_list(names) == text
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budgets.rules import (
+    COLUMN_KINDS,
     BudgetFacts,
     InterventionFacts,
     LineFacts,
     MemberFacts,
     ScenarioFacts,
     apply_scenario,
+    column_kind_label,
+    column_label,
     evaluate,
+    parse_column_label,
     planning_columns,
 )
 
@@ -393,3 +397,40 @@ def test_scaling_every_contribution_keeps_the_shares(amounts, factor):
     assert after.contributions == before.contributions * factor
     for share in ("state_share", "region_share", "municipal_share"):
         assert getattr(after, share) == getattr(before, share)
+
+
+# --- column labels: one definition ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [
+        ("2020:budget", "Budget 2020"),
+        ("2021:plan", "Plan 2021"),
+        ("2019:forecast", "Prognos 2019"),
+        ("2018:actual", "Utfall 2018"),
+    ],
+)
+def test_column_label_and_back(code, label):
+    assert column_label(code) == label
+    assert parse_column_label(label) == code
+    assert parse_column_label(f"  {label.upper()} ") == code
+    assert parse_column_label(label.lower()) == code
+
+
+@pytest.mark.parametrize(
+    "text", ["", "Budget", "2020", "Budget 20", "Budget 20201", "Budget 2020 x", "Resultat 2020",
+             "Budget ٢٠٢٠"],
+)
+def test_parse_column_label_refuses_the_rest(text):
+    assert parse_column_label(text) is None
+
+
+def test_the_models_column_kinds_have_the_rules_labels():
+    from budgets.models import ColumnKind
+    from budgets.templatetags.budget_tags import column_kind
+
+    assert {kind: str(label) for kind, label in ColumnKind.choices} == {
+        kind: column_kind_label(kind) for kind in COLUMN_KINDS
+    }
+    assert column_kind("forecast") == "Prognos"

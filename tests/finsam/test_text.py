@@ -1,4 +1,4 @@
-"""Names sort in Swedish order: … X, Y, Z, Å, Ä, Ö."""
+"""Names sort in Swedish order: … X, Y, Z, Å, Ä, Ö; lists of names read "A, B och C"."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from documents.selectors import federation_overview
 from finsam.selectors import federations_with_role
-from finsam.text import swedish_sort_key
+from finsam.text import and_list, swedish_sort_key
 from tests.factories import FederationFactory, MemberFactory, MembershipFactory
 
 
@@ -58,3 +58,11 @@ def test_members_keep_their_position_and_ties_sort_in_swedish_order(federation):
                          "B kommun"]  # the förbund's order (position 1–5)
     assert names[5:] == ["Zinkgruvans kommun", "Åre kommun", "Älvdalens kommun",
                          "Östersunds kommun"]
+
+
+@pytest.mark.parametrize(
+    ("names", "text"),
+    [([], ""), (["A"], "A"), (["A", "B"], "A och B"), (["A", "B", "C"], "A, B och C")],
+)
+def test_and_list(names, text):
+    assert and_list(names) == text

@@ -1,7 +1,7 @@
 """The intervention rules, both sides of every threshold. No database.
 
 The findings rules live in budgets/rules.py (with the other budget rules); goal
-follow-up in interventions/rules.py.
+follow-up and the plan years an intervention is part of in interventions/rules.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ from interventions.rules import (
     NOT_ACHIEVED,
     NOT_MEASURABLE,
     NOT_REPORTED,
+    PlanYearFacts,
+    funded_columns,
     goal_status,
+    in_plan_year,
+    period_overlaps,
+    plan_years,
 )
 
 D = Decimal
@@ -261,3 +266,84 @@ def test_goal_status_labels_are_swedish():
     assert goal_status(D(40), "at_least", D(41)).label == "uppnått"
     assert goal_status(D(40), "at_least", D(39)).label == "ej uppnått"
     assert goal_status(D(40), "at_least", None).label == "ej rapporterat"
+
+
+# --- the plan years an intervention is part of: one definition -----------------------
+
+
+def years(facts: PlanYearFacts, span=range(2018, 2026)) -> list[int]:
+    return [year for year in span if in_plan_year(facts, year)]
+
+
+# (what, the facts, the plan years among 2018–2025 it is part of)
+IN_PLAN_YEAR = [
+    ("within its dates", PlanYearFacts(date(2020, 1, 1), date(2021, 12, 31), "ongoing"), [2020, 2021]),
+    # A year the period only touches is in: it starts 31 December, ends 1 January.
+    ("touching the years", PlanYearFacts(date(2019, 12, 31), date(2021, 1, 1), "ongoing"), [2019, 2020, 2021]),
+    ("a start and no end", PlanYearFacts(date(2023, 6, 1), None, "granted"), [2023, 2024, 2025]),
+    ("an end and no start", PlanYearFacts(None, date(2019, 3, 1), "finished"), [2018, 2019]),
+    # Money outside its dates puts it in that plan too (the budget says so; the
+    # budget's check "intervention-period" warns about it).
+    ("dates and money outside them", PlanYearFacts(date(2020, 1, 1), date(2020, 12, 31), "finished",
+                                                   frozenset({(2022, 2022)})), [2020, 2022]),
+    ("no dates, beviljad", PlanYearFacts(None, None, "granted"), list(range(2018, 2026))),
+    ("no dates, pågående", PlanYearFacts(None, None, "ongoing"), list(range(2018, 2026))),
+    ("no dates, an idea without money", PlanYearFacts(None, None, "idea"), []),
+    ("no dates, finished without money", PlanYearFacts(None, None, "finished"), []),
+    # The plan of the budget year that gives it money, and the year the money is for.
+    ("no dates, money in a later plan column", PlanYearFacts(None, None, "finished",
+                                                              frozenset({(2021, 2022)})), [2021, 2022]),
+    ("no dates, money in the budget column", PlanYearFacts(None, None, "applied",
+                                                           frozenset({(2021, 2021)})), [2021]),
+]
+
+
+@pytest.mark.parametrize(("what", "facts", "expected"), IN_PLAN_YEAR, ids=[r[0] for r in IN_PLAN_YEAR])
+def test_in_plan_year(what, facts, expected):
+    assert years(facts) == expected
+
+
+@pytest.mark.parametrize(("what", "facts", "expected"), IN_PLAN_YEAR, ids=[r[0] for r in IN_PLAN_YEAR])
+def test_plan_years_are_the_years_it_is_in(what, facts, expected):
+    """plan_years (the freeze's) is in_plan_year over every year: None for those that
+    go on into every year to come; a period without a start counts from 2018 here."""
+    found = plan_years(facts, first_year=2018)
+    if found is None:
+        assert expected and expected[-1] == 2025  # in every year to come
+        assert facts.end is None
+    else:
+        assert sorted(found) == expected
+
+
+def test_a_period_without_a_start_counts_from_the_first_adopted_year():
+    facts = PlanYearFacts(None, date(2021, 6, 30), "ongoing")
+    assert plan_years(facts, first_year=2020) == {2020, 2021}
+    assert plan_years(facts, first_year=2023) == {2021}  # its end is earlier
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "year", "overlaps"),
+    [
+        (date(2020, 12, 31), None, 2020, True),
+        (date(2021, 1, 1), None, 2020, False),
+        (None, date(2020, 1, 1), 2020, True),
+        (None, date(2019, 12, 31), 2020, False),
+        (None, None, 2020, True),
+    ],
+)
+def test_period_overlaps_both_sides_of_the_year(start, end, year, overlaps):
+    assert period_overlaps(start, end, year) is overlaps
+
+
+def test_funded_columns_are_planning_columns_with_money():
+    rows = [
+        (2021, 2020, "forecast", D(500)),  # comparison: not planning
+        (2021, 2021, "budget", D(100)),
+        (2021, 2022, "plan", D(100)),
+        (2021, 2022, "plan", D(-100)),  # two lines that cancel out: no money
+        (2021, 2023, "plan", D(0)),
+        (2021, 2021, "plan", D(7)),  # a plan column of the budget year is not planning
+        (2022, None, None, None),  # a line without amounts
+    ]
+    assert funded_columns(rows) == frozenset({(2021, 2021)})
+
