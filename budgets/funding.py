@@ -55,6 +55,7 @@ from interventions.rules import (
     goal_status,
     in_plan_year,
     period_overlaps,
+    too_few_parties,
 )
 from plans.rules import is_planning_column
 
@@ -163,6 +164,21 @@ class RegisterRow:
     goal_count: int
     goals_without_target: int
     amounts: tuple[Decimal, ...]  # one per RegisterView.years
+
+    @property
+    def too_few_parties(self) -> bool:
+        """Fewer than two of the law's parties, for an intervention that is not over."""
+        finished = self.intervention.status == InterventionStatus.FINISHED
+        return too_few_parties(len(self.parties)) and not finished
+
+    @property
+    def lacks_goals(self) -> bool:
+        """No goal to follow up, for one that is more than an idea and not over."""
+        status = self.intervention.status
+        return not self.goal_count and status not in (
+            InterventionStatus.FINISHED,
+            InterventionStatus.IDEA,
+        )
 
     @property
     def period(self) -> str:
@@ -340,6 +356,10 @@ class InterventionDetail:
     budget_years: tuple[int, ...] = ()
     # Does a budget give it money in a planning column (and so check it)?
     financed: bool = False
+
+    @property
+    def too_few_parties(self) -> bool:
+        return too_few_parties(len(self.parties))
 
     @property
     def period(self) -> str:

@@ -26,6 +26,7 @@ from finsam.money import (
 )
 
 # The budget's column codes and which of them plan a year are the plan year's (plans/rules.py).
+from interventions.rules import too_few_parties
 from plans.rules import COLUMN_KINDS as COLUMN_KINDS
 from plans.rules import column_code as column_code
 from plans.rules import decision_deadline_findings
@@ -587,7 +588,7 @@ def intervention_members(
         if first_year is None:
             continue
         found = parties(intervention.member_keys, facts.members)
-        if len(found) < 2:
+        if too_few_parties(len(found)):
             names = ", ".join(PARTY_NAMES[p] for p in sorted(found)) or "ingen part"
             yield Finding(
                 rule="intervention-members",

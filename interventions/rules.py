@@ -127,6 +127,12 @@ def goal_status(target: Decimal | None, comparison: str, outcome: Decimal | None
     return GoalStatus(ACHIEVED if reached else NOT_ACHIEVED)
 
 
-def parties_label(count: int) -> str:
-    """ "2 av 4 parter" """
-    return f"{count} av 4 parter"
+# --- who takes part ---------------------------------------------------------------
+
+# 2 § lag (2003:1210): insatser are joint, so at least two of the four parties
+# (Försäkringskassan, Arbetsförmedlingen, the regions, the municipalities) take part.
+MIN_PARTIES = 2
+
+
+def too_few_parties(count: int) -> bool:
+    return count < MIN_PARTIES

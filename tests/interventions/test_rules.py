@@ -31,6 +31,7 @@ from interventions.rules import (
     in_plan_year,
     period_overlaps,
     plan_years,
+    too_few_parties,
 )
 
 D = Decimal
@@ -346,4 +347,9 @@ def test_funded_columns_are_planning_columns_with_money():
         (2022, None, None, None),  # a line without amounts
     ]
     assert funded_columns(rows) == frozenset({(2021, 2021)})
+
+
+@pytest.mark.parametrize(("count", "too_few"), [(0, True), (1, True), (2, False), (4, False)])
+def test_two_parties_at_least(count, too_few):
+    assert too_few_parties(count) is too_few
 

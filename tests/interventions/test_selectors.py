@@ -201,3 +201,23 @@ def test_chapter_queries_do_not_grow(federation, django_assert_num_queries):
     })
     with django_assert_num_queries(7):
         assert len(intervention_chapters(federation, 2021)) == 30
+
+
+def test_the_register_decides_what_the_page_marks(federation):
+    """The page marks what the selector decided (the template applies no rule):
+    too few parties for one not over, no goals for one more than an idea."""
+    make_intervention(federation, "ensam", member_keys=("fk",), status=InterventionStatus.ONGOING)
+    make_intervention(federation, "klar", member_keys=("fk",), status=InterventionStatus.FINISHED)
+    make_intervention(federation, "ide", member_keys=("fk", "region"), status=InterventionStatus.IDEA)
+    make_intervention(federation, "tva", member_keys=("kommun-a", "kommun-b", "region"),
+                      goals=(("Mål", D(40), "%"),), status=InterventionStatus.GRANTED)
+    rows = {r.intervention.key: r for r in intervention_register(federation, RegisterFilters()).rows}
+    assert {k: (r.too_few_parties, r.lacks_goals) for k, r in rows.items()} == {
+        "ensam": (True, True),
+        "klar": (False, False),
+        "ide": (False, False),
+        "tva": (False, False),
+    }
+    assert intervention_detail(rows["klar"].intervention).too_few_parties  # its own page says so
+    assert not intervention_detail(rows["tva"].intervention).too_few_parties
+
