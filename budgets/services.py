@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -19,8 +18,8 @@ from budgets.models import Amount, Budget, Column, Line, Scenario
 from budgets.rules import LineFacts, column_label, evaluate, parse_column_code, rolled_columns
 from budgets.selectors import budget_facts
 from finsam.audit import record
-from finsam.db import save_new
-from finsam.money import ORE, format_kr
+from finsam.db import check_version, raise_version, save_new
+from finsam.money import format_kr, too_large, whole_ore
 from plans.freeze import ensure_plan_not_frozen
 
 if TYPE_CHECKING:
@@ -63,10 +62,9 @@ def budget_save(
     ensure_plan_not_frozen(budget.federation_id, budget.year)
     loaded_version = expected_version
     draft, expected_version = _merged_draft(budget, draft, expected_version, base)
-    updated = Budget.objects.filter(pk=budget.pk, version=expected_version).update(
-        version=F("version") + 1, updated_by=by, updated_at=timezone.now()
-    )
-    if not updated:
+    if not raise_version(
+        Budget, budget.pk, expected_version, updated_by=by, updated_at=timezone.now()
+    ):
         raise BudgetConflict(Budget.objects.select_related("updated_by").get(pk=budget.pk))
     budget.refresh_from_db()
 
@@ -150,10 +148,11 @@ def _merged_draft(
 ) -> tuple[BudgetDraft, int]:
     """The draft to save and the version it now applies to: as given if the budget
     is still at `expected_version`, else merged into the stored budget. The row is
-    locked first (PostgreSQL), so the stored budget cannot change before the save."""
-    current = Budget.objects.select_for_update().get(pk=budget.pk)
-    if current.version == expected_version:
+    locked first, so the stored budget cannot change before the save."""
+    check = check_version(Budget.objects, budget.pk, expected_version)
+    if check.unchanged:
         return draft, expected_version
+    current = check.stored
     theirs = stored_draft(budget_facts(current), current, draft.scenario)
     merged = merge_drafts(base, draft, theirs)
     if merged.conflicts:
@@ -260,9 +259,7 @@ BASE_NAME = "Grundbudget"
 def _budget_touched(budget: Budget, by: AbstractBaseUser | None) -> None:
     """Bump the version, so an editor opened before this write gets a conflict
     (a renamed or deleted scenario, changed contributions) instead of overwriting."""
-    Budget.objects.filter(pk=budget.pk).update(
-        version=F("version") + 1, updated_by=by, updated_at=timezone.now()
-    )
+    raise_version(Budget, budget.pk, None, updated_by=by, updated_at=timezone.now())
     budget.refresh_from_db(fields=["version", "updated_by", "updated_at"])
 
 
@@ -375,7 +372,7 @@ def contributions_fill(
             raise ValidationError(
                 {"amounts": _("Förbundet har ingen medlem med nyckeln ”%(key)s”.") % {"key": key}}
             )
-        if not amount.is_finite() or amount != amount.quantize(ORE) or abs(amount) >= 10**12:
+        if not whole_ore(amount) or too_large(amount):
             raise ValidationError(
                 {
                     "amounts": _("%(amount)s är inte ett belopp i kronor och öre.")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from finsam.audit import record
-from finsam.db import save_new
+from finsam.db import check_version, save_new
 from finsam.models import Federation, Membership
 from finsam.text import and_list
 from plans.freeze import ensure_plan_not_frozen
@@ -304,13 +304,13 @@ def section_update(
     expected_version: int | None = None,
 ) -> Section:
     """Save the section's text. With `expected_version` (the editor's), refuse with
-    SectionConflict unless the stored section is still that version: the row is
-    locked first (PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock),
-    so of two saves from one version exactly one wins."""
+    SectionConflict unless the stored section is still that version, or what each
+    side changed merges (`finsam.db.check_version`, as for a budget)."""
     _editable(section.plan)
-    stored = Section.objects.select_for_update(of=("self",)).get(pk=section.pk)
+    check = check_version(Section.objects, section.pk, expected_version)
+    stored = check.stored
     fields = {"heading": heading, "kind": kind, "body": _text(body)}
-    if expected_version is not None and stored.version != expected_version:
+    if not check.unchanged:
         # Saved since the editor opened: merge what each side changed, or refuse.
         base = (
             stored.history.filter(version=expected_version)  # type: ignore[attr-defined]
