@@ -45,7 +45,7 @@ from budgets.bundle_schema import (
 from budgets.bundle_schema import ParsedOutcome as ParsedOutcome  # the bundle's public names
 from budgets.bundle_schema import parse_bundle as parse_bundle
 from budgets.rules import BudgetFacts, InterventionFacts, LineFacts, MemberFacts, ScenarioFacts
-from finsam.money import ORE
+from finsam.money import to_places
 from interventions.models import InterventionStatus
 from plans.models import PlanStatus
 
@@ -200,7 +200,7 @@ def load_bundle_json(text: str) -> object:
 def _stored(value: Decimal) -> Decimal:
     """A number as the database gives it back (two decimals), so that figures read
     from a bundle are the very Decimals the same data gives when stored."""
-    return value.quantize(ORE)
+    return to_places(value, 2)
 
 
 def _line_facts(line: ParsedLine) -> LineFacts:

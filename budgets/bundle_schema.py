@@ -41,7 +41,13 @@ from pydantic import (
 
 from budgets.models import Category, ColumnKind
 from finsam.models import MemberKind, MunicipalSplit, SeatPosition, SeatRole
-from finsam.money import DEFAULT_EQUITY_CAP_PERCENT, TOO_LARGE, parse_amount, too_large
+from finsam.money import (
+    DEFAULT_EQUITY_CAP_PERCENT,
+    TOO_LARGE,
+    parse_amount,
+    too_large,
+    within_places,
+)
 from interventions.models import MAX_AGE, GoalComparison, InterventionStatus
 from plans.models import GoalLevel, MeetingKind, PlanStatus, SectionKind
 from plans.rules import meeting_date_error
@@ -291,7 +297,7 @@ def _percent(value: object, *, places: int = 2) -> Decimal:
         raise Problem(_("inte ett tal"))
     if not 0 <= number <= 100:
         raise Problem(_("ska vara mellan 0 och 100"))
-    if number != number.quantize(Decimal(1).scaleb(-places)):
+    if not within_places(number, places):
         raise Problem(_("fler än två decimaler") if places == 2 else _("fler än tre decimaler"))
     return number
 

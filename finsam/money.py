@@ -74,12 +74,22 @@ def too_large(amount: Decimal) -> bool:
     return abs(amount) >= AMOUNT_LIMIT
 
 
-def whole_ore(amount: Decimal) -> bool:
-    """Whether the amount is kronor and whole öre, with no third decimal."""
+def to_places(value: Decimal, places: int) -> Decimal:
+    """`value` with exactly `places` decimals, rounded half-up: 20 → 20.000."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def within_places(value: Decimal, places: int) -> bool:
+    """Whether `value` is a finite number with at most `places` decimals."""
     try:
-        return amount.is_finite() and amount == amount.quantize(ORE)
+        return value.is_finite() and value == to_places(value, places)
     except InvalidOperation:  # more digits than the decimal context holds
         return False
+
+
+def whole_ore(amount: Decimal) -> bool:
+    """Whether the amount is kronor and whole öre, with no third decimal."""
+    return within_places(amount, 2)
 
 
 def whole_if_integral(value: Decimal) -> Decimal:

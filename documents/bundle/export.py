@@ -13,7 +13,7 @@ from budgets.bundle import INTERVENTION_DEFAULTS
 from budgets.bundle_schema import FORMAT
 from budgets.models import Amount, Budget, Line, Scenario
 from finsam.models import BoardSeat, Federation, Member, MemberKind
-from finsam.money import amount_str, round_ore
+from finsam.money import amount_str, round_ore, to_places
 from interventions.models import GoalComparison, Intervention, InterventionGoal
 from plans.models import Plan, SectionKind
 
@@ -28,7 +28,7 @@ def _cell(value: Decimal) -> int | str:
 def _percent_str(value: Decimal) -> str:
     """ "20" for 20.00, "12.50", and three decimals when there are (fixed shares)."""
     if value != round_ore(value):
-        return str(value.quantize(Decimal("0.001")))
+        return str(to_places(value, 3))
     return amount_str(value)
 
 

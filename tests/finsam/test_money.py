@@ -16,9 +16,11 @@ from finsam.money import (
     round_ore,
     swedish_date,
     swedish_month_abbr,
+    to_places,
     too_large,
     whole_if_integral,
     whole_ore,
+    within_places,
 )
 
 
@@ -170,3 +172,36 @@ def test_one_default_equity_cap():
     assert Federation().equity_cap_percent == DEFAULT_EQUITY_CAP_PERCENT
     facts = BudgetFacts(federation="", year=2020, columns=(), opening_equity=Decimal(0), lines=())
     assert facts.equity_cap_percent == DEFAULT_EQUITY_CAP_PERCENT
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "exact", "within"),
+    [
+        (Decimal("20"), 3, "20.000", True),
+        (Decimal("33.333"), 3, "33.333", True),
+        (Decimal("33.3335"), 3, "33.334", False),  # half-up
+        (Decimal("12.5"), 2, "12.50", True),
+        (Decimal("12.505"), 2, "12.51", False),
+        (Decimal("7"), 0, "7", True),
+    ],
+)
+def test_to_places_and_within_places(value, places, exact, within):
+    assert str(to_places(value, places)) == exact
+    assert within_places(value, places) is within
+
+
+def test_rounding_happens_only_in_the_money_module():
+    """Every rounding goes through finsam/money.py (issue 14): no other application
+    module calls Decimal's quantize."""
+    from tests.test_architecture import ROOT, application_modules
+
+    money = ROOT / "finsam" / "money.py"
+    elsewhere = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in application_modules()
+        if path != money
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ".quantize(" in line
+    ]
+    assert elsewhere == []
+    assert ".quantize(" in money.read_text(encoding="utf-8")
