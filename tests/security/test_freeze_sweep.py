@@ -167,6 +167,12 @@ NOT_PLAN_YEAR_WRITES: dict[str, str] = {
     "intervention_outcomes_edit": "utfall: the follow-up of the year, recorded after the plan "
                                   "was adopted",
     "outcome_delete": "utfall: the follow-up of the year, recorded after the plan was adopted",
+    "password_reset": "sends a password link to the user's own address",
+    "people": "invites a person to the förbund (an invitation, no plan year)",
+    "person_role": "a person's role in the förbund, not a plan year",
+    "person_remove": "removes a person from the förbund, not a plan year",
+    "invitation_resend": "sends an invitation's mail again",
+    "invitation_withdraw": "withdraws an invitation to the förbund",
 }
 
 # Management commands of the project's apps that write a plan year, and those that
