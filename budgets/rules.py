@@ -391,11 +391,6 @@ def evaluate(facts: BudgetFacts, scenario: ScenarioFacts | None = None) -> Evalu
     )
 
 
-def evaluate_all(facts: BudgetFacts) -> list[Evaluation]:
-    """The base budget followed by each scenario."""
-    return [evaluate(facts)] + [evaluate(facts, s) for s in facts.scenarios]
-
-
 def find_scenario(facts: BudgetFacts, name: str) -> ScenarioFacts:
     for scenario in facts.scenarios:
         if scenario.name == name:

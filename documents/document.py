@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 from django.utils.safestring import SafeString
 
-from budgets.funding import intervention_chapters
+from budgets.funding import InterventionChapter, intervention_chapters
 from budgets.models import Budget
 from budgets.selectors import BudgetSummary, budget_queryset, budget_summary
 from finsam.findings import Finding
 from finsam.models import Federation
-from interventions.models import Intervention, InterventionGoal
 from plans.markdown import render_markdown
 from plans.models import Goal, GoalLevel, Meeting, Plan, PlanStatus, Section, SectionKind
 from plans.wheel import LegendEntry, annual_cycle_svg, legend
@@ -58,31 +55,6 @@ class GoalGroup:
 
 
 @dataclass(frozen=True)
-class InterventionEntry:
-    intervention: Intervention
-    anchor: str
-    goals: tuple[InterventionGoal, ...]
-    member_names: tuple[str, ...]
-    owner_name: str | None
-    # The money the plan year's budget column gives it (its linked lines summed).
-    amount: Decimal | None
-    findings: tuple[Finding, ...]
-
-    @property
-    def name(self) -> str:
-        return self.intervention.name
-
-    @property
-    def kind_label(self) -> str:
-        share = self.intervention.individual_share_percent
-        if share >= 100:
-            return "Individinriktad insats"
-        if share <= 0:
-            return "Strukturell insats"
-        return f"{share.normalize():f} % individinriktad, {(100 - share).normalize():f} % strukturell"
-
-
-@dataclass(frozen=True)
 class TocEntry:
     level: int
     text: str
@@ -98,10 +70,9 @@ class PlanDocument:
     meetings: tuple[Meeting, ...]
     wheel: SafeString
     legend: tuple[LegendEntry, ...]
-    interventions: tuple[InterventionEntry, ...]
     summary: BudgetSummary | None
-    # The interventions' chapters (budgets/funding.py).
-    intervention_chapters: Any = None
+    # The plan year's interventions, a chapter each (budgets/funding.py).
+    intervention_chapters: tuple[InterventionChapter, ...] = ()
 
     @property
     def year(self) -> int:
@@ -129,11 +100,9 @@ class PlanDocument:
         return tuple(entries)
 
     @property
-    def intervention_entries(self) -> tuple[Any, ...]:
+    def intervention_entries(self) -> tuple[InterventionChapter, ...]:
         """What the interventions chapter lists: each has `name` and `anchor`."""
-        if self.intervention_chapters is not None:
-            return tuple(self.intervention_chapters)
-        return self.interventions
+        return self.intervention_chapters
 
     @property
     def budget_fits_on_a_page(self) -> bool:
@@ -182,8 +151,6 @@ def plan_document(plan: Plan) -> PlanDocument:
         for level, label in GoalLevel.choices
         if by_level[level]
     )
-    chapters_from_app = intervention_chapters(federation, plan.year)
-    interventions: tuple[InterventionEntry, ...] = ()
     return PlanDocument(
         plan=plan,
         federation=federation,
@@ -192,7 +159,6 @@ def plan_document(plan: Plan) -> PlanDocument:
         meetings=tuple(meetings),
         wheel=annual_cycle_svg(plan.year, meetings, element_id=f"arshjul-{plan.pk}"),
         legend=legend([m for m in meetings if m.date.year == plan.year]),
-        interventions=interventions,
         summary=summary,
-        intervention_chapters=chapters_from_app,
+        intervention_chapters=tuple(intervention_chapters(federation, plan.year)),
     )

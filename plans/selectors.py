@@ -28,14 +28,6 @@ def get_plan(access: Access, year: int) -> Plan:
 # --- the workflow: snapshots, comments, plans awaiting comments ------------------------
 
 
-def latest_snapshot(plan: Plan) -> Snapshot | None:
-    """The adopted version of the plan's latest adoption, if it was ever adopted."""
-    return (
-        Snapshot.objects.filter(plan=plan).select_related("plan__federation")
-        .order_by("-revision").first()
-    )
-
-
 def current_snapshot(plan: Plan) -> Snapshot | None:
     """The snapshot of the plan as it is adopted now (None while it is a draft)."""
     if not plan.is_decided:
