@@ -6,7 +6,6 @@ the förbundschef to invite."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from finsam.forms import AmountField, DateInput, clean_org_number
 from finsam.models import Federation, MemberKind, MunicipalSplit
+from finsam.money import DEFAULT_EQUITY_CAP_PERCENT
 from finsam.rules import fixed_shares_problem
 from finsam.services import NewMember, slug_taken_message
 from finsam.text import SLUG_PATTERN, slug_from_name
@@ -72,7 +72,7 @@ class FederationCreateForm(forms.Form):
     )
     equity_cap_percent = forms.DecimalField(
         label=gettext_lazy("Tak för eget kapital (%)"), max_digits=5, decimal_places=2,
-        min_value=0, max_value=100, initial=Decimal("20"), localize=True,
+        min_value=0, max_value=100, initial=DEFAULT_EQUITY_CAP_PERCENT, localize=True,
         help_text=gettext_lazy(
             "Andel av årets medlemsbidrag. Nationella rådet rekommenderar ofta 20 %."
         ),

@@ -170,6 +170,9 @@ def test_one_default_equity_cap():
 
     assert DEFAULT_EQUITY_CAP_PERCENT == Decimal(20)
     assert Federation().equity_cap_percent == DEFAULT_EQUITY_CAP_PERCENT
+    from finsam.staff.forms import FederationCreateForm
+
+    assert FederationCreateForm().fields["equity_cap_percent"].initial == DEFAULT_EQUITY_CAP_PERCENT
     facts = BudgetFacts(federation="", year=2020, columns=(), opening_equity=Decimal(0), lines=())
     assert facts.equity_cap_percent == DEFAULT_EQUITY_CAP_PERCENT
 
