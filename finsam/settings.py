@@ -356,8 +356,9 @@ else:
 PDF_RENDER_TIME_LIMIT = float(os.environ.get("FINSAM_PDF_TIME_LIMIT") or 60)
 PDF_MAX_SECTION_BYTES = 200_000
 PDF_MAX_DOCUMENT_BYTES = 3_000_000
-# The render process runs at a lower priority than the web server's.
-PDF_RENDER_NICENESS = 10
+# The render process runs at a lower priority than the web server's (not in the
+# tests, whose backend renders in the request itself, beside others' work).
+PDF_RENDER_NICENESS = 0 if TESTING else 10
 # The queue of the PDF and adoption tasks (a worker serves "default" unless told).
 PDF_TASK_QUEUE = "default"
 # Queue the plan's PDF after every save (documents/pdf_tasks.py). The tests' backend runs
