@@ -167,12 +167,19 @@ NOT_PLAN_YEAR_WRITES: dict[str, str] = {
     "intervention_outcomes_edit": "utfall: the follow-up of the year, recorded after the plan "
                                   "was adopted",
     "outcome_delete": "utfall: the follow-up of the year, recorded after the plan was adopted",
-    "password_reset": "sends a password link to the user's own address",
-    "people": "invites a person to the förbund (an invitation, no plan year)",
-    "person_role": "a person's role in the förbund, not a plan year",
-    "person_remove": "removes a person from the förbund, not a plan year",
-    "invitation_resend": "sends an invitation's mail again",
-    "invitation_withdraw": "withdraws an invitation to the förbund",
+    # People (finsam/people/, finsam/staff/): who may use the förbund, not a plan year.
+    "people": "invites a person to the förbund",
+    "person_role": "a person's role in the förbund",
+    "person_remove": "a person's role in the förbund",
+    "invitation_resend": "an invitation's mail",
+    "invitation_withdraw": "an invitation",
+    "invitation_accept": "the invitee's account and role",
+    "password_reset": "a mail with a link for a new password",
+    "password_reset_confirm": "the user's own password",
+    "staff_federation_new": "a new förbund, with no plan year yet",
+    "staff_federation": "invites a person to the förbund",
+    "staff_invitation_resend": "an invitation's mail",
+    "staff_invitation_withdraw": "an invitation",
 }
 
 # Management commands of the project's apps that write a plan year, and those that
