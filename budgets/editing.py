@@ -15,8 +15,17 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from budgets.rules import CATEGORIES, COLUMN_KINDS, BudgetFacts, LineFacts, ScenarioFacts
+from budgets.rules import (
+    CATEGORIES,
+    COLUMN_KINDS,
+    BudgetFacts,
+    LineFacts,
+    ScenarioFacts,
+    column_code,
+    column_label,
+)
 from finsam.money import TOO_LARGE, parse_amount, too_large
 
 ZERO = Decimal(0)
@@ -95,9 +104,12 @@ def parse_draft(
         if not code:
             continue
         if not COLUMN_RE.match(code):
-            errors.add(f"column-{j}", "Kolumnen ska skrivas ÅR:SLAG, t.ex. 2021:plan.")
+            errors.add(f"column-{j}", _("Kolumnen går inte att läsa; ladda om sidan."))
         elif code in columns:
-            errors.add(f"column-{j}", f"Kolumnen {code} finns redan.")
+            errors.add(
+                f"column-{j}",
+                _("Kolumnen %(column)s finns redan.") % {"column": column_label(code)},
+            )
         columns.append(code)
     column_index = {j: (data.get(f"column-{j}") or "").strip() for j in _indices(data, "column-")}
 
@@ -116,7 +128,7 @@ def parse_draft(
         # The grid posts one select, `link`: "member:KEY" or "intervention:KEY".
         link = (data.get(line_field(i, "link")) or "").strip()
         if link:
-            kind, _, value = link.partition(":")
+            kind, _sep, value = link.partition(":")
             if kind == "member":
                 member = value
             elif kind == "intervention":
@@ -260,3 +272,52 @@ def _nonzero(amounts: Mapping[str, Decimal]) -> dict[str, Decimal]:
 def column_sort_key(code: str) -> tuple[int, int]:
     year, kind = code.split(":")
     return int(year), COLUMN_KINDS.index(kind)
+
+
+# What a column is called where people write it: "Utfall 2020", "Prognos 2023",
+# "Budget 2024", "Plan 2025" (budgets.rules.column_label, read back). The year may
+# come first ("2020 utfall"); "2020:actual", the stored code, is read too.
+COLUMN_NAME_RE = re.compile(
+    r"^\s*(?:(?P<kind>[^\W\d_]+)\s+(?P<year>[0-9]{4})"
+    r"|(?P<year2>[0-9]{4})\s*[\s:]\s*(?P<kind2>[^\W\d_]+))\s*$"
+)
+
+
+def column_kinds_by_name() -> dict[str, str]:
+    """ "utfall" → "actual", from the labels the pages show (and the codes' own words)."""
+    names = {kind: kind for kind in COLUMN_KINDS}
+    for kind in COLUMN_KINDS:
+        names[column_label(column_code(2000, kind)).split()[0].casefold()] = kind
+    return names
+
+
+def read_column_name(text: str) -> str:
+    """The column code of a column's Swedish name, "Utfall 2020" → its code; raises
+    ValueError with a Swedish message naming what was typed."""
+    match = COLUMN_NAME_RE.match(text or "")
+    kinds = column_kinds_by_name()
+    kind = (match["kind"] or match["kind2"]).casefold() if match else ""
+    if not match or kind not in kinds:
+        examples = _("Utfall 2020, Prognos 2023, Budget 2024 eller Plan 2025")
+        if not (text or "").strip():
+            raise ValueError(_("Skriv kolumnens slag och år, t.ex. %(examples)s.")
+                             % {"examples": examples})
+        raise ValueError(
+            _("»%(text)s« är ingen kolumn. Skriv slag och år, t.ex. %(examples)s.")
+            % {"text": text.strip(), "examples": examples}
+        )
+    return column_code(int(match["year"] or match["year2"]), kinds[kind])
+
+
+def insert_in_year_order(columns: list[str], code: str) -> int:
+    """Put `code` among `columns` where it belongs by year (and, within a year, budget,
+    plan, prognos, utfall), before the first column that comes after it; return its
+    index. Columns already out of order stay as they are."""
+    key = column_sort_key(code)
+    index = next(
+        (i for i, other in enumerate(columns)
+         if COLUMN_RE.match(other) and column_sort_key(other) > key),
+        len(columns),
+    )
+    columns.insert(index, code)
+    return index

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from budgets.create_views import find_budget, missing_budget_response
 from budgets.excel import XLSX_CONTENT_TYPE, export_xlsx
 from budgets.excel_import import ExcelImportError, import_xlsx
 from budgets.selectors import budget_queryset
@@ -59,7 +60,9 @@ def budget_excel_export(request: HttpRequest, slug: str, year: int) -> HttpRespo
 @login_required
 def budget_excel_import(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
-    budget = get_in_federation(budget_queryset(), access, year=year)
+    budget = find_budget(access, year)
+    if budget is None:
+        return missing_budget_response(request, access, year)
     if refused := frozen_response(request, access.federation, budget.year):
         return refused
     errors: list[str] = []

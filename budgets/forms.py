@@ -317,3 +317,42 @@ class PlannerForm(forms.Form):
             self.add_error(problem.field, ValidationError(problem.message, code=problem.code))
         self.outcome = answer.outcome
         return cleaned
+
+
+# --- a new budget, and a pasted table (budgets/create_views.py) -----------------------
+
+
+class EmptyBudgetForm(forms.Form):
+    """An empty budget from the förbund itself; the total is optional."""
+
+    total = AmountField(
+        label=gettext_lazy("Medlemmarnas bidrag totalt"),
+        required=False,
+        min_value=0,
+        help_text=gettext_lazy(
+            "Valfritt. Fördelas på medlemmarna i budgetkolumnen: hälften staten, en fjärdedel "
+            "regionen och en fjärdedel kommunerna efter förbundsordningens nyckel. Lämna tomt "
+            "för att fylla i bidragen själv."
+        ),
+    )
+
+    def __init__(self, *args: Any, year: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["total"].label = _("Medlemmarnas bidrag %(year)s totalt, kr") % {"year": year}
+
+
+class TablePasteForm(forms.Form):
+    """The förbund's own table as Excel or Word copy it (tab-separated)."""
+
+    text = forms.CharField(
+        label=gettext_lazy("Tabellen"),
+        strip=False,
+        error_messages={
+            "required": gettext_lazy("Klistra in tabellen i rutan: markera den i Excel eller "
+                                     "Word, kopiera och klistra in."),
+        },
+        widget=forms.Textarea(
+            attrs={"class": "form-control font-monospace paste-box", "rows": 14,
+                   "spellcheck": "false", "autocomplete": "off", "wrap": "off"}
+        ),
+    )

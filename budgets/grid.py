@@ -23,7 +23,9 @@ from budgets.editing import (
     DraftLine,
     amount_field,
     draft_facts,
+    insert_in_year_order,
     line_field,
+    read_column_name,
 )
 from budgets.merge import (
     AMOUNT,
@@ -276,9 +278,12 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
 # --- layout actions (applied to the draft, nothing saved) ---------------------------
 
 
-def apply_layout_action(draft: BudgetDraft, action: str, data: Mapping[str, str]) -> None:
+def apply_layout_action(draft: BudgetDraft, action: str, data: Mapping[str, str]) -> str | None:
     """`add-line-CATEGORY`, `delete-line-I`, `move-up-I`, `move-down-I`,
-    `add-column` (code in `new_column`), `delete-column-J`."""
+    `add-column` (its Swedish name, "Utfall 2020", in `new_column`), `delete-column-J`.
+
+    Returns why the action was not done (a Swedish sentence about `new_column`), or
+    None. A new column goes where it belongs by year."""
     if action.startswith("add-line-"):
         category = action.removeprefix("add-line-")
         if category in CATEGORIES:
@@ -300,9 +305,13 @@ def apply_layout_action(draft: BudgetDraft, action: str, data: Mapping[str, str]
             a, b = same[at], same[other]
             draft.lines[a], draft.lines[b] = draft.lines[b], draft.lines[a]
     elif action == "add-column":
-        code = (data.get("new_column") or "").strip()
-        if COLUMN_RE.match(code) and code not in draft.columns:
-            draft.columns.append(code)
+        try:
+            code = read_column_name(data.get("new_column") or "")
+        except ValueError as exc:
+            return str(exc)
+        if code in draft.columns:
+            return _("Budgeten har redan kolumnen %(column)s.") % {"column": column_label(code)}
+        insert_in_year_order(draft.columns, code)
     elif action.startswith("delete-column-"):
         index = _index(action, "delete-column-")
         if index is not None and index < len(draft.columns):
@@ -310,6 +319,7 @@ def apply_layout_action(draft: BudgetDraft, action: str, data: Mapping[str, str]
             for line in draft.lines:
                 line.amounts.pop(code, None)
                 line.raw.pop(code, None)
+    return None
 
 
 def _index(action: str, prefix: str) -> int | None:

@@ -676,3 +676,35 @@ def _outcome(
         groups=tuple(groups),
         notes=tuple(notes),
     )
+
+
+# --- a new budget's contributions ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TotalSplit:
+    """A whole budget's contributions, member by member; or why there are none."""
+
+    amounts: Mapping[str, Decimal]  # member key → kronor
+    key: str  # the key the municipalities' quarter was split by
+    note: str = ""  # why that is not the förbundsordning's key
+    problem: str = ""
+
+
+def split_total(total: Decimal, contributors: Sequence[MemberFacts], split: str) -> TotalSplit:
+    """`total` split as the planner splits a budget: 50/25/25 (5 § lag (2003:1210)),
+    the regions equally, the municipalities by the förbundsordning's key `split`
+    (`finsam.models.MunicipalSplit`). A new budget has no earlier contributions to
+    weigh by, so a key whose data are missing falls back to equal shares, and says so."""
+    key, note = default_key(split, contributors, has_key_column=False)
+    if note:
+        note = f"{note} " + _("Kommunernas del är fördelad i lika delar tills vidare.")
+    weights = member_weights(key, None, {}, contributors)
+    if isinstance(weights, Problem):
+        return TotalSplit({}, key, note, weights.message)
+    members = [PlannerMember(c.key, c.name, c.kind, weights[c.key]) for c in contributors]
+    try:
+        amounts = split_budget(total, members)
+    except PlannerError as exc:
+        return TotalSplit({}, key, note, str(exc))
+    return TotalSplit({c.key: amounts.get(c.key, ZERO) for c in contributors}, key, note)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from budgets import services
+from budgets.create_views import find_budget, missing_budget_response
 from budgets.forms import PlannerForm, ScenarioForm
 from budgets.models import Budget, Scenario
 from budgets.rules import column_label
@@ -105,7 +106,9 @@ def compare_years(summary: BudgetSummary) -> list[dict[str, object]]:
 def scenario_compare(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     # Access first: another förbund's budget answers 404 whatever the method.
     access = get_federation_for_user(request.user, slug)
-    budget = _budget(access, year)
+    budget = find_budget(access, year)
+    if budget is None:
+        return missing_budget_response(request, access, year)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     return _compare_page(request, access, budget)
@@ -204,7 +207,9 @@ def scenario_delete(request: HttpRequest, slug: str, year: int, scenario_id: int
 @login_required
 def budget_planner(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
-    budget = _budget(access, year)
+    budget = find_budget(access, year)
+    if budget is None:
+        return missing_budget_response(request, access, year)
     if refused := frozen_response(request, access.federation, budget.year):
         return refused
     if request.method not in ("GET", "HEAD", "POST"):

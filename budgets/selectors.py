@@ -31,8 +31,9 @@ from budgets.rules import (
     evaluate,
     find_scenario,
 )
+from budgets.starting import runs_in_year
 from finsam.findings import ERROR, Finding, by_severity
-from finsam.models import Member
+from finsam.models import Federation, Member
 from finsam.money import amount_str, percent_str
 from interventions.models import Intervention
 from plans.models import Plan, PlanStatus, Snapshot
@@ -574,3 +575,11 @@ def _user_name(user) -> str:  # type: ignore[no-untyped-def]
     return user.get_full_name() or user.get_username()
 
 
+def interventions_running(federation: Federation, year: int) -> list[Intervention]:
+    """The förbund's interventions that run during `year`
+    (`budgets.starting.runs_in_year`), in their order: a new budget's lines."""
+    return [
+        intervention
+        for intervention in federation.interventions.order_by("position", "pk")
+        if runs_in_year(intervention.start, intervention.end, intervention.status, year)
+    ]

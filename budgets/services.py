@@ -15,12 +15,16 @@ from budgets.editing import BudgetDraft, scenario_overrides
 from budgets.grid import stored_draft
 from budgets.merge import Conflict, merge_drafts
 from budgets.models import Amount, Budget, Column, Line, Scenario
+from budgets.planner import KIND_ORDER, split_total
 from budgets.rules import LineFacts, column_label, evaluate, parse_column_code, rolled_columns
-from budgets.selectors import budget_facts
+from budgets.selectors import budget_facts, interventions_running, member_facts
+from budgets.starting import empty_draft
 from finsam.audit import record
 from finsam.db import check_version, raise_version, save_new
+from finsam.models import Federation
 from finsam.money import format_kr, too_large, whole_ore
-from plans.freeze import ensure_plan_not_frozen
+from plans.freeze import decision_text, ensure_plan_not_frozen
+from plans.models import Plan
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -608,3 +612,86 @@ def budget_roll_forward(
             % {"names": ", ".join(s.name for s in scenarios.values())}
         )
     return items
+
+
+# --- a new budget: "Skapa budget" (budgets/starting.py) --------------------------------
+
+
+def _plan_for_new_budget(federation: Federation, year: int) -> Plan:
+    """The plan year a new budget is for: it has a plan, the plan is not fastställd
+    (the plan-year guard, first in the transaction) and it has no budget yet."""
+    plan = Plan.objects.filter(federation=federation, year=year).first()
+    if plan is not None:
+        ensure_plan_not_frozen(federation, year, message=decision_text(plan))
+    if plan is None:
+        raise ValidationError(
+            _("Det finns ingen verksamhetsplan för %(year)s. Skapa planen först; budgeten "
+              "hör till planen.") % {"year": year},
+            code="no_plan",
+        )
+    if Budget.objects.filter(federation=federation, year=year).exists():
+        raise ValidationError(
+            _("Det finns redan en budget för %(year)s.") % {"year": year}, code="exists"
+        )
+    return plan
+
+
+def _new_budget(federation: Federation, year: int, by: AbstractBaseUser | None) -> Budget:
+    budget = Budget(
+        federation=federation,
+        year=year,
+        updated_by=by if by is not None and by.is_authenticated else None,
+    )
+    save_new(
+        budget,
+        conflict=Budget.objects.filter(federation=federation, year=year),
+        error=_("Det finns redan en budget för %(year)s.") % {"year": year},
+    )
+    return budget
+
+
+@transaction.atomic
+def budget_create_empty(
+    *,
+    federation: Federation,
+    year: int,
+    total: Decimal | None = None,
+    by: AbstractBaseUser | None,
+) -> tuple[Budget, list[str]]:
+    """The plan year's budget from the förbund itself (budgets.starting.empty_draft):
+    a contribution line per member, the standard cost lines and a line per
+    intervention running that year, in the columns prognos N−1, budget N, plan N+1
+    and N+2. With `total` the members' contributions in the budget column are its
+    split (budgets.planner.split_total). Returns the budget and what to know about
+    it (e.g. that the municipalities' quarter was split equally)."""
+    _plan_for_new_budget(federation, year)
+    members = sorted(
+        federation.members.all(), key=lambda m: (KIND_ORDER.get(m.kind, 9), m.position, m.pk)
+    )
+    notes: list[str] = []
+    contributions = None
+    if total is not None:
+        split = split_total(total, [member_facts(m) for m in members], federation.municipal_split)
+        if split.problem:
+            raise ValidationError({"total": split.problem})
+        contributions = split.amounts
+        if split.note:
+            notes.append(split.note)
+    interventions = interventions_running(federation, year)
+    draft = empty_draft(
+        year,
+        members=[(m.key, m.name) for m in members],
+        interventions=[(i.key, i.name) for i in interventions],
+        contributions=contributions,
+    )
+    budget = _new_budget(federation, year, by)
+    budget_save(budget=budget, draft=draft, expected_version=budget.version, by=by)
+    record(
+        action="skapade budgeten",
+        by=by,
+        federation=federation,
+        obj=budget,
+        changes={"year": year, "start": "empty", "total": None if total is None else str(total),
+                 "lines": len(draft.lines), "columns": draft.columns},
+    )
+    return budget, notes

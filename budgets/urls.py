@@ -1,10 +1,13 @@
 from django.urls import path
 
-from budgets import excel_views, scenario_views, views
+from budgets import create_views, excel_views, scenario_views, views
 
 urlpatterns = [
     path("<int:year>/", views.budget_detail, name="budget_detail"),
     path("<int:year>/rapport.json", views.budget_report_json, name="budget_report_json"),
+    # a new budget, and a pasted table (budgets/create_views.py)
+    path("<int:year>/skapa/", create_views.budget_create, name="budget_create"),
+    path("<int:year>/klistra-in/", create_views.budget_table_import, name="budget_table_import"),
     # editor (budgets/views.py)
     path("<int:year>/rutnat/", views.budget_grid, name="budget_grid"),
     path("<int:year>/rutnat/berakna/", views.budget_grid_recompute, name="budget_grid_recompute"),

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from budgets.create_views import find_budget, missing_budget_response
 from budgets.editing import DraftErrors, parse_draft
 from budgets.grid import (
     EditorBase,
@@ -41,7 +42,9 @@ from plans.freeze import frozen_response, plan_is_frozen
 @login_required
 def budget_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access = get_federation_for_user(request.user, slug)
-    budget = get_in_federation(budget_queryset(), access, year=year)
+    budget = find_budget(access, year)
+    if budget is None:
+        return missing_budget_response(request, access, year)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     summary = budget_summary(budget)
@@ -91,7 +94,10 @@ def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW):  #
 @login_required
 def budget_grid(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """The editor: the director edits; other roles see the same grid read-only."""
-    access, budget = _load(request, slug, year)
+    access = get_federation_for_user(request.user, slug)
+    budget = find_budget(access, year)
+    if budget is None:
+        return missing_budget_response(request, access, year)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     facts = budget_facts(budget)
@@ -138,9 +144,12 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
     picks = posted_picks(request.POST)
     action = request.POST.get("action", "save")
     if action != "save":
-        apply_layout_action(draft, action, request.POST)
+        refusal = apply_layout_action(draft, action, request.POST) or ""
+        # A column that was not added: what was typed stays in its box, with why.
         return _render_grid(request, access, budget, facts, draft, errors, base=base,
-                            conflict=_conflict(budget, base, draft, facts, picks))
+                            conflict=_conflict(budget, base, draft, facts, picks),
+                            new_column=request.POST.get("new_column", "") if refusal else "",
+                            new_column_error=refusal)
     if errors:
         messages.error(request, "Budgeten är inte sparad: rätta de markerade fälten.")
         return _render_grid(request, access, budget, facts, draft, errors, status=422, base=base,
@@ -212,7 +221,7 @@ def _parse(request: HttpRequest, facts):  # type: ignore[no-untyped-def]
     return draft, errors
 
 
-def _render_grid(request, access, budget, facts, draft, errors, *, base, conflict=None, status=200):  # type: ignore[no-untyped-def]
+def _render_grid(request, access, budget, facts, draft, errors, *, base, conflict=None, status=200, new_column="", new_column_error=""):  # type: ignore[no-untyped-def]
     grid = editor_grid(facts, draft, errors)
     return render(
         request,
@@ -226,6 +235,8 @@ def _render_grid(request, access, budget, facts, draft, errors, *, base, conflic
             "conflict": conflict,
             "base_token": base.token,
             "read_only": not access.may_edit or plan_is_frozen(access.federation, budget.year),
+            "new_column": new_column,
+            "new_column_error": new_column_error,
         },
         status=status,
     )

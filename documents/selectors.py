@@ -107,6 +107,6 @@ def plan_and_budget_steps(federation) -> list[Step]:  # type: ignore[no-untyped-
     return [Step(
         key="plan", title=title, done=False, order=PLAN_ORDER,
         detail=_("Verksamhetsplanen för %(year)d har ingen budget ännu.") % {"year": year},
-        url=reverse("plan_detail", args=[federation.slug, year]),
-        action=_("Till planen %(year)d") % {"year": year},
+        url=reverse("budget_create", args=[federation.slug, year]),
+        action=_("Skapa budget %(year)d") % {"year": year},
     )]

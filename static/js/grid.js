@@ -15,8 +15,11 @@
     }
     if (!input.classList || !input.classList.contains("amount")) {
       // Enter in a line's name would otherwise press the form's first button, which
-      // is a column's "ta bort".
-      if (event.key === "Enter" && input.tagName === "INPUT") event.preventDefault();
+      // is a column's "ta bort"; in the new column's name it adds the column.
+      if (event.key === "Enter" && input.tagName === "INPUT") {
+        event.preventDefault();
+        if (input.id === "new_column") form.querySelector('button[value="add-column"]').click();
+      }
       return;
     }
     var down = event.key === "ArrowDown" || (event.key === "Enter" && !event.shiftKey);

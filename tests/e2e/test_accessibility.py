@@ -27,7 +27,7 @@ from documents.adoption import plan_send_to_review
 from finsam.models import BoardSeat, Role, SeatRole
 from plans.comments import comment_add
 from plans.models import Plan, PlanStatus, Section
-from plans.services import section_update
+from plans.services import plan_create, section_update
 from plans.workflow import plan_publish
 from tests.e2e.conftest import log_in
 
@@ -192,6 +192,9 @@ def _more_states() -> None:
     decided = Plan.objects.filter(status=PlanStatus.DECIDED).first()
     assert decided is not None, "demodata utan fastställd plan"
     plan_publish(plan=decided, by=chef)
+    # A plan without a budget yet, whose page offers "Skapa budget"; an earlier year,
+    # listed after the plan on review, whose page is the one crawled.
+    plan_create(federation=draft.federation, year=draft.year - 5, by=chef)
 
 
 def test_axe_finds_no_serious_violation_on_any_page_for_any_role(

@@ -110,6 +110,8 @@ def test_each_step_is_done_when_its_part_is_there(client, director, federation):
     assert steps(page)["split"] and not steps(page)["plan"]
     assert "Verksamhetsplanen för 2027 har ingen budget ännu." in page.text
     assert f'href="{reverse("plan_detail", args=[federation.slug, 2027])}"' in page.text
+    assert f'href="{reverse("budget_create", args=[federation.slug, 2027])}">Skapa budget 2027' in (
+        page.text)
 
     Budget.objects.create(federation=federation, year=2027)
     Invitation.objects.create(federation=federation, email="b@alfa.se", role=Role.BOARD)

@@ -134,6 +134,45 @@ def _link_client(path: str) -> tuple[Client, str]:
     return client, response.url
 
 
+def _fresh_plan_year(w: World) -> int:
+    """A plan year without a budget, new for every post ("Skapa budget")."""
+    from plans.models import Plan
+
+    year = 2030 + Plan.objects.filter(federation=w.federation).count()
+    Plan.objects.create(federation=w.federation, year=year, title=f"Plan {year}")
+    return year
+
+
+PASTE_YEAR = 2022
+PASTED = (
+    f"Post\tBudget {PASTE_YEAR}\tPlan {PASTE_YEAR + 1}\tUtfall {PASTE_YEAR - 2}\n"
+    "Intäkter\n"
+    "Försäkringskassan\t1 000 000\t1 000 000\t980 000\n"
+    "Region Test\t500 000\t500 000\t490 000\n"
+    "A kommun\t375 000\t375 000\t\n"
+    "B kommun\t125 000\t125 000\t\n"
+    "Summa intäkter\t2 000 000\t2 000 000\t1 470 000\n"
+    "Kostnader\n"
+    "Enter\t1 200 000\t1 200 000\t1 000 000\n"
+    "Kansli\t800 000\t800 000\t700 000\n"
+    "Resultat\t0\t0\t-230 000\n"
+)
+
+
+def _paste_post(w: World) -> Callable[[], dict[str, str]]:
+    """The preview's post as "Spara budgeten" sends it, over the plan year 2022."""
+    from budgets.create_views import text_digest
+    from plans.models import Plan
+
+    Plan.objects.get_or_create(federation=w.federation, year=PASTE_YEAR,
+                               defaults={"title": "Plan 2022"})
+    post = {"text": PASTED, "action": "save", "previewed": text_digest(PASTED),
+            "line-3-category": "contribution", "line-3-link": "member:fk",
+            "line-9-category": "intervention", "line-9-link": "intervention:enter",
+            "line-10-category": "administration", "line-10-link": ""}
+    return lambda: dict(post)
+
+
 def _targets(w: World) -> dict[str, Target]:
     slug, year = w.federation.slug, w.budget.year
     member = w.federation.members.get(key="kommun-b")
@@ -197,6 +236,13 @@ def _targets(w: World) -> dict[str, Target]:
             lambda: reverse("scenario_delete", args=[slug, year, Scenario.objects.create(
                 budget=w.budget, name=f"tmp-{time.monotonic_ns()}", position=9).pk]),
             lambda: {},
+        ),
+        "budget_create": Target(
+            lambda: reverse("budget_create", args=[slug, _fresh_plan_year(w)]),
+            lambda: {"start": "empty", "empty-total": "4 000 000"},
+        ),
+        "budget_table_import": Target(
+            lambda: reverse("budget_table_import", args=[slug, PASTE_YEAR]), _paste_post(w),
         ),
         "budget_planner": Target(
             budget_url("budget_planner"),
@@ -312,7 +358,8 @@ EXAMPLES = {
     "federation_edit": 180, "member_create": 180, "member_edit": 170, "member_delete": 80,
     "seat_create": 150, "seat_edit": 130, "seat_delete": 80, "budget_grid_recompute": 120,
     "budget_grid_save": 130, "scenario_create": 80, "scenario_rename": 150,
-    "scenario_delete": 80, "budget_planner": 120, "login": 150,
+    "scenario_delete": 80, "budget_planner": 120, "budget_create": 60,
+    "budget_table_import": 120, "login": 150,
     "twofactor_verify": 60, "twofactor_setup": 60, "twofactor_backup_codes_new": 20,
     "twofactor_disable": 20, "session_status": 30,
     "people": 100, "person_role": 60, "person_remove": 40, "invitation_resend": 40,
