@@ -1,7 +1,8 @@
 """A budget for any plan year, from the UI (issue 15, points 3 and 4).
 
-- `budget_create` ("Skapa budget"): the starting points for a plan year without a
-  budget: an empty budget from the förbund itself, or the förbund's own table
+- `budget_create` ("Skapa budget"): the three starting points for a plan year
+  without a budget: an empty budget from the förbund itself, a copy of an earlier
+  year's budget (moved as the roll-forward moves it), or the förbund's own table
   (posted to the paste page).
 - `budget_table_import`: the paste box. The text is read by the one parser,
   `budgets.table_paste.parse_table`; the preview shows every line with its proposed
@@ -34,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from budgets import services
-from budgets.forms import EmptyBudgetForm, TablePasteForm
+from budgets.forms import CopyBudgetForm, EmptyBudgetForm, TablePasteForm
 from budgets.models import Budget, Category
 from budgets.rules import CATEGORIES, CONTRIBUTION, INTERVENTION, column_label
 from budgets.selectors import budget_queryset, interventions_running
@@ -90,8 +91,8 @@ def _add_errors(form: Form, exc: ValidationError) -> None:
 @edit_view
 @login_required
 def budget_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """The starting points. `start` is "empty"; the pasted table goes to
-    `budget_table_import`."""
+    """The three starting points. `start` is "empty" or "copy"; the pasted table
+    goes to `budget_table_import`."""
     access = get_federation_for_user(request.user, slug, action=EDIT)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -103,28 +104,44 @@ def budget_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         messages.info(request, _("Det finns redan en budget för %(year)s.") % {"year": year})
         return redirect("budget_detail", slug, year)
     start = request.POST.get("start") if request.method == "POST" else None
+    sources = list(
+        Budget.objects.filter(federation=access.federation, year__lt=year)
+        .order_by("-year")
+        .values_list("year", flat=True)
+    )
     empty_form = EmptyBudgetForm(
         request.POST if start == "empty" else None, year=year, prefix="empty"
     )
-    if start == "empty" and empty_form.is_valid():
-        try:
-            budget, notes = services.budget_create_empty(
-                federation=access.federation,
-                year=year,
-                total=empty_form.cleaned_data["total"],
-                by=request.user,
+    copy_form = CopyBudgetForm(
+        request.POST if start == "copy" else None, years=sources, prefix="copy"
+    )
+    created, form = None, None
+    try:
+        if start == "empty" and empty_form.is_valid():
+            form = empty_form
+            created = services.budget_create_empty(
+                federation=access.federation, year=year,
+                total=empty_form.cleaned_data["total"], by=request.user,
             )
-        except ValidationError as exc:
-            _add_errors(empty_form, exc)
-        else:
-            messages.success(
-                request,
-                _("Budgeten för %(year)s är skapad. Fyll i beloppen och tryck Spara budgeten.")
-                % {"year": year},
+            done = _("Budgeten för %(year)s är skapad. Fyll i beloppen och tryck Spara budgeten.")
+        elif start == "copy" and copy_form.is_valid():
+            form = copy_form
+            created = services.budget_create_copy(
+                federation=access.federation, year=year,
+                source_year=copy_form.cleaned_data["source"], by=request.user,
             )
-            for note in notes:
-                messages.info(request, note)
-            return redirect("budget_grid", slug, budget.year)
+            done = _("Budgeten för %(year)s är skapad som en kopia av budgeten för %(source)s.")
+    except ValidationError as exc:
+        assert form is not None
+        _add_errors(form, exc)
+    if created is not None:
+        budget, notes = created
+        source = copy_form.cleaned_data.get("source") if start == "copy" else None
+        messages.success(request, done % {"year": year, "source": source})
+        for note in notes:
+            # What to know about the new budget, or look over (a copy's moved columns).
+            messages.info(request, note)
+        return redirect("budget_grid", slug, budget.year)
     failed = request.method == "POST"
     paste_form = TablePasteForm()
     paste_form.fields["text"].widget.attrs["rows"] = 6
@@ -137,6 +154,8 @@ def budget_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             "year": year,
             "start": start,
             "empty_form": empty_form,
+            "copy_form": copy_form,
+            "has_sources": bool(sources),
             "paste_form": paste_form,
             "members": access.federation.members.count(),
             "interventions": interventions_running(access.federation, year),

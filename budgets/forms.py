@@ -341,6 +341,24 @@ class EmptyBudgetForm(forms.Form):
         self.fields["total"].label = _("Medlemmarnas bidrag %(year)s totalt, kr") % {"year": year}
 
 
+class CopyBudgetForm(forms.Form):
+    """A copy of another year's budget, its columns moved to the new year."""
+
+    source = forms.TypedChoiceField(
+        label=gettext_lazy("Budget att kopiera"),
+        coerce=int,
+        error_messages={"invalid_choice": gettext_lazy("Välj en av förbundets budgetar.")},
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, years: Sequence[int],
+                 **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        field = self.fields["source"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(year, _("Budget %(year)s") % {"year": year}) for year in years]
+
+
 class TablePasteForm(forms.Form):
     """The förbund's own table as Excel or Word copy it (tab-separated)."""
 

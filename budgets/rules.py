@@ -251,26 +251,37 @@ class RolledColumns:
         return self.columns[0][1]
 
 
-def rolled_columns(year: int, columns: Sequence[str]) -> RolledColumns:
-    """The columns of next year's budget from those of the budget for `year`."""
+def rolled_columns(year: int, columns: Sequence[str], *, to: int | None = None) -> RolledColumns:
+    """The columns of next year's budget (or of the budget for `to`, a later year:
+    "Skapa budget" from an older year's) from those of the budget for `year`.
+
+    Moved further than a year, the forecast for the year before `to` is the old
+    budget's own forecast of it, else its plan for that year (else its last
+    planning column, a copy)."""
+    to = year + 1 if to is None else to
     planning = planning_columns(year, columns)
-    forecast_code = f"{year}:forecast"
-    budget_code = f"{year}:budget"
-    forecast_from = forecast_code if forecast_code in columns else (
-        budget_code if budget_code in columns else None
-    )
-    rolled: list[tuple[str, str | None]] = [(forecast_code, forecast_from)]
-    span = max(len(planning), 1)
     later = {parse_column_code(c)[0]: c for c in planning}
     last_source = planning[-1] if planning else None
+    forecast_code = f"{to - 1}:forecast"
+    if to - 1 == year:
+        budget_code = f"{year}:budget"
+        forecast_from = forecast_code if forecast_code in columns else (
+            budget_code if budget_code in columns else None
+        )
+    else:
+        forecast_from = forecast_code if forecast_code in columns else later.get(
+            to - 1, last_source
+        )
+    rolled: list[tuple[str, str | None]] = [(forecast_code, forecast_from)]
+    span = max(len(planning), 1)
     for offset in range(span):
-        column_year = year + 1 + offset
+        column_year = to + offset
         kind = "budget" if offset == 0 else "plan"
         rolled.append((f"{column_year}:{kind}", later.get(column_year, last_source)))
     copied_last = (
         last_source is not None
         and rolled[-1][1] == last_source
-        and later.get(year + span) is None
+        and later.get(to + span - 1) is None
     )
     return RolledColumns(columns=tuple(rolled), copied_last=copied_last)
 

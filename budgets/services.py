@@ -490,14 +490,18 @@ def contributions_fill(
 
 @transaction.atomic
 def budget_roll_forward(
-    *, federation_id: int, source_year: int, by: AbstractBaseUser | None
+    *, federation_id: int, source_year: int, by: AbstractBaseUser | None, year: int | None = None
 ) -> list[str]:
     """The budget's part of "Skapa nästa års plan" (documents/rollforward.py): next
     year's budget from this year's. The columns move one year (`rolled_columns` in
     budgets/rules.py), the lines and scenarios are copied with their amounts, and
     the opening equity is the forecast's closing equity. Returns what to look over,
-    for the new plan's list."""
-    new_year = source_year + 1
+    for the new plan's list.
+
+    With `year` (later than `source_year`), the budget for that year, the columns
+    moved as far ("Skapa budget" from an older year's, budget_create_copy); the
+    opening equity then adds the results of every year between."""
+    new_year = source_year + 1 if year is None else year
     user = by if by is not None and by.is_authenticated else None
     old = Budget.objects.filter(federation_id=federation_id, year=source_year).first()
     if old is None:
@@ -507,14 +511,18 @@ def budget_roll_forward(
         return [_("Budgeten för %(year)s fanns redan och är inte ändrad.") % {"year": new_year}]
 
     facts = budget_facts(old)
-    rolled = rolled_columns(source_year, facts.columns)
+    rolled = rolled_columns(source_year, facts.columns, to=new_year)
     sources = rolled.columns
-    forecast_code = f"{source_year}:forecast"
+    forecast_code = f"{new_year - 1}:forecast"
     forecast_from = rolled.forecast_source
 
     evaluation = evaluate(facts)
-    result = evaluation.column(forecast_from).result if forecast_from else Decimal(0)
-    opening = facts.opening_equity + result
+    # Each year up to the new one by the column that says how it ends (its forecast).
+    ends = [rolled_columns(source_year, facts.columns, to=y + 1).forecast_source
+            for y in range(source_year, new_year)]
+    opening = facts.opening_equity + sum(
+        (evaluation.column(code).result for code in ends if code), Decimal(0)
+    )
 
     budget = Budget(
         federation_id=federation_id,
@@ -590,7 +598,7 @@ def budget_roll_forward(
           "prognosen%(copy)s. Ändra prognosen, och det ingående kapitalet, när utfallet är känt.")
         % {
             "year": new_year,
-            "old": source_year,
+            "old": new_year - 1,
             "amount": format_kr(opening),
             "copy": "" if forecast_from == forecast_code or forecast_from is None
             else _(" (en kopia av %(column)s)") % {"column": label(forecast_from)},
@@ -695,3 +703,33 @@ def budget_create_empty(
                  "lines": len(draft.lines), "columns": draft.columns},
     )
     return budget, notes
+
+
+@transaction.atomic
+def budget_create_copy(
+    *, federation: Federation, year: int, source_year: int, by: AbstractBaseUser | None
+) -> tuple[Budget, list[str]]:
+    """The plan year's budget as a copy of an earlier year's, moved to `year` as the
+    roll-forward moves next year's budget (budget_roll_forward): the lines, scenarios
+    and amounts, the columns moved, the opening equity from the years between.
+    Returns the budget and what to look over."""
+    _plan_for_new_budget(federation, year)
+    if source_year >= year or not Budget.objects.filter(
+        federation=federation, year=source_year
+    ).exists():
+        raise ValidationError(
+            {"source": _("Välj budgeten för ett år före %(year)s.") % {"year": year}}
+        )
+    items = budget_roll_forward(
+        federation_id=federation.pk, source_year=source_year, year=year, by=by
+    )
+    budget = Budget.objects.get(federation=federation, year=year)
+    record(
+        action="skapade budgeten",
+        by=by,
+        federation=federation,
+        obj=budget,
+        changes={"year": year, "start": "copy", "source_year": source_year,
+                 "columns": [c.code for c in budget.columns.order_by("position")]},
+    )
+    return budget, items

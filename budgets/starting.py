@@ -7,6 +7,8 @@ year without a budget.
   (`STANDARD_COST_LINES`); a line per intervention running that year
   (`runs_in_year`); and the columns prognos N−1, budget N, plan N+1 and N+2
   (`starting_columns`). Written by `budgets.services.budget_create_empty`.
+- **A copy of an earlier year's budget**, its columns moved to the new year as the
+  roll-forward moves them: `budgets.services.budget_create_copy`.
 - **The förbund's own table, pasted**: read by `budgets.table_paste.parse_table`,
   saved by `budgets.table_import.budget_import_table` after the user has confirmed
   each line's category in the preview (budgets/create_views.py).

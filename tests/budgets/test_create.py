@@ -16,9 +16,9 @@ from django.utils.html import strip_tags
 from budgets.editing import column_sort_key, insert_in_year_order, read_column_name
 from budgets.models import Budget, Line
 from budgets.planner import split_total
-from budgets.rules import column_label
+from budgets.rules import column_label, evaluate, rolled_columns
 from budgets.selectors import budget_facts, member_facts
-from budgets.services import budget_create_empty
+from budgets.services import budget_create_copy, budget_create_empty
 from budgets.starting import STANDARD_COST_LINES, runs_in_year, starting_columns
 from budgets.table_paste import parse_table
 from finsam.models import Federation, MemberKind, MunicipalSplit, Role
@@ -26,6 +26,7 @@ from finsam.money import round_ore
 from interventions.models import Intervention, InterventionStatus
 from plans.models import Plan, PlanStatus
 from tests.budgets.test_grid import grid_post
+from tests.budgets.test_views import make_budget
 from tests.factories import FederationFactory, MemberFactory, MembershipFactory, UserFactory
 
 D = Decimal
@@ -226,8 +227,9 @@ def test_it_works(client, chief, kramfors):
     page = client.get(url("budget_create", kramfors))
     assert page.status_code == 200
     text = visible_text(page)
-    for start in ("Tom budget", "Förbundets egen tabell"):
+    for start in ("Tom budget", "Kopia av ett tidigare års budget", "Förbundets egen tabell"):
         assert start in text
+    assert "Förbundet har ingen budget för ett tidigare år att kopiera." in text
     assert "Prognos 2020, Budget 2021, Plan 2022, Plan 2023" in text
     assert "Steget" in text
     assert f'action="{url("budget_table_import", kramfors)}"' in page.content.decode()
@@ -361,6 +363,87 @@ def test_an_empty_budget_the_split_cannot_fill_writes_nothing(client, chief, kra
     assert row_counts() == before
     bad = client.post(url("budget_create", kramfors), {"start": "empty", "empty-total": "tusen"})
     assert bad.status_code == 422 and "Inte ett belopp" in visible_text(bad)
+    assert row_counts() == before
+
+
+# --- starting point 2: a copy of an earlier year's budget ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("to", "expected"),
+    [
+        # Next year: exactly the roll-forward (its own default).
+        (2022, [("2021:forecast", "2021:budget"), ("2022:budget", "2022:plan"),
+                ("2023:plan", "2023:plan"), ("2024:plan", "2023:plan")]),
+        # Two years on: the old budget's plan for the year before is its forecast.
+        (2023, [("2022:forecast", "2022:plan"), ("2023:budget", "2023:plan"),
+                ("2024:plan", "2023:plan"), ("2025:plan", "2023:plan")]),
+        # Beyond what it planned: copies of its last planning column.
+        (2025, [("2024:forecast", "2023:plan"), ("2025:budget", "2023:plan"),
+                ("2026:plan", "2023:plan"), ("2027:plan", "2023:plan")]),
+    ],
+)
+def test_columns_move_to_a_later_year_as_the_roll_forward_moves_them(to, expected):
+    columns = ["2020:forecast", "2021:budget", "2022:plan", "2023:plan"]
+    rolled = rolled_columns(2021, columns, to=to)
+    assert list(rolled.columns) == expected
+    assert rolled.copied_last
+    if to == 2022:
+        assert rolled == rolled_columns(2021, columns)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_a_budget_copied_from_an_earlier_year(client, director, federation, year):
+    old = make_budget(federation)  # 2021, with a scenario
+    plan_for(federation, year=year)
+    client.force_login(director)
+    page = client.get(url("budget_create", federation, year))
+    assert '<option value="2021">Budget 2021</option>' in page.content.decode()
+
+    response = client.post(url("budget_create", federation, year),
+                           {"start": "copy", "copy-source": "2021"})
+
+    assert response.status_code == 302
+    assert response["Location"] == url("budget_grid", federation, year)
+    new = Budget.objects.get(federation=federation, year=year)
+    rolled = rolled_columns(2021, [c.code for c in old.columns.all()], to=year)
+    assert [c.code for c in new.columns.order_by("position")] == [c for c, _ in rolled.columns]
+    old_facts, new_facts = budget_facts(old), budget_facts(new)
+    for code, origin in rolled.columns:
+        assert {line.key: line.amounts.get(code) for line in new_facts.lines} == {
+            line.key: line.amounts.get(origin) for line in old_facts.lines}
+    assert [s.name for s in new.scenarios.all()] == ["Om ESF-projektet beviljas"]
+    # The opening equity: the old one and the results of every year up to the new one.
+    evaluation = evaluate(old_facts)
+    ends = ["2021:budget"] + (["2022:plan"] if year == 2023 else [])
+    assert new.opening_equity == old.opening_equity + sum(
+        evaluation.column(code).result for code in ends)
+    grid = client.get(response["Location"])
+    assert "är skapad som en kopia av budgeten för 2021" in grid.content.decode()
+    assert not CODE.search(visible_text(grid))
+
+
+@pytest.mark.django_db
+def test_a_copy_needs_an_earlier_budget_of_the_federation(client, director, federation,
+                                                          other_federation, row_counts):
+    Budget.objects.create(federation=other_federation, year=2020)
+    make_budget(federation)  # 2021
+    plan_for(federation, year=2022)
+    plan_for(federation, year=2020)
+    client.force_login(director)
+    before = row_counts()
+    # Another förbund's, the same year, one that does not exist, no year.
+    for source in ("2020", "2022", "2024", "x"):
+        response = client.post(url("budget_create", federation, 2022),
+                               {"start": "copy", "copy-source": source})
+        assert response.status_code == 422
+        assert "Välj en av förbundets budgetar." in visible_text(response)
+    assert row_counts() == before
+    earlier = client.get(url("budget_create", federation, 2020))
+    assert "Förbundet har ingen budget för ett tidigare år att kopiera." in visible_text(earlier)
+    with pytest.raises(Exception, match="Välj budgeten för ett år före 2020"):
+        budget_create_copy(federation=federation, year=2020, source_year=2021, by=director)
     assert row_counts() == before
 
 

@@ -133,7 +133,9 @@ def test_federation_page_lists_plan_years(client, director, federation):
     assert "Fastställd" in page
     assert "Verksamhetsplan 2027" in page
     assert reverse("budget_detail", args=["alfa", 2026]) in page
-    assert reverse("budget_detail", args=["alfa", 2027]) not in page
+    assert f'href="{reverse("budget_detail", args=["alfa", 2027])}"' not in page
+    # A plan without a budget offers to create one.
+    assert f'href="{reverse("budget_create", args=["alfa", 2027])}">Skapa budget 2027' in page
 
 
 def test_federation_page_query_count_is_flat(

@@ -51,7 +51,7 @@ PROJECT_APPS = ("finsam", "plans", "interventions", "budgets", "documents")
 # The modules whose views refuse a frozen year before calling a service.
 PRE_CHECKING_VIEWS = (
     "plans.views", "plans.workflow_views", "budgets.views", "budgets.scenario_views",
-    "budgets.excel_views", "documents.views",
+    "budgets.excel_views", "budgets.create_views", "documents.views",
 )
 
 
@@ -122,6 +122,14 @@ WRITES: dict[str, Write] = {
     # the planner's fill needs the signature of a computed outcome (its service,
     # contributions_fill, refuses in tests/plans/test_workflow_frozen.py)
     "budget_planner": Write(lambda w: {"fill": "1"}, reaches_service=False),
+    # "Skapa budget" and the paste box: the decided year has its budget, so without the
+    # pre-check "Skapa budget" goes to it; the services' guard refuses a new budget and a
+    # pasted table saved after the plan was decided (tests/budgets/test_create.py).
+    "budget_create": Write(lambda w: {"start": "empty"}, reaches_service=False),
+    "budget_table_import": Write(
+        lambda w: {"text": f"Post\tBudget {PLAN_YEAR}\nKansli\t1 000\n", "action": "save"},
+        reaches_service=False,
+    ),
     # the comments: none added, answered, changed, withdrawn, resolved or reopened
     "comment_add": Write(lambda w: {"about": f"avsnitt-{w.section.pk}", "body": "Ny",
                                     "quote": ""}, message=FROZEN_COMMENTS),
