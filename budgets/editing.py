@@ -23,8 +23,8 @@ from budgets.rules import (
     BudgetFacts,
     LineFacts,
     ScenarioFacts,
-    column_code,
     column_label,
+    parse_column_label,
 )
 from finsam.money import TOO_LARGE, parse_amount, too_large
 
@@ -275,38 +275,31 @@ def column_sort_key(code: str) -> tuple[int, int]:
 
 
 # What a column is called where people write it: "Utfall 2020", "Prognos 2023",
-# "Budget 2024", "Plan 2025" (budgets.rules.column_label, read back). The year may
-# come first ("2020 utfall"); "2020:actual", the stored code, is read too.
-COLUMN_NAME_RE = re.compile(
-    r"^\s*(?:(?P<kind>[^\W\d_]+)\s+(?P<year>[0-9]{4})"
-    r"|(?P<year2>[0-9]{4})\s*[\s:]\s*(?P<kind2>[^\W\d_]+))\s*$"
-)
-
-
-def column_kinds_by_name() -> dict[str, str]:
-    """ "utfall" → "actual", from the labels the pages show (and the codes' own words)."""
-    names = {kind: kind for kind in COLUMN_KINDS}
-    for kind in COLUMN_KINDS:
-        names[column_label(column_code(2000, kind)).split()[0].casefold()] = kind
-    return names
+# "Budget 2024", "Plan 2025" (budgets.rules.parse_column_label, the labels read
+# back). The year may come first ("2020 utfall", "2020:prognos"); "2020:actual",
+# the stored code, is read too.
+YEAR_FIRST_RE = re.compile(r"\s*(?P<year>[0-9]{4})\s*[\s:]\s*(?P<kind>\S+)\s*")
 
 
 def read_column_name(text: str) -> str:
     """The column code of a column's Swedish name, "Utfall 2020" → its code; raises
     ValueError with a Swedish message naming what was typed."""
-    match = COLUMN_NAME_RE.match(text or "")
-    kinds = column_kinds_by_name()
-    kind = (match["kind"] or match["kind2"]).casefold() if match else ""
-    if not match or kind not in kinds:
-        examples = _("Utfall 2020, Prognos 2023, Budget 2024 eller Plan 2025")
-        if not (text or "").strip():
-            raise ValueError(_("Skriv kolumnens slag och år, t.ex. %(examples)s.")
-                             % {"examples": examples})
-        raise ValueError(
-            _("»%(text)s« är ingen kolumn. Skriv slag och år, t.ex. %(examples)s.")
-            % {"text": text.strip(), "examples": examples}
-        )
-    return column_code(int(match["year"] or match["year2"]), kinds[kind])
+    text = text or ""
+    code = parse_column_label(text)
+    if code is None and (year_first := YEAR_FIRST_RE.fullmatch(text)):
+        code = parse_column_label(f"{year_first['kind']} {year_first['year']}")
+        if code is None and COLUMN_RE.match(text.strip()):
+            code = text.strip()
+    if code is not None:
+        return code
+    examples = _("Utfall 2020, Prognos 2023, Budget 2024 eller Plan 2025")
+    if not text.strip():
+        raise ValueError(_("Skriv kolumnens slag och år, t.ex. %(examples)s.")
+                         % {"examples": examples})
+    raise ValueError(
+        _("»%(text)s« är ingen kolumn. Skriv slag och år, t.ex. %(examples)s.")
+        % {"text": text.strip(), "examples": examples}
+    )
 
 
 def insert_in_year_order(columns: list[str], code: str) -> int:

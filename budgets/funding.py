@@ -39,7 +39,7 @@ from budgets.rules import (
     planning_columns,
 )
 from budgets.rules import MemberFacts as RuleMember
-from budgets.selectors import budgets_facts
+from budgets.selectors import budgets_facts, intervention_amounts
 from finsam.findings import Finding, by_severity
 from finsam.models import Federation, Member
 from interventions.models import (
@@ -600,17 +600,11 @@ def intervention_chapters(federation: Federation, year: int) -> list[Interventio
         codes = [f"{y}:{k}" for y, k in budget.columns.values_list("year", "kind")]
         planning = [parse_column_code(code) for code in planning_columns(year, codes)]
     money: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    amounts: dict[int, list[tuple[int, int, str, Decimal]]] = defaultdict(list)
-    for intervention_id, budget_year, column_year, kind, amount in Amount.objects.filter(
-        line__budget__federation=federation,
-        line__scenario__isnull=True,
-        line__intervention__isnull=False,
-    ).values_list(
-        "line__intervention_id", "line__budget__year", "column__year", "column__kind", "amount"
-    ):
-        amounts[intervention_id].append((budget_year, column_year, kind, amount))
-        if budget_year == year:
-            money[intervention_id][f"{column_year}:{kind}"] += amount
+    amounts = intervention_amounts(federation)
+    for intervention_id, rows in amounts.items():
+        for budget_year, column_year, kind, amount in rows:
+            if budget_year == year:
+                money[intervention_id][f"{column_year}:{kind}"] += amount
     interventions = (
         Intervention.objects.filter(federation=federation)
         .select_related("owner")

@@ -31,11 +31,11 @@ from budgets.rules import (
     evaluate,
     find_scenario,
 )
-from budgets.starting import runs_in_year
 from finsam.findings import ERROR, Finding, by_severity
 from finsam.models import Federation, Member
 from finsam.money import amount_str, percent_str
 from interventions.models import Intervention
+from interventions.rules import PlanYearFacts, funded_columns, in_plan_year
 from plans.models import Plan, PlanStatus, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -575,11 +575,39 @@ def _user_name(user) -> str:  # type: ignore[no-untyped-def]
     return user.get_full_name() or user.get_username()
 
 
+def intervention_amounts(
+    federation: Federation,
+) -> dict[int, list[tuple[int, int, str, Decimal]]]:
+    """Every amount of the förbund's budgets (base lines) that an intervention line has,
+    by intervention id: (budget year, column year, column kind, amount). One query."""
+    amounts: dict[int, list[tuple[int, int, str, Decimal]]] = defaultdict(list)
+    for intervention_id, budget_year, column_year, kind, amount in Amount.objects.filter(
+        line__budget__federation=federation,
+        line__scenario__isnull=True,
+        line__intervention__isnull=False,
+    ).values_list(
+        "line__intervention_id", "line__budget__year", "column__year", "column__kind", "amount"
+    ):
+        amounts[intervention_id].append((budget_year, column_year, kind, amount))
+    return amounts
+
+
 def interventions_running(federation: Federation, year: int) -> list[Intervention]:
-    """The förbund's interventions that run during `year`
-    (`budgets.starting.runs_in_year`), in their order: a new budget's lines."""
+    """The förbund's interventions in plan year `year` (`interventions.rules.in_plan_year`,
+    as the plan's Insatser chapter has them: by their dates, else their status, or
+    money for that year in a budget), in their order: a new budget's lines. Two
+    queries."""
+    amounts = intervention_amounts(federation)
     return [
         intervention
         for intervention in federation.interventions.order_by("position", "pk")
-        if runs_in_year(intervention.start, intervention.end, intervention.status, year)
+        if in_plan_year(
+            PlanYearFacts(
+                start=intervention.start,
+                end=intervention.end,
+                status=intervention.status,
+                funded=funded_columns(amounts.get(intervention.pk, ())),
+            ),
+            year,
+        )
     ]

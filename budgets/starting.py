@@ -4,8 +4,8 @@ year without a budget.
 - **An empty budget from the förbund itself** (`empty_draft`, pure): a contribution
   line per member, filled in from the planner's split (`budgets.planner.split_total`)
   when a total is given; the standard cost lines of a förbund's kansli
-  (`STANDARD_COST_LINES`); a line per intervention running that year
-  (`runs_in_year`); and the columns prognos N−1, budget N, plan N+1 and N+2
+  (`STANDARD_COST_LINES`); a line per intervention in that plan year
+  (`budgets.selectors.interventions_running`, the plan's own definition); and the columns prognos N−1, budget N, plan N+1 and N+2
   (`starting_columns`). Written by `budgets.services.budget_create_empty`.
 - **A copy of an earlier year's budget**, its columns moved to the new year as the
   roll-forward moves them: `budgets.services.budget_create_copy`.
@@ -19,7 +19,6 @@ Every one of them saves through `budgets.services.budget_save`, as the grid does
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from decimal import Decimal
 
 from django.utils.text import slugify
@@ -27,7 +26,6 @@ from django.utils.translation import gettext_lazy as _
 
 from budgets.editing import BudgetDraft, DraftLine
 from budgets.rules import ADMINISTRATION, CONTRIBUTION, INTERVENTION, column_code
-from interventions.models import InterventionStatus
 
 # The costs every förbund's kansli has, in the order budgets print them.
 STANDARD_COST_LINES = (
@@ -40,8 +38,6 @@ STANDARD_COST_LINES = (
     _("IT"),
     _("Kommunikation"),
 )
-# An intervention without dates runs as long as it is granted or going on.
-RUNNING_STATUSES = (InterventionStatus.GRANTED, InterventionStatus.ONGOING)
 
 
 def starting_columns(year: int) -> list[str]:
@@ -53,14 +49,6 @@ def starting_columns(year: int) -> list[str]:
         column_code(year + 1, "plan"),
         column_code(year + 2, "plan"),
     ]
-
-
-def runs_in_year(start: date | None, end: date | None, status: str, year: int) -> bool:
-    """Does an intervention run during `year`? Its dates decide when it has any (an
-    open end goes on); without dates, it runs while granted or going on."""
-    if start is None and end is None:
-        return status in RUNNING_STATUSES
-    return (start or date.min) <= date(year, 12, 31) and (end or date.max) >= date(year, 1, 1)
 
 
 def empty_draft(

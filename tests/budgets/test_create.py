@@ -17,9 +17,9 @@ from budgets.editing import column_sort_key, insert_in_year_order, read_column_n
 from budgets.models import Budget, Line
 from budgets.planner import split_total
 from budgets.rules import column_label, evaluate, rolled_columns
-from budgets.selectors import budget_facts, member_facts
+from budgets.selectors import budget_facts, interventions_running, member_facts
 from budgets.services import budget_create_copy, budget_create_empty
-from budgets.starting import STANDARD_COST_LINES, runs_in_year, starting_columns
+from budgets.starting import STANDARD_COST_LINES, starting_columns
 from budgets.table_paste import parse_table
 from finsam.models import Federation, MemberKind, MunicipalSplit, Role
 from finsam.money import round_ore
@@ -146,24 +146,26 @@ def test_a_new_column_goes_where_its_year_is(columns, new, expected):
     assert columns == sorted(columns, key=column_sort_key)
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "status", "runs"),
-    [
-        (date(2021, 1, 1), date(2021, 12, 31), InterventionStatus.IDEA, True),
-        (date(2019, 1, 1), date(2021, 1, 1), InterventionStatus.FINISHED, True),  # ends on 1 Jan
-        (date(2019, 1, 1), date(2020, 12, 31), InterventionStatus.ONGOING, False),  # ended before
-        (date(2021, 12, 31), None, InterventionStatus.GRANTED, True),  # starts on 31 Dec
-        (date(2022, 1, 1), None, InterventionStatus.GRANTED, False),  # starts after
-        (None, date(2021, 6, 30), InterventionStatus.ONGOING, True),
-        (None, None, InterventionStatus.ONGOING, True),
-        (None, None, InterventionStatus.GRANTED, True),
-        (None, None, InterventionStatus.APPLICATION, False),
-        (None, None, InterventionStatus.IDEA, False),
-        (None, None, InterventionStatus.FINISHED, False),
-    ],
-)
-def test_an_intervention_runs_in_a_year_by_its_dates_else_its_status(start, end, status, runs):
-    assert runs_in_year(start, end, status, YEAR) is runs
+@pytest.mark.django_db
+def test_the_interventions_of_a_new_budget_are_those_of_its_plan_year(kramfors):
+    def make(key, **fields):  # type: ignore[no-untyped-def]
+        return Intervention.objects.create(federation=kramfors, key=key, name=key, **fields)
+
+    make("ends-1-jan", start=date(2019, 1, 1), end=date(2021, 1, 1), status="finished")
+    make("ended-before", start=date(2019, 1, 1), end=date(2020, 12, 31), status="ongoing")
+    make("starts-31-dec", start=date(2021, 12, 31), status="granted")
+    make("starts-after", start=date(2022, 1, 1), status="granted")
+    make("no-dates-ongoing", status=InterventionStatus.ONGOING)
+    make("no-dates-idea", status=InterventionStatus.IDEA)
+    funded = make("no-dates-funded", status=InterventionStatus.FINISHED)
+    # An older budget plans money for it in 2021.
+    old = Budget.objects.create(federation=kramfors, year=2020)
+    column = old.columns.create(year=2021, kind="plan", position=0)
+    line = old.lines.create(key="f", category="intervention", label="f", intervention=funded)
+    line.amounts.create(column=column, amount=D(1000))
+
+    assert [i.key for i in interventions_running(kramfors, YEAR)] == [
+        "steget", "ends-1-jan", "starts-31-dec", "no-dates-ongoing", "no-dates-funded"]
 
 
 def test_the_starting_columns_are_prognos_budget_and_two_plan_years_in_year_order():
