@@ -63,6 +63,7 @@ from budgets.services import budget_save
 from budgets.xlsx_guard import UnsafeWorkbook, check_workbook_archive
 from finsam.money import parse_amount, too_large, whole_ore
 from plans.freeze import PlanFrozen
+from finsam.text import is_whole_number
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -485,7 +486,7 @@ def parse_workbook(data: bytes | IO[bytes], budget: Budget) -> list[BudgetDraft]
     # The stale-file check cannot be skipped: a file that does not say which version
     # it was exported from could hold figures older than later saves.
     exported = (workbook.properties.version or "").strip()
-    if not exported.isdigit():
+    if not is_whole_number(exported):
         raise ExcelImportError(
             [
                 _(

@@ -51,6 +51,7 @@ from documents.pdf_render import (
 from plans.freeze import plan_year_written
 from plans.models import Meeting, Plan, PlanStatus
 from plans.workflow import NEW_MEETING
+from finsam.text import is_whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -327,7 +328,7 @@ def adopt_plan(job_id: str) -> dict[str, Any]:
     plan = Plan.objects.filter(pk=job.plan_id).first()
     by = get_user_model().objects.filter(pk=job.by_id).first() if job.by_id else None
     meeting_id = job.entered.get("meeting", "")
-    meeting = Meeting.objects.filter(pk=int(meeting_id)).first() if meeting_id.isdigit() else None
+    meeting = Meeting.objects.filter(pk=int(meeting_id)).first() if is_whole_number(meeting_id) else None
     if plan is None:
         _finish(job, "failed", _("Planen finns inte längre."))
         return {"state": "failed"}

@@ -54,6 +54,7 @@ from plans.selectors import (
 )
 from plans.views import calendar_feed_url, snapshot_pdf_response
 from plans.workflow_views import errors_to_form, load_plan, message_errors, plan_page
+from finsam.text import is_whole_number
 
 # --- the start page and the förbund page -----------------------------------------
 
@@ -332,11 +333,11 @@ def comment_add(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     sections = list(plan.sections.order_by("position", "id"))
     interventions = _plan_interventions(plan)
     initial = {}
-    if (section_id := request.GET.get("avsnitt", "")).isdigit():
+    if is_whole_number(section_id := request.GET.get("avsnitt", "")):
         initial["about"] = f"avsnitt-{section_id}"
     elif "insats" in request.GET and interventions:
         intervention_id = request.GET["insats"]
-        initial["about"] = f"insats-{intervention_id if intervention_id.isdigit() else interventions[0].pk}"
+        initial["about"] = f"insats-{intervention_id if is_whole_number(intervention_id) else interventions[0].pk}"
     elif "budget" in request.GET:
         initial["about"] = "budget"
     form = CommentForm(

@@ -21,6 +21,14 @@ AS_LETTER = {"æ": "ä", "ø": "ö", "ü": "y", "ß": "ss"}
 _RANK = {letter: index for index, letter in enumerate(ALPHABET)}
 
 
+def is_whole_number(text: str) -> bool:
+    """Only the digits 0-9, at least one: what int() reads as people mean it.
+
+    str.isdigit() alone also takes "²" (which int() refuses, a server error) and
+    Arabic-Indic or fullwidth digits, which nobody types into a number here."""
+    return text.isascii() and text.isdigit()
+
+
 def and_list(names: Iterable[object]) -> str:
     """ "A", "A och B", "A, B och C" (Django's get_text_list, in Swedish)."""
     return str(get_text_list([str(name) for name in names], _("och")))

@@ -26,6 +26,7 @@ from interventions.models import (
     goal_number,
 )
 from interventions.services import GoalInput, OutcomeInput
+from finsam.text import is_whole_number
 
 
 class NumberField(forms.DecimalField):
@@ -63,7 +64,7 @@ class MemberChoices(forms.ModelMultipleChoiceField):
         for pk in value:
             text = str(pk).strip()
             digits = text.lstrip("-")
-            if digits.isdigit() and (len(digits) > 19 or not -MAX_ID <= int(text) <= MAX_ID):
+            if is_whole_number(digits) and (len(digits) > 19 or not -MAX_ID <= int(text) <= MAX_ID):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

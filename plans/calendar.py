@@ -24,6 +24,7 @@ from icalendar import Calendar, Event
 from finsam.models import Federation, Membership
 from finsam.roles import VIEW, role_may
 from plans.models import Meeting, MeetingKind
+from finsam.text import is_whole_number
 
 SALT = "plans.calendar"
 # A meeting with a start time but no end is shown as two hours long.
@@ -49,7 +50,7 @@ def member_for_token(token: str, federation: Federation) -> Membership | None:
     """The membership the token was made for, if it is genuine, current (not
     replaced by "Byt länk") and its user is active and still may read."""
     user_part, _, _ = token.partition("-")
-    if not user_part.isdigit() or len(user_part) > 18:
+    if not is_whole_number(user_part) or len(user_part) > 18:
         return None
     membership = (
         Membership.objects.select_related("user", "federation")

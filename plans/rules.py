@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from finsam.findings import WARNING, Finding
 from finsam.money import swedish_date
+from finsam.text import is_whole_number
 
 COLUMN_KINDS = ("budget", "plan", "forecast", "actual")
 
@@ -22,7 +23,7 @@ def column_code(year: int, kind: str) -> str:
 
 def parse_column_code(code: str) -> tuple[int, str]:
     year, _sep, kind = code.partition(":")
-    if not year.isdigit() or kind not in COLUMN_KINDS:
+    if not is_whole_number(year) or kind not in COLUMN_KINDS:
         raise ValueError(f"ogiltig kolumn {code!r}")
     return int(year), kind
 

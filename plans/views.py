@@ -42,6 +42,7 @@ from plans.freeze import PlanFrozen, frozen_response
 from plans.markdown import render_markdown
 from plans.models import Goal, Meeting, Plan, Section, Snapshot
 from plans.selectors import get_plan
+from finsam.text import is_whole_number
 
 
 def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> tuple[Access, Plan]:
@@ -148,7 +149,7 @@ def snapshot_pdf_response(snapshot: Snapshot, *, private: bool = True) -> HttpRe
 def plan_create(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_federation_for_user(request.user, slug, action=EDIT)
     initial = {}
-    if (year := request.GET.get("ar", "")).isdigit():
+    if is_whole_number(year := request.GET.get("ar", "")):
         initial["year"] = int(year)
     form = PlanCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -556,7 +557,7 @@ def plan_calendar_renew(request: HttpRequest, slug: str) -> HttpResponse:
     year = request.POST.get("ar", "")
     plan = (
         Plan.objects.filter(federation=access.federation, year=int(year)).first()
-        if year.isdigit() and len(year) == 4 else None
+        if is_whole_number(year) and len(year) == 4 else None
     )
     if plan is None:
         return redirect(access.federation.get_absolute_url())

@@ -17,7 +17,7 @@ from finsam.models import Federation, MemberKind, MunicipalSplit
 from finsam.money import DEFAULT_EQUITY_CAP_PERCENT
 from finsam.rules import fixed_shares_problem
 from finsam.services import NewMember, slug_taken_message
-from finsam.text import SLUG_PATTERN, slug_from_name
+from finsam.text import SLUG_PATTERN, is_whole_number, slug_from_name
 
 SLUG_LENGTH = Federation._meta.get_field("slug").max_length or 80
 # Rows the form starts with: the state's two parties, a region and three municipalities.
@@ -152,7 +152,7 @@ class MemberRowForm(forms.Form):
         text = re.sub(r"[\s\u00a0\u202f\u2009]", "", self.cleaned_data.get("population", ""))
         if not text:
             return None
-        if not text.isdigit():
+        if not is_whole_number(text):
             raise forms.ValidationError(_("Skriv folkmängden som ett heltal, t.ex. 10 512."))
         if int(text) > POPULATION_LIMIT:
             raise forms.ValidationError(_("Folkmängden är orimligt stor."))

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from finsam.audit import record
+from finsam.text import is_whole_number
 from finsam.twofactor.selectors import (
     WRONG_CODE,
     CodeLock,
@@ -54,7 +55,7 @@ def totp_device_confirm(*, user: Any, key: str, code: str) -> list[str]:
     code = normalize_code(code)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
-    if not (code.isdigit() and totp.verify(int(code), device.tolerance)):
+    if not (is_whole_number(code) and totp.verify(int(code), device.tolerance)):
         raise ValidationError(
             {"code": _("Koden stämmer inte. Ange koden som appen visar just nu.")}
         )

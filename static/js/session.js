@@ -188,7 +188,9 @@
   }
 
   function onEdit(event) {
-    if (event.isTrusted) editedAt = Date.now();
+    // When she typed: the input events. A text field's change event comes when it
+    // loses focus (a click on "Logga in igen" a minute later), which is no edit.
+    if (event.isTrusted && (event.type === "input" || !editedAt)) editedAt = Date.now();
     dirty = true;
     leaving = false;
     loggingOut = false;

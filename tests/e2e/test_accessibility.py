@@ -88,6 +88,9 @@ NOT_PAGES = {
     "invitation_withdraw": "POST only",
     "staff_invitation_resend": "POST only",
     "staff_invitation_withdraw": "POST only",
+    # Reached only after the adoption's POST (its task's id); checked by axe in
+    # tests/e2e/test_pdf_background.py while the adoption is queued.
+    "plan_adoption_progress": "after Registrera beslutet (test_pdf_background.py)",
 }
 
 # Run every rule; report only violations (faster than collecting passes).

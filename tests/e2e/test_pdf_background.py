@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from documents import adoption
 from plans.models import PlanStatus
 from tests.e2e.conftest import field, log_in
+from tests.e2e.test_two_factor import axe
 from tests.plans.conftest import PLAN_YEAR, make_plan
 from tests.plans.test_pdf_tasks import DATABASE
 
@@ -71,6 +72,8 @@ def test_the_pdf_is_prepared_then_downloads_and_adoption_shows_progress(  # type
     page.get_by_role("link", name="Ladda ner PDF").click()
     expect(page.get_by_role("heading", name="PDF:en förbereds …")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("står på tur att skapas")
+    violations: list[str] = []
+    axe(page, "PDF:en förbereds", violations)
     with db_worker():
         with page.expect_download() as first:
             pass  # the page asks again by itself, then the PDF comes
@@ -97,6 +100,8 @@ def test_the_pdf_is_prepared_then_downloads_and_adoption_shows_progress(  # type
     page.get_by_role("button", name="Registrera beslutet").click()
     expect(page.get_by_role("heading", name="Planen fastställs …")).to_be_visible()
     expect(page.locator("[aria-current=step]")).to_contain_text("står på tur")
+    axe(page, "Planen fastställs", violations)
+    assert not violations, violations
     plan.refresh_from_db()
     assert plan.status == PlanStatus.REVIEW
     with db_worker():

@@ -124,10 +124,14 @@ def test_expired_session_in_the_section_editor_keeps_the_text(page: Page, live_s
     expect(page.locator("#forhandsvisning strong")).to_have_count(0)  # no preview without login
     _shot(page, "section-expired")
     typed_at = _typed_at(page)
+    (stored,) = _drafts(page).values()
     alert.get_by_role("link", name="Logga in igen").click()
     _log_in_here(page, director.username, password)
 
     expect(page).to_have_url(live_server.url + url)
+    # The text field's change event as it lost focus (the click) is no edit: the draft
+    # still says when she typed, not when she clicked.
+    assert [draft["at"] for draft in _drafts(page).values()] == [stored["at"]]
     offer = page.locator("#draft-offer")
     expect(offer).to_contain_text(f"Du har osparade ändringar från {typed_at} – återställ dem?")
     expect(body).not_to_have_value(text)

@@ -6,7 +6,7 @@ import pytest
 
 from documents.selectors import federation_overview
 from finsam.selectors import federations_with_role
-from finsam.text import and_list, swedish_sort_key
+from finsam.text import and_list, is_whole_number, swedish_sort_key
 from tests.factories import FederationFactory, MemberFactory, MembershipFactory
 
 
@@ -66,3 +66,15 @@ def test_members_keep_their_position_and_ties_sort_in_swedish_order(federation):
 )
 def test_and_list(names, text):
     assert and_list(names) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [("2021", True), ("0", True), ("", False), ("²", False), ("٣", False), ("３", False),
+     ("-1", False), ("1 000", False)],
+)
+def test_a_whole_number_is_ascii_digits_only(text: str, whole: bool) -> None:
+    # "²".isdigit() is true and int("²") a ValueError: a server error on a form.
+    assert is_whole_number(text) is whole
+    if whole:
+        int(text)
