@@ -62,8 +62,8 @@ from budgets.selectors import FIGURE_ROWS, budget_facts
 from budgets.services import budget_save
 from budgets.xlsx_guard import UnsafeWorkbook, check_workbook_archive
 from finsam.money import parse_amount, too_large, whole_ore
-from plans.freeze import PlanFrozen
 from finsam.text import is_whole_number
+from plans.freeze import PlanFrozen
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -48,10 +48,10 @@ from documents.pdf_render import (
     RenderLimits,
     render_document_pdf,
 )
+from finsam.text import is_whole_number
 from plans.freeze import plan_year_written
 from plans.models import Meeting, Plan, PlanStatus
 from plans.workflow import NEW_MEETING
-from finsam.text import is_whole_number
 
 logger = logging.getLogger(__name__)
 

@@ -38,6 +38,7 @@ from finsam.money import swedish_date
 from finsam.people.selectors import people_counts
 from finsam.roles import COMMENT, EDIT, MANAGE_PEOPLE, role_may
 from finsam.selectors import federations_with_role
+from finsam.text import is_whole_number
 from plans import comments, workflow
 from plans.forms import CommentForm, DecideForm, SendToReviewForm
 from plans.freeze import frozen_response, refusal_response
@@ -54,7 +55,6 @@ from plans.selectors import (
 )
 from plans.views import calendar_feed_url, snapshot_pdf_response
 from plans.workflow_views import errors_to_form, load_plan, message_errors, plan_page
-from finsam.text import is_whole_number
 
 # --- the start page and the förbund page -----------------------------------------
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from finsam.forms import DateInput, _field
 from finsam.models import Federation, Member
 from finsam.money import parse_amount
+from finsam.text import is_whole_number
 from interventions.models import (
     CATEGORY_LABEL_SUGGESTIONS,
     Intervention,
@@ -26,7 +27,6 @@ from interventions.models import (
     goal_number,
 )
 from interventions.services import GoalInput, OutcomeInput
-from finsam.text import is_whole_number
 
 
 class NumberField(forms.DecimalField):

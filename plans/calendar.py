@@ -23,8 +23,8 @@ from icalendar import Calendar, Event
 
 from finsam.models import Federation, Membership
 from finsam.roles import VIEW, role_may
-from plans.models import Meeting, MeetingKind
 from finsam.text import is_whole_number
+from plans.models import Meeting, MeetingKind
 
 SALT = "plans.calendar"
 # A meeting with a start time but no end is shown as two hours long.

@@ -34,6 +34,7 @@ from finsam.audit import record
 from finsam.models import Federation, Membership
 from finsam.money import swedish_date
 from finsam.roles import EDIT, VIEW
+from finsam.text import is_whole_number
 from plans import services
 from plans.calendar import federation_calendar, member_for_token, membership_token
 from plans.diff import word_diff
@@ -42,7 +43,6 @@ from plans.freeze import PlanFrozen, frozen_response
 from plans.markdown import render_markdown
 from plans.models import Goal, Meeting, Plan, Section, Snapshot
 from plans.selectors import get_plan
-from finsam.text import is_whole_number
 
 
 def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> tuple[Access, Plan]:
