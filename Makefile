@@ -66,9 +66,10 @@ PYTEST_WORKERS ?= auto
 test: setup
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-# ruff, and the apps' layers (import-linter's contract in pyproject.toml).
+# ruff (lint and format), and the apps' layers (import-linter's contract in pyproject.toml).
 lint: setup bandit typecheck
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
 # mypy with django-stubs over what pyproject.toml's [tool.mypy] names (the core and every rules.py).

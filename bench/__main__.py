@@ -95,10 +95,13 @@ def machine() -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _git("rev-parse", "HEAD"),
         # Changes not in that commit, if any (results.json itself aside).
-        "uncommitted_files": len([
-            line for line in (_git("status", "--porcelain") or "").splitlines()
-            if not line.endswith("bench/results.json")
-        ]),
+        "uncommitted_files": len(
+            [
+                line
+                for line in (_git("status", "--porcelain") or "").splitlines()
+                if not line.endswith("bench/results.json")
+            ]
+        ),
         # Other work on the machine shares its cores; each load run notes it again.
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
@@ -131,7 +134,9 @@ def _document_text(document: dict[str, Any]) -> str:
     for key, value in document.items():
         if isinstance(value, list):
             rows = ",\n".join(f"  {json.dumps(row, ensure_ascii=False)}" for row in value)
-            parts.append(f" {json.dumps(key)}: [\n{rows}\n ]" if value else f" {json.dumps(key)}: []")
+            parts.append(
+                f" {json.dumps(key)}: [\n{rows}\n ]" if value else f" {json.dumps(key)}: []"
+            )
         else:
             parts.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
     text = "{\n" + ",\n".join(parts) + "\n}\n"
@@ -151,7 +156,11 @@ def main() -> int:
         if status != 0:
             failed.append(module)
     missed = [
-        {k: figure[k] for k in ("figure", "database", "request", "page", "federation") if k in figure}
+        {
+            k: figure[k]
+            for k in ("figure", "database", "request", "page", "federation")
+            if k in figure
+        }
         for figure in results
         if figure.get("within_target") is False
     ]

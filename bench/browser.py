@@ -31,7 +31,11 @@ class _FormParser(HTMLParser):
             self.inside = a.get("id") == self.form_id
         if not self.inside:
             return
-        if tag == "input" and a.get("name") and a.get("type", "text") not in {"submit", "button", "checkbox", "radio"}:
+        if (
+            tag == "input"
+            and a.get("name")
+            and a.get("type", "text") not in {"submit", "button", "checkbox", "radio"}
+        ):
             self.fields.append([a["name"], a.get("value", "")])
         elif tag == "textarea" and a.get("name"):
             self._textarea = [a["name"], ""]
@@ -75,8 +79,11 @@ def change_an_amount(fields: list[list[str]], round_no: int) -> None:
     (alternating, so the budget stays as it was over two rounds)."""
     categories = {name.split("-")[1]: value for name, value in fields if name.endswith("-category")}
     candidates = [
-        field for field in fields
-        if (m := _AMOUNT.match(field[0])) and field[1].strip() and categories.get(m[1]) == "administration"
+        field
+        for field in fields
+        if (m := _AMOUNT.match(field[0]))
+        and field[1].strip()
+        and categories.get(m[1]) == "administration"
     ] or [field for field in fields if _AMOUNT.match(field[0]) and field[1].strip()]
     field = candidates[0]
     digits = re.sub(r"[\s\u00a0\u202f]", "", field[1]).replace(",", ".")

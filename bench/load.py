@@ -114,11 +114,15 @@ def _recreate_database(url: str) -> None:
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if name in PROTECTED_DATABASES or "bench" not in name:
-        raise SystemExit(f"bench.load: refusing to drop database {name!r} (its name must contain 'bench')")
+        raise SystemExit(
+            f"bench.load: refusing to drop database {name!r} (its name must contain 'bench')"
+        )
     admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     admin.close()
 
@@ -134,7 +138,9 @@ def _drop_database(url: str) -> None:
     admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
     admin.close()
 
 
@@ -163,10 +169,14 @@ def _load_users() -> list[dict[str, Any]]:
     for index in range(1, USERS + 1):
         [(slug, year)] = create_federation(index, years=YEARS, only="latest", templates=templates)
         user = get_user_model().objects.create(
-            username=f"last-{index:03d}", first_name="Last", last_name=f"Användare {index}",
+            username=f"last-{index:03d}",
+            first_name="Last",
+            last_name=f"Användare {index}",
             password=password_hash,
         )
-        Membership.objects.create(user=user, federation=Federation.objects.get(slug=slug), role=Role.DIRECTOR)
+        Membership.objects.create(
+            user=user, federation=Federation.objects.get(slug=slug), role=Role.DIRECTOR
+        )
         accounts.append({"username": user.username, "slug": slug, "year": year})
     return accounts
 
@@ -219,8 +229,12 @@ def _grow_to_scale() -> dict[str, Any]:
     analyze_started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return {"plan_years_added": added, "seconds": round(seconds, 1), "processes": workers,
-            "analyze_seconds": round(time.perf_counter() - analyze_started, 1)}
+    return {
+        "plan_years_added": added,
+        "seconds": round(seconds, 1),
+        "processes": workers,
+        "analyze_seconds": round(time.perf_counter() - analyze_started, 1),
+    }
 
 
 def _data_size() -> dict[str, int]:
@@ -258,7 +272,9 @@ def _count_queries(slug: str, year: int, username: str) -> dict[str, int]:
     from tests.factories import log_in_verified
 
     # Directors and staff log in with two factors: the session carries the device.
-    client = log_in_verified(Client(HTTP_HOST="127.0.0.1"), get_user_model().objects.get(username=username))
+    client = log_in_verified(
+        Client(HTTP_HOST="127.0.0.1"), get_user_model().objects.get(username=username)
+    )
     first = Intervention.objects.filter(federation__slug=slug).order_by("position", "id").first()
     args: dict[str, list[Any]] = {
         "home": [],
@@ -296,7 +312,9 @@ def _wait_until_up(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            request = urllib.request.Request(url + "/logga-in/", headers={"X-Forwarded-Proto": "https"})
+            request = urllib.request.Request(
+                url + "/logga-in/", headers={"X-Forwarded-Proto": "https"}
+            )
             with urllib.request.urlopen(request, timeout=5) as response:  # nosec B310: loopback
                 if response.status == 200:
                     return
@@ -332,12 +350,27 @@ def _idle_service_times(url: str, account: dict[str, Any]) -> dict[str, dict[str
         return response
 
     page = timed("login_page", "GET", "/logga-in/", 200)
-    timed("login", "POST", "/logga-in/", 302, headers={"Origin": origin},
-          data={"username": account["username"], "password": LOAD_PASSWORD,
-                "csrfmiddlewaretoken": csrf_token(page.text)})
+    timed(
+        "login",
+        "POST",
+        "/logga-in/",
+        302,
+        headers={"Origin": origin},
+        data={
+            "username": account["username"],
+            "password": LOAD_PASSWORD,
+            "csrfmiddlewaretoken": csrf_token(page.text),
+        },
+    )
     page = timed("login_code_page", "GET", "/tvastegsverifiering/kod/", 200)
-    timed("login_code", "POST", "/tvastegsverifiering/kod/", 302, headers={"Origin": origin},
-          data={"code": account["codes"][0], "csrfmiddlewaretoken": csrf_token(page.text)})
+    timed(
+        "login_code",
+        "POST",
+        "/tvastegsverifiering/kod/",
+        302,
+        headers={"Origin": origin},
+        data={"code": account["codes"][0], "csrfmiddlewaretoken": csrf_token(page.text)},
+    )
     slug, year = account["slug"], account["year"]
     grid = f"/f/{slug}/budget/{year}/rutnat/"
     for round_no in range(IDLE_ROUNDS + 1):
@@ -345,13 +378,20 @@ def _idle_service_times(url: str, account: dict[str, Any]) -> dict[str, dict[str
         timed("budget_page", "GET", f"/f/{slug}/budget/{year}/", 200)
         fields = form_fields(timed("budget_grid", "GET", grid, 200).text, "budget-grid")
         change_an_amount(fields, round_no)
-        timed("budget_save", "POST", grid + "spara/", 302, headers={"Origin": origin},
-              data=[*fields, ["action", "save"]])
+        timed(
+            "budget_save",
+            "POST",
+            grid + "spara/",
+            302,
+            headers={"Origin": origin},
+            data=[*fields, ["action", "save"]],
+        )
         if round_no == 0:  # the first round warms the worker up; it does not count
             times = {name: ms if name.startswith("login") else [] for name, ms in times.items()}
     return {
         name: {"p50_ms": round(_percentile(sorted(ms), 0.5) or 0, 1), "min_ms": round(min(ms), 1)}
-        for name, ms in times.items() if ms
+        for name, ms in times.items()
+        if ms
     }
 
 
@@ -363,7 +403,10 @@ def _percentile(sorted_ms: list[float], q: float) -> float | None:
 
 
 def _run_load(
-    label: str, accounts: list[dict[str, Any]], workdir: Path, env: dict[str, str],
+    label: str,
+    accounts: list[dict[str, Any]],
+    workdir: Path,
+    env: dict[str, str],
     profile: str = "users",
 ) -> dict[str, Any]:
     """gunicorn + locust for SPAWN + SETTLE + MEASURE seconds; per request kind the
@@ -383,10 +426,24 @@ def _run_load(
     run_seconds = spawn_seconds + SETTLE_SECONDS + measure_seconds
     with open(server_log, "w") as server_out:
         server = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "finsam.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(WORKERS), "--worker-class", "sync", "--timeout", "60",
-             "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=server_out, stderr=subprocess.STDOUT,
+            [
+                str(VENV_BIN / "gunicorn"),
+                "finsam.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(WORKERS),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=server_out,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_up(url)
@@ -397,13 +454,38 @@ def _run_load(
         client_cpu_before = _children_cpu_seconds()
         with open(client_log, "w") as client_out:
             subprocess.run(
-                [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-                 "--users", str(USERS), "--spawn-rate", str(SPAWN_RATE), "--run-time", f"{run_seconds}s",
-                 "--stop-timeout", "5", "--host", url, "--only-summary", "--loglevel", "WARNING"],
-                cwd=ROOT, stdout=client_out, stderr=subprocess.STDOUT, timeout=run_seconds + 60,
-                env={**env, "PYTHONPATH": str(ROOT), "BENCH_USERS": str(users_file), "BENCH_PASSWORD": LOAD_PASSWORD,
-                     "BENCH_SAMPLES": str(samples_file),
-                     "BENCH_THINK_MIN": str(think[0]), "BENCH_THINK_MAX": str(think[1])},
+                [
+                    str(VENV_BIN / "locust"),
+                    "-f",
+                    str(ROOT / "bench" / "locustfile.py"),
+                    "--headless",
+                    "--users",
+                    str(USERS),
+                    "--spawn-rate",
+                    str(SPAWN_RATE),
+                    "--run-time",
+                    f"{run_seconds}s",
+                    "--stop-timeout",
+                    "5",
+                    "--host",
+                    url,
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                stdout=client_out,
+                stderr=subprocess.STDOUT,
+                timeout=run_seconds + 60,
+                env={
+                    **env,
+                    "PYTHONPATH": str(ROOT),
+                    "BENCH_USERS": str(users_file),
+                    "BENCH_PASSWORD": LOAD_PASSWORD,
+                    "BENCH_SAMPLES": str(samples_file),
+                    "BENCH_THINK_MIN": str(think[0]),
+                    "BENCH_THINK_MAX": str(think[1]),
+                },
                 check=False,  # locust exits 1 when any request failed: counted below
             )
         client_cpu = _children_cpu_seconds() - client_cpu_before
@@ -416,10 +498,18 @@ def _run_load(
             server.kill()
             server.wait()
     summary = _summarise(label, samples_file, client_log, server_log)
-    return {**summary, "idle": idle, "load_average_before": load_average,
-            "profile": profile, "think_time_s": list(think),
-            "server_cpu_seconds": round(server_cpu, 1), "client_cpu_seconds": round(client_cpu, 1),
-            "server_cpu_ms_per_request_incl_logins": round(server_cpu * 1000 / summary["requests_whole_run"], 1)}
+    return {
+        **summary,
+        "idle": idle,
+        "load_average_before": load_average,
+        "profile": profile,
+        "think_time_s": list(think),
+        "server_cpu_seconds": round(server_cpu, 1),
+        "client_cpu_seconds": round(client_cpu, 1),
+        "server_cpu_ms_per_request_incl_logins": round(
+            server_cpu * 1000 / summary["requests_whole_run"], 1
+        ),
+    }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -444,7 +534,9 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _summarise(label: str, samples_file: Path, client_log: Path, server_log: Path) -> dict[str, Any]:
+def _summarise(
+    label: str, samples_file: Path, client_log: Path, server_log: Path
+) -> dict[str, Any]:
     samples, spawned_at = [], None
     for line in samples_file.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -470,8 +562,11 @@ def _summarise(label: str, samples_file: Path, client_log: Path, server_log: Pat
             "max_ms": round(times[-1], 1) if times else None,
             "errors": len(rows) - len(times),
         }
-    server_errors = [line for line in server_log.read_text(encoding="utf-8").splitlines()
-                     if SERVER_TROUBLE.search(line)]
+    server_errors = [
+        line
+        for line in server_log.read_text(encoding="utf-8").splitlines()
+        if SERVER_TROUBLE.search(line)
+    ]
     return {
         "label": label,
         "window_seconds": round(window, 1),
@@ -490,33 +585,51 @@ def _emit_load(run: dict[str, Any], database: str) -> None:
     for name, kind in ({} if stress else run["idle"]).items():
         if name.startswith("login"):  # one each, on a cold worker: not a service time
             continue
-        emit({"figure": "service_time_idle", "database": database, "request": name,
-              "rounds": IDLE_ROUNDS, **kind})
+        emit(
+            {
+                "figure": "service_time_idle",
+                "database": database,
+                "request": name,
+                "rounds": IDLE_ROUNDS,
+                **kind,
+            }
+        )
     for name, kind in run["kinds"].items():
         figure: dict[str, Any] = {
-            "figure": "load_stress" if stress else "load", "database": database, "request": name,
-            "users": USERS, "think_time_s": run["think_time_s"], **kind,
+            "figure": "load_stress" if stress else "load",
+            "database": database,
+            "request": name,
+            "users": USERS,
+            "think_time_s": run["think_time_s"],
+            **kind,
         }
         if not stress and (name in PAGES or name in SAVES):
             target = PAGE_TARGET_P95_MS if name in PAGES else SAVE_TARGET_P95_MS
             figure["target_p95_ms"] = target
             figure["within_target"] = kind["p95_ms"] < target and kind["errors"] == 0
         emit(figure)
-    emit({
-        "figure": "load_stress_run" if stress else "load_run", "database": database, "users": USERS,
-        "think_time_s": run["think_time_s"], "spawn_rate_per_s": SPAWN_RATE,
-        "measured_seconds": run["window_seconds"], "requests": run["requests"],
-        "requests_per_second": run["requests_per_second"],
-        "errors": run["errors_whole_run"], "error_examples": run["error_examples"],
-        "server_log_errors": run["server_log_errors"],
-        "load_average_before": run["load_average_before"],
-        "server_cpu_seconds": run["server_cpu_seconds"],
-        "server_cpu_ms_per_request_incl_logins": run["server_cpu_ms_per_request_incl_logins"],
-        "client_cpu_seconds": run["client_cpu_seconds"],
-        "server": f"gunicorn {WORKERS} sync workers, PostgreSQL on loopback",
-        "client": "locust on the same machine (client and server share the cores)",
-        "within_target": run["errors_whole_run"] == 0 and run["server_log_errors"] == 0,
-    })
+    emit(
+        {
+            "figure": "load_stress_run" if stress else "load_run",
+            "database": database,
+            "users": USERS,
+            "think_time_s": run["think_time_s"],
+            "spawn_rate_per_s": SPAWN_RATE,
+            "measured_seconds": run["window_seconds"],
+            "requests": run["requests"],
+            "requests_per_second": run["requests_per_second"],
+            "errors": run["errors_whole_run"],
+            "error_examples": run["error_examples"],
+            "server_log_errors": run["server_log_errors"],
+            "load_average_before": run["load_average_before"],
+            "server_cpu_seconds": run["server_cpu_seconds"],
+            "server_cpu_ms_per_request_incl_logins": run["server_cpu_ms_per_request_incl_logins"],
+            "client_cpu_seconds": run["client_cpu_seconds"],
+            "server": f"gunicorn {WORKERS} sync workers, PostgreSQL on loopback",
+            "client": "locust on the same machine (client and server share the cores)",
+            "within_target": run["errors_whole_run"] == 0 and run["server_log_errors"] == 0,
+        }
+    )
 
 
 # --- the whole part ------------------------------------------------------------------------
@@ -539,9 +652,22 @@ def main() -> int:
         "FINSAM_DEMO_PASSWORD": LOAD_PASSWORD,
     }
     env.pop("PYTEST_VERSION", None)
-    os.environ.update({k: v for k, v in env.items() if k in {
-        "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "BENCH_STATIC_ROOT", "ALLOWED_HOSTS", "DEBUG",
-        "FINSAM_CACHE_DIR", "FINSAM_DEMO_PASSWORD"}})
+    os.environ.update(
+        {
+            k: v
+            for k, v in env.items()
+            if k
+            in {
+                "DATABASE_URL",
+                "DJANGO_SETTINGS_MODULE",
+                "BENCH_STATIC_ROOT",
+                "ALLOWED_HOSTS",
+                "DEBUG",
+                "FINSAM_CACHE_DIR",
+                "FINSAM_DEMO_PASSWORD",
+            }
+        }
+    )
     os.environ.pop("PYTEST_VERSION", None)
     keep = os.environ.get("BENCH_KEEP_DATABASE") == "1"
 
@@ -572,7 +698,9 @@ def _main(env: dict[str, str], workdir: Path) -> int:
     call_command("collectstatic", verbosity=0, interactive=False)
     call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     demo_size = _data_size()
-    counts_demo = {f"{slug} {year}": _count_queries(slug, year, "chef") for slug, year in DEMO_FEDERATIONS}
+    counts_demo = {
+        f"{slug} {year}": _count_queries(slug, year, "chef") for slug, year in DEMO_FEDERATIONS
+    }
 
     accounts = _load_users()
     first = accounts[0]
@@ -580,8 +708,15 @@ def _main(env: dict[str, str], workdir: Path) -> int:
     counts_demo[own_key] = _count_queries(first["slug"], first["year"], first["username"])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as before the scale run: both start with fresh statistics
-    emit({"figure": "data", "database": "demo", **demo_size,
-          "load_federations": USERS, "setup_seconds": round(time.perf_counter() - started, 1)})
+    emit(
+        {
+            "figure": "data",
+            "database": "demo",
+            **demo_size,
+            "load_federations": USERS,
+            "setup_seconds": round(time.perf_counter() - started, 1),
+        }
+    )
 
     baseline = _run_load("demo", accounts, workdir, env)
     _emit_load(baseline, "demo")
@@ -589,19 +724,37 @@ def _main(env: dict[str, str], workdir: Path) -> int:
 
     log(f"growing to {FEDERATIONS} förbund × {YEARS} plan years")
     growth = _grow_to_scale()
-    emit({"figure": "data", "database": "scale", **_data_size(),
-          "synthetic_federations": FEDERATIONS, "years_per_federation": YEARS,
-          "generation_seconds": growth["seconds"], "generation_processes": growth["processes"],
-          "plan_years_generated": growth["plan_years_added"] + USERS,
-          "analyze_seconds": growth["analyze_seconds"]})
+    emit(
+        {
+            "figure": "data",
+            "database": "scale",
+            **_data_size(),
+            "synthetic_federations": FEDERATIONS,
+            "years_per_federation": YEARS,
+            "generation_seconds": growth["seconds"],
+            "generation_processes": growth["processes"],
+            "plan_years_generated": growth["plan_years_added"] + USERS,
+            "analyze_seconds": growth["analyze_seconds"],
+        }
+    )
 
-    counts_scale = {f"{slug} {year}": _count_queries(slug, year, "chef") for slug, year in DEMO_FEDERATIONS}
+    counts_scale = {
+        f"{slug} {year}": _count_queries(slug, year, "chef") for slug, year in DEMO_FEDERATIONS
+    }
     counts_scale[own_key] = _count_queries(first["slug"], first["year"], first["username"])
     for key, pages in counts_demo.items():
         for page, demo_count in pages.items():
             scale_count = counts_scale[key].get(page)
-            emit({"figure": "queries_per_page", "page": page, "federation": key,
-                  "demo": demo_count, "scale": scale_count, "within_target": demo_count == scale_count})
+            emit(
+                {
+                    "figure": "queries_per_page",
+                    "page": page,
+                    "federation": key,
+                    "demo": demo_count,
+                    "scale": scale_count,
+                    "within_target": demo_count == scale_count,
+                }
+            )
 
     scaled = _run_load("scale", accounts, workdir, env)
     _emit_load(scaled, "scale")
@@ -611,9 +764,16 @@ def _main(env: dict[str, str], workdir: Path) -> int:
         ratio = round(scale_p95 / demo_p95, 2) if demo_p95 and scale_p95 else None
         demo_idle = baseline["idle"].get(name, {}).get("p50_ms")
         scale_idle = scaled["idle"].get(name, {}).get("p50_ms")
-        figure = {"figure": "scale_p95_ratio", "request": name, "demo_p95_ms": demo_p95,
-                  "scale_p95_ms": scale_p95, "ratio": ratio,
-                  "idle_p50_ratio": round(scale_idle / demo_idle, 2) if demo_idle and scale_idle else None}
+        figure = {
+            "figure": "scale_p95_ratio",
+            "request": name,
+            "demo_p95_ms": demo_p95,
+            "scale_p95_ms": scale_p95,
+            "ratio": ratio,
+            "idle_p50_ratio": round(scale_idle / demo_idle, 2)
+            if demo_idle and scale_idle
+            else None,
+        }
         if name in PAGES:  # the target is for pages; a save's ratio is shown for information
             figure["target_ratio"] = SCALE_TARGET_RATIO
             figure["within_target"] = ratio is not None and ratio <= SCALE_TARGET_RATIO

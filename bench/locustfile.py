@@ -43,7 +43,9 @@ def _record(request_type, name, response_time, response_length, exception, start
         json.dumps(
             {
                 "name": name,
-                "start": start_time if start_time is not None else time.time() - response_time / 1000,
+                "start": start_time
+                if start_time is not None
+                else time.time() - response_time / 1000,
                 "ms": response_time,
                 "ok": exception is None,
                 "status": getattr(response, "status_code", None),
@@ -56,7 +58,9 @@ def _record(request_type, name, response_time, response_length, exception, start
 
 @events.spawning_complete.add_listener
 def _spawned(user_count, **kw):  # type: ignore[no-untyped-def]
-    _samples.write(json.dumps({"event": "spawning_complete", "at": time.time(), "users": user_count}) + "\n")
+    _samples.write(
+        json.dumps({"event": "spawning_complete", "at": time.time(), "users": user_count}) + "\n"
+    )
 
 
 @events.quitting.add_listener
@@ -87,12 +91,17 @@ class Rounds(SequentialTaskSet):
         fields.append(["action", "save"])
         self.wait()  # typing
         with user.client.post(
-            user.save_url, data=fields, name="budget_save", allow_redirects=False,
+            user.save_url,
+            data=fields,
+            name="budget_save",
+            allow_redirects=False,
             headers={"Origin": user.origin, "Referer": user.origin + user.grid_url},
             catch_response=True,
         ) as response:
             user.received()
-            if response.status_code == 302 and response.headers.get("Location", "").endswith(user.grid_url):
+            if response.status_code == 302 and response.headers.get("Location", "").endswith(
+                user.grid_url
+            ):
                 response.success()
             else:
                 response.failure(f"status {response.status_code}")
@@ -102,7 +111,8 @@ class Rounds(SequentialTaskSet):
 
 class BenchUser(HttpUser):
     wait_time = between(
-        float(os.environ.get("BENCH_THINK_MIN") or 5), float(os.environ.get("BENCH_THINK_MAX") or 10)
+        float(os.environ.get("BENCH_THINK_MIN") or 5),
+        float(os.environ.get("BENCH_THINK_MAX") or 10),
     )
     tasks = [Rounds]
 
@@ -120,10 +130,15 @@ class BenchUser(HttpUser):
         html = self.get("/logga-in/", "login_page")
         with self.client.post(
             "/logga-in/",
-            data={"username": account["username"], "password": PASSWORD,
-                  "csrfmiddlewaretoken": csrf_token(html or "")},
+            data={
+                "username": account["username"],
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": csrf_token(html or ""),
+            },
             headers={"Origin": self.origin, "Referer": self.origin + "/logga-in/"},
-            name="login", allow_redirects=False, catch_response=True,
+            name="login",
+            allow_redirects=False,
+            catch_response=True,
         ) as response:
             if response.status_code == 302:
                 response.success()
@@ -136,12 +151,18 @@ class BenchUser(HttpUser):
         html = self.get("/tvastegsverifiering/kod/", "login_code_page")
         with self.client.post(
             "/tvastegsverifiering/kod/",
-            data={"code": codes[1 + (started // len(USERS)) % (len(codes) - 1)],
-                  "csrfmiddlewaretoken": csrf_token(html or "")},
+            data={
+                "code": codes[1 + (started // len(USERS)) % (len(codes) - 1)],
+                "csrfmiddlewaretoken": csrf_token(html or ""),
+            },
             headers={"Origin": self.origin, "Referer": self.origin + "/tvastegsverifiering/kod/"},
-            name="login_code", allow_redirects=False, catch_response=True,
+            name="login_code",
+            allow_redirects=False,
+            catch_response=True,
         ) as response:
-            if response.status_code == 302 and "/tvastegsverifiering/" not in response.headers.get("Location", ""):
+            if response.status_code == 302 and "/tvastegsverifiering/" not in response.headers.get(
+                "Location", ""
+            ):
                 response.success()
             else:
                 response.failure(f"login code: status {response.status_code}")
@@ -153,7 +174,9 @@ class BenchUser(HttpUser):
             cookie.secure = False
 
     def get(self, url: str, name: str) -> str | None:
-        with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as response:
+        with self.client.get(
+            url, name=name, allow_redirects=False, catch_response=True
+        ) as response:
             self.received()
             if response.status_code == 200:
                 response.success()

@@ -87,10 +87,13 @@ def _setup() -> dict[str, Any]:
     largest = _largest_demo_plan_of(Plan.objects.select_related("federation"))
     large = _synthetic_plan()
     user = get_user_model().objects.get(username="chef")
-    Membership.objects.get_or_create(user=user, federation=large.federation,
-                                     defaults={"role": Role.DIRECTOR})
+    Membership.objects.get_or_create(
+        user=user, federation=large.federation, defaults={"role": Role.DIRECTOR}
+    )
     TOTPDevice.objects.get_or_create(user=user, name="app", defaults={"confirmed": True})
-    plans = [(p.federation.slug, p.year, p.status) for p in Plan.objects.select_related("federation")]
+    plans = [
+        (p.federation.slug, p.year, p.status) for p in Plan.objects.select_related("federation")
+    ]
     return {
         "codes": backup_codes_create(user=user),
         "plans": sorted(plans),
@@ -114,8 +117,9 @@ class Client:
         self.origin = "https://" + url.split("://", 1)[1]
 
     def request(self, method: str, path: str, **kwargs: Any):  # type: ignore[no-untyped-def]
-        response = self.session.request(method, self.url + path, allow_redirects=False,
-                                        timeout=60, **kwargs)
+        response = self.session.request(
+            method, self.url + path, allow_redirects=False, timeout=60, **kwargs
+        )
         for cookie in self.session.cookies:
             cookie.secure = False
         return response
@@ -128,8 +132,12 @@ class Client:
     def post_form(self, path: str, data: dict[str, str], expect: int = 302):  # type: ignore[no-untyped-def]
         page = self.request("GET", path)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        response = self.request("POST", path, headers={"Origin": self.origin},
-                                data={**data, "csrfmiddlewaretoken": token[1] if token else ""})
+        response = self.request(
+            "POST",
+            path,
+            headers={"Origin": self.origin},
+            data={**data, "csrfmiddlewaretoken": token[1] if token else ""},
+        )
         if response.status_code != expect:
             raise RuntimeError(f"POST {path}: {response.status_code}")
         return response
@@ -153,8 +161,10 @@ def _wait_ready(
         if response.status_code == 200:
             return time.perf_counter() - started
         if response.status_code != 202:
-            raise RuntimeError(f"{slug} {year}: PDF {response.status_code} "
-                               f"{response.headers.get('X-Plan-Pdf-State')}")
+            raise RuntimeError(
+                f"{slug} {year}: PDF {response.status_code} "
+                f"{response.headers.get('X-Plan-Pdf-State')}"
+            )
         time.sleep(poll)
     raise RuntimeError(f"{slug} {year}: no PDF after {timeout} s")
 
@@ -180,10 +190,14 @@ def _save_a_section(client: Client, slug: str, year: int, note: str) -> None:
 def _downloads(client: Client, plans: list[tuple[str, int, str]]) -> None:
     """Every plan's PDF asked for once (which queues those not made yet), all waited
     for, then each downloaded DOWNLOADS times while the worker has nothing to do."""
-    first = {(slug, year): client.request("GET", _pdf_path(slug, year)).status_code
-             for slug, year, _ in plans}
-    ready = {(slug, year): _wait_ready(client, slug, year) if first[slug, year] == 202 else 0.0
-             for slug, year, _ in plans}
+    first = {
+        (slug, year): client.request("GET", _pdf_path(slug, year)).status_code
+        for slug, year, _ in plans
+    }
+    ready = {
+        (slug, year): _wait_ready(client, slug, year) if first[slug, year] == 202 else 0.0
+        for slug, year, _ in plans
+    }
     for slug, year, status in plans:
         times = []
         for _ in range(DOWNLOADS):
@@ -193,13 +207,23 @@ def _downloads(client: Client, plans: list[tuple[str, int, str]]) -> None:
             times.append(ms)
         times.sort()
         p95 = _percentile(times, 0.95) or 0
-        emit({"figure": "pdf_download", "plan": f"{slug} {year}", "status": status,
-              "source": response.headers.get("X-Plan-Pdf-Cache"),
-              "bytes": len(response.content), "first_request": first[slug, year],
-              "seconds_until_ready": round(ready[slug, year], 2), "downloads": DOWNLOADS,
-              "p50_ms": round(_percentile(times, 0.5) or 0, 1), "p95_ms": round(p95, 1),
-              "max_ms": round(times[-1], 1), "target_p95_ms": DOWNLOAD_TARGET_P95_MS,
-              "within_target": p95 <= DOWNLOAD_TARGET_P95_MS})
+        emit(
+            {
+                "figure": "pdf_download",
+                "plan": f"{slug} {year}",
+                "status": status,
+                "source": response.headers.get("X-Plan-Pdf-Cache"),
+                "bytes": len(response.content),
+                "first_request": first[slug, year],
+                "seconds_until_ready": round(ready[slug, year], 2),
+                "downloads": DOWNLOADS,
+                "p50_ms": round(_percentile(times, 0.5) or 0, 1),
+                "p95_ms": round(p95, 1),
+                "max_ms": round(times[-1], 1),
+                "target_p95_ms": DOWNLOAD_TARGET_P95_MS,
+                "within_target": p95 <= DOWNLOAD_TARGET_P95_MS,
+            }
+        )
 
 
 def _ready_after_save(client: Client, slug: str, year: int) -> None:
@@ -209,11 +233,19 @@ def _ready_after_save(client: Client, slug: str, year: int) -> None:
         _save_a_section(client, slug, year, f"{round_no + 1}")
         saved = time.perf_counter() - started
         seconds.append(saved + _wait_ready(client, slug, year))
-    emit({"figure": "pdf_ready_after_save", "plan": f"{slug} {year}", "saves": SAVES,
-          "seconds": [round(s, 2) for s in seconds], "max_seconds": round(max(seconds), 2),
-          "poll_seconds": POLL_SECONDS, "worker": "manage.py db_worker (interval 1 s)",
-          "target_seconds": READY_TARGET_SECONDS,
-          "within_target": max(seconds) <= READY_TARGET_SECONDS})
+    emit(
+        {
+            "figure": "pdf_ready_after_save",
+            "plan": f"{slug} {year}",
+            "saves": SAVES,
+            "seconds": [round(s, 2) for s in seconds],
+            "max_seconds": round(max(seconds), 2),
+            "poll_seconds": POLL_SECONDS,
+            "worker": "manage.py db_worker (interval 1 s)",
+            "target_seconds": READY_TARGET_SECONDS,
+            "within_target": max(seconds) <= READY_TARGET_SECONDS,
+        }
+    )
 
 
 def _page_times(client: Client, path: str, rounds: int) -> list[float]:
@@ -298,18 +330,28 @@ def _page_while_rendering(
     during_p95 = _percentile(during, 0.95) or 0
     ratio = round(during_p95 / idle_p95, 2) if idle_p95 else None
     pages = _pdf_pages(watcher, *large)
-    emit({"figure": "page_p95_while_pdf_renders", "page": f"plan_page {slug} {year}",
-          "rendering": f"{large[0]} {large[1]}", "pdf_pages": pages,
-          "render_seconds_unpaused": round(render_seconds, 1),
-          "windows_s": [RENDER_WINDOW, IDLE_WINDOW],
-          "idle_requests": len(idle), "idle_p50_ms": round(_percentile(idle, 0.5) or 0, 1),
-          "idle_p95_ms": round(idle_p95, 1),
-          "during_requests": len(during),
-          "during_p50_ms": round(_percentile(during, 0.5) or 0, 1),
-          "during_p95_ms": round(during_p95, 1),
-          "ratio": ratio, "target_ratio": WHILE_RENDERING_TARGET_RATIO,
-          "within_target": ratio is not None and len(during) >= 20 and len(idle) >= 20
-          and ratio <= WHILE_RENDERING_TARGET_RATIO})
+    emit(
+        {
+            "figure": "page_p95_while_pdf_renders",
+            "page": f"plan_page {slug} {year}",
+            "rendering": f"{large[0]} {large[1]}",
+            "pdf_pages": pages,
+            "render_seconds_unpaused": round(render_seconds, 1),
+            "windows_s": [RENDER_WINDOW, IDLE_WINDOW],
+            "idle_requests": len(idle),
+            "idle_p50_ms": round(_percentile(idle, 0.5) or 0, 1),
+            "idle_p95_ms": round(idle_p95, 1),
+            "during_requests": len(during),
+            "during_p50_ms": round(_percentile(during, 0.5) or 0, 1),
+            "during_p95_ms": round(during_p95, 1),
+            "ratio": ratio,
+            "target_ratio": WHILE_RENDERING_TARGET_RATIO,
+            "within_target": ratio is not None
+            and len(during) >= 20
+            and len(idle) >= 20
+            and ratio <= WHILE_RENDERING_TARGET_RATIO,
+        }
+    )
 
 
 def _pdf_pages(client: Client, slug: str, year: int) -> int:
@@ -364,16 +406,36 @@ def _main(env: dict[str, str], workdir: Path) -> int:
     connections.close_all()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    with open(workdir / "gunicorn.log", "w") as server_log, open(workdir / "worker.log", "w") as worker_log:
+    with (
+        open(workdir / "gunicorn.log", "w") as server_log,
+        open(workdir / "worker.log", "w") as worker_log,
+    ):
         server = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "finsam.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(GUNICORN_WORKERS), "--worker-class", "sync", "--timeout", "60",
-             "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT,
+            [
+                str(VENV_BIN / "gunicorn"),
+                "finsam.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(GUNICORN_WORKERS),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
         )
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload"],
-            cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
         )
         failed = 1
         try:
@@ -382,13 +444,17 @@ def _main(env: dict[str, str], workdir: Path) -> int:
             client, watcher = Client(url), Client(url)
             client.log_in("chef", LOAD_PASSWORD, next(codes))
             watcher.log_in("chef", LOAD_PASSWORD, next(codes))
-            log(f"PDFs of {len(setup['plans'])} plans; gunicorn ({GUNICORN_WORKERS} workers) and db_worker")
+            log(
+                f"PDFs of {len(setup['plans'])} plans; gunicorn ({GUNICORN_WORKERS} workers) and db_worker"
+            )
             failed = 0
             for name, measure in (
                 ("pdf_download", lambda: _downloads(client, setup["plans"])),
                 ("pdf_ready_after_save", lambda: _ready_after_save(client, *setup["largest_demo"])),
-                ("page_p95_while_pdf_renders",
-                 lambda: _page_while_rendering(client, watcher, setup["large"], worker.pid)),
+                (
+                    "page_p95_while_pdf_renders",
+                    lambda: _page_while_rendering(client, watcher, setup["large"], worker.pid),
+                ),
             ):
                 try:
                     measure()

@@ -107,8 +107,10 @@ class _Level:
 
     def child(self) -> str:
         if self.is_object:
-            return _child(self.path, self.key or "") if _plain_key(self.key) else _entry(
-                self.path, self.key or ""
+            return (
+                _child(self.path, self.key or "")
+                if _plain_key(self.key)
+                else _entry(self.path, self.key or "")
             )
         return _item(self.path, self.index)
 
@@ -144,15 +146,22 @@ def _scan_json(text: str) -> None:
                 level.key = value
                 where = level.child()
                 if _SURROGATE.search(value):
-                    raise BundleError(where, _("nyckeln innehåller ett ogiltigt tecken (ett ensamt surrogattecken)"))
+                    raise BundleError(
+                        where,
+                        _("nyckeln innehåller ett ogiltigt tecken (ett ensamt surrogattecken)"),
+                    )
                 if value in level.keys:
                     raise BundleError(
-                        where, _("nyckeln %(key)s står två gånger i samma objekt") % {"key": _quote(value)}
+                        where,
+                        _("nyckeln %(key)s står två gånger i samma objekt")
+                        % {"key": _quote(value)},
                     )
                 level.keys.add(value)
                 level.expect_key = False
             elif _SURROGATE.search(value):
-                raise BundleError(here, _("texten innehåller ett ogiltigt tecken (ett ensamt surrogattecken)"))
+                raise BundleError(
+                    here, _("texten innehåller ett ogiltigt tecken (ett ensamt surrogattecken)")
+                )
         elif kind == "number":
             if len(token) > MAX_NUMBER_LENGTH:
                 raise BundleError(

@@ -116,7 +116,10 @@ class Problem(ValueError):
     pydantic reports. `first` is another place there, for a message's %(first)s."""
 
     def __init__(
-        self, message: str, *at: Place, params: dict[str, Any] | None = None,
+        self,
+        message: str,
+        *at: Place,
+        params: dict[str, Any] | None = None,
         first: tuple[Place, ...] | None = None,
     ) -> None:
         super().__init__(message)
@@ -153,8 +156,10 @@ def _unique(what: str, keyed: Iterable[tuple[object, tuple[Place, ...]]]) -> Non
     for key, at in keyed:
         if key in seen:
             raise Problem(
-                _("%(what)s %(key)s förekommer redan (%(first)s)"), *at,
-                params={"what": what, "key": _quote(key)}, first=seen[key],
+                _("%(what)s %(key)s förekommer redan (%(first)s)"),
+                *at,
+                params={"what": what, "key": _quote(key)},
+                first=seen[key],
             )
         seen[key] = at
 
@@ -674,12 +679,18 @@ def _override(value: object, info: ValidationInfo) -> object:
     for field in _BASE_LINE_KEYS:
         if value.get(field) is not None and value[field] != getattr(base, field):
             raise Problem(
-                _("skiljer sig från raden %(key)s i budget.lines; ett scenario ändrar bara beloppen")
+                _(
+                    "skiljer sig från raden %(key)s i budget.lines; ett scenario ändrar bara beloppen"
+                )
                 % {"key": _quote(line_key)},
                 field,
             )
-    return {**base.model_dump(include=set(_BASE_LINE_KEYS)), "key": line_key,
-            "amounts": value.get("amounts"), "note": value.get("note")}
+    return {
+        **base.model_dump(include=set(_BASE_LINE_KEYS)),
+        "key": line_key,
+        "amounts": value.get("amounts"),
+        "note": value.get("note"),
+    }
 
 
 class ParsedScenario(_Model):
@@ -695,12 +706,15 @@ class ParsedScenario(_Model):
     @classmethod
     def _one_override_per_line(cls, overrides: object) -> object:
         if isinstance(overrides, list):
-            _unique(_("raden"), (
-                (override[name], (index, name))
-                for index, override in enumerate(overrides)
-                if isinstance(override, dict)
-                and isinstance(override.get(name := _line_key_name(override)), str)
-            ))
+            _unique(
+                _("raden"),
+                (
+                    (override[name], (index, name))
+                    for index, override in enumerate(overrides)
+                    if isinstance(override, dict)
+                    and isinstance(override.get(name := _line_key_name(override)), str)
+                ),
+            )
         return overrides
 
 
@@ -762,7 +776,11 @@ class ParsedBundle(_Model):
 def parse_bundle(data: object) -> ParsedBundle:
     """Validate a whole bundle; raise BundleError for the first problem found."""
     known: dict[str, Any] = {
-        "members": {}, "interventions": {}, "year": None, "columns": set(), "lines": {}
+        "members": {},
+        "interventions": {},
+        "year": None,
+        "columns": set(),
+        "lines": {},
     }
     try:
         return ParsedBundle.model_validate(data, context=known)

@@ -120,15 +120,19 @@ def budget_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         if start == "empty" and empty_form.is_valid():
             form = empty_form
             created = services.budget_create_empty(
-                federation=access.federation, year=year,
-                total=empty_form.cleaned_data["total"], by=request.user,
+                federation=access.federation,
+                year=year,
+                total=empty_form.cleaned_data["total"],
+                by=request.user,
             )
             done = _("Budgeten för %(year)s är skapad. Fyll i beloppen och tryck Spara budgeten.")
         elif start == "copy" and copy_form.is_valid():
             form = copy_form
             created = services.budget_create_copy(
-                federation=access.federation, year=year,
-                source_year=copy_form.cleaned_data["source"], by=request.user,
+                federation=access.federation,
+                year=year,
+                source_year=copy_form.cleaned_data["source"],
+                by=request.user,
             )
             done = _("Budgeten för %(year)s är skapad som en kopia av budgeten för %(source)s.")
     except ValidationError as exc:
@@ -277,8 +281,9 @@ def _paste_page(
         except TableError:
             chosen = table
         figures = chosen.totals()
-        totals = [(column, figures[column.code]) for column in table.columns
-                  if column.code in figures]
+        totals = [
+            (column, figures[column.code]) for column in table.columns if column.code in figures
+        ]
     text = form.data.get("text", "") if form.is_bound else ""
     return render(
         request,
@@ -325,8 +330,7 @@ def budget_table_import(request: HttpRequest, slug: str, year: int) -> HttpRespo
     form = TablePasteForm(request.POST)
     if plan_is_frozen(access.federation, year):
         # What was pasted stays in the box; the page says why it cannot be saved.
-        return _paste_page(request, access, year, form,
-                           refusal=frozen_message(year), status=409)
+        return _paste_page(request, access, year, form, refusal=frozen_message(year), status=409)
     if not form.is_valid():
         return _paste_page(request, access, year, form, status=422)
     text = form.cleaned_data["text"]
@@ -345,27 +349,72 @@ def budget_table_import(request: HttpRequest, slug: str, year: int) -> HttpRespo
         return _paste_page(request, access, year, form, table=table, rows=rows, choices=choices)
     if not previewed:
         return _paste_page(
-            request, access, year, form, table=table, rows=rows, choices=choices, status=409,
-            notice=_("Tabellen i rutan är inte den du förhandsgranskade. Inget är sparat: "
-                     "granska förhandsvisningen av den nya tabellen och tryck Spara budgeten."),
+            request,
+            access,
+            year,
+            form,
+            table=table,
+            rows=rows,
+            choices=choices,
+            status=409,
+            notice=_(
+                "Tabellen i rutan är inte den du förhandsgranskade. Inget är sparat: "
+                "granska förhandsvisningen av den nya tabellen och tryck Spara budgeten."
+            ),
         )
     if problems:
-        return _paste_page(request, access, year, form, table=table, rows=rows, choices=choices,
-                           problems=problems, status=422)
+        return _paste_page(
+            request,
+            access,
+            year,
+            form,
+            table=table,
+            rows=rows,
+            choices=choices,
+            problems=problems,
+            status=422,
+        )
     try:
         chosen = table.with_choices(choices)
         budget = budget_import_table(
             federation=access.federation, year=year, table=chosen, by=request.user
         )
     except TableError as exc:
-        return _paste_page(request, access, year, form, table=table, rows=rows, choices=choices,
-                           problems=exc.problems, status=422)
+        return _paste_page(
+            request,
+            access,
+            year,
+            form,
+            table=table,
+            rows=rows,
+            choices=choices,
+            problems=exc.problems,
+            status=422,
+        )
     except TableImportRefused as exc:
-        return _paste_page(request, access, year, form, table=table, rows=rows, choices=choices,
-                           refusal=exc.message, status=422)
+        return _paste_page(
+            request,
+            access,
+            year,
+            form,
+            table=table,
+            rows=rows,
+            choices=choices,
+            refusal=exc.message,
+            status=422,
+        )
     except PlanFrozen as exc:
-        return _paste_page(request, access, year, form, table=table, rows=rows, choices=choices,
-                           refusal=exc.messages[0], status=409)
+        return _paste_page(
+            request,
+            access,
+            year,
+            form,
+            table=table,
+            rows=rows,
+            choices=choices,
+            refusal=exc.messages[0],
+            status=409,
+        )
     messages.success(
         request,
         ngettext(
@@ -382,4 +431,3 @@ def budget_table_import(request: HttpRequest, slug: str, year: int) -> HttpRespo
             % {"list": "; ".join(t.message for t in chosen.mismatches)},
         )
     return redirect(reverse("budget_detail", args=[slug, budget.year]))
-

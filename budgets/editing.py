@@ -214,7 +214,7 @@ def _indices(data: Mapping[str, str], prefix: str) -> list[int]:
     found = set()
     for name in data:
         if name.startswith(prefix):
-            number = name[len(prefix):].split("-", 1)[0]
+            number = name[len(prefix) :].split("-", 1)[0]
             if re.fullmatch(r"[0-9]{1,6}", number):
                 found.add(int(number))
     return sorted(found)
@@ -294,8 +294,9 @@ def read_column_name(text: str) -> str:
         return code
     examples = _("Utfall 2020, Prognos 2023, Budget 2024 eller Plan 2025")
     if not text.strip():
-        raise ValueError(_("Skriv kolumnens slag och år, t.ex. %(examples)s.")
-                         % {"examples": examples})
+        raise ValueError(
+            _("Skriv kolumnens slag och år, t.ex. %(examples)s.") % {"examples": examples}
+        )
     raise ValueError(
         _("»%(text)s« är ingen kolumn. Skriv slag och år, t.ex. %(examples)s.")
         % {"text": text.strip(), "examples": examples}
@@ -308,8 +309,11 @@ def insert_in_year_order(columns: list[str], code: str) -> int:
     index. Columns already out of order stay as they are."""
     key = column_sort_key(code)
     index = next(
-        (i for i, other in enumerate(columns)
-         if COLUMN_RE.match(other) and column_sort_key(other) > key),
+        (
+            i
+            for i, other in enumerate(columns)
+            if COLUMN_RE.match(other) and column_sort_key(other) > key
+        ),
         len(columns),
     )
     columns.insert(index, code)

@@ -88,7 +88,6 @@ WIDTHS = {KEY: 18, LABEL: 42, CATEGORY: 17, PARTY: 30, FUNDER: 12, INDIVIDUAL: 1
 AMOUNT_WIDTH = 16
 
 
-
 # --- names and headings ---------------------------------------------------------------
 # A column's heading is its label (budgets.rules.column_label: "Budget 2021"), and
 # the import reads it back with budgets.rules.parse_column_label.

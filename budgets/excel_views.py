@@ -48,8 +48,13 @@ def budget_excel_export(request: HttpRequest, slug: str, year: int) -> HttpRespo
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     response = HttpResponse(export_xlsx(budget), content_type=XLSX_CONTENT_TYPE)
-    record(action="exporterade budgeten till Excel", by=request.user, obj=budget,
-           federation=access.federation, changes={"version": budget.version})
+    record(
+        action="exporterade budgeten till Excel",
+        by=request.user,
+        obj=budget,
+        federation=access.federation,
+        changes={"version": budget.version},
+    )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"budget-{access.federation.slug}-{budget.year}.xlsx"
     )
@@ -76,9 +81,13 @@ def budget_excel_import(request: HttpRequest, slug: str, year: int) -> HttpRespo
             except BudgetConflict:
                 errors = [_("Någon annan sparade budgeten samtidigt. Försök igen.")]
             else:
-                record(action="importerade budgeten från Excel", by=request.user, obj=budget,
-                       federation=access.federation,
-                       changes={"file": form.cleaned_data["file"].name, "version": budget.version})
+                record(
+                    action="importerade budgeten från Excel",
+                    by=request.user,
+                    obj=budget,
+                    federation=access.federation,
+                    changes={"file": form.cleaned_data["file"].name, "version": budget.version},
+                )
                 messages.success(request, _("Budgeten är importerad från Excel och sparad."))
                 return redirect("budget_detail", access.federation.slug, budget.year)
     else:

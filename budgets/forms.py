@@ -351,8 +351,9 @@ class CopyBudgetForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
-    def __init__(self, data: Mapping[str, Any] | None = None, *, years: Sequence[int],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, years: Sequence[int], **kwargs: Any
+    ) -> None:
         super().__init__(data, **kwargs)
         field = self.fields["source"]
         assert isinstance(field, forms.TypedChoiceField)
@@ -366,11 +367,18 @@ class TablePasteForm(forms.Form):
         label=gettext_lazy("Tabellen"),
         strip=False,
         error_messages={
-            "required": gettext_lazy("Klistra in tabellen i rutan: markera den i Excel eller "
-                                     "Word, kopiera och klistra in."),
+            "required": gettext_lazy(
+                "Klistra in tabellen i rutan: markera den i Excel eller "
+                "Word, kopiera och klistra in."
+            ),
         },
         widget=forms.Textarea(
-            attrs={"class": "form-control font-monospace paste-box", "rows": 14,
-                   "spellcheck": "false", "autocomplete": "off", "wrap": "off"}
+            attrs={
+                "class": "form-control font-monospace paste-box",
+                "rows": 14,
+                "spellcheck": "false",
+                "autocomplete": "off",
+                "wrap": "off",
+            }
         ),
     )

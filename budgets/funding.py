@@ -129,7 +129,9 @@ def planned_money(federation: Federation) -> PlannedMoney:
         line__budget__federation=federation,
         line__scenario__isnull=True,
         line__intervention__isnull=False,
-    ).values_list("line__intervention_id", "line__budget__year", "column__year", "column__kind", "amount")
+    ).values_list(
+        "line__intervention_id", "line__budget__year", "column__year", "column__kind", "amount"
+    )
     for intervention_id, budget_year, year, kind, amount in rows:
         if is_planning_column(budget_year, year, kind) and deciding.get(year) == budget_year:
             money[intervention_id][year] += amount
@@ -182,7 +184,7 @@ class RegisterRow:
 
     @property
     def period(self) -> str:
-        """ "2018–2022", "från 2019", "till 2022" or "". """
+        """ "2018–2022", "från 2019", "till 2022" or ""."""
         start, end = self.intervention.start, self.intervention.end
         if start and end:
             return str(start.year) if start.year == end.year else f"{start.year}–{end.year}"
@@ -210,9 +212,14 @@ def _matches_text(intervention: Intervention, text: str) -> bool:
     # In Python, not SQL: SQLite's LIKE ignores case for ASCII letters only (å, ä, ö).
     needle = text.casefold()
     haystack = (
-        intervention.name, intervention.short_name, intervention.key,
-        intervention.category_label, intervention.target_group, intervention.purpose,
-        intervention.description, intervention.owner_unit,
+        intervention.name,
+        intervention.short_name,
+        intervention.key,
+        intervention.category_label,
+        intervention.target_group,
+        intervention.purpose,
+        intervention.description,
+        intervention.owner_unit,
         intervention.owner.name if intervention.owner else "",
     )
     return any(needle in value.casefold() for value in haystack)
@@ -255,8 +262,10 @@ def intervention_register(federation: Federation, filters: RegisterFilters) -> I
     if filters.year:
         year = filters.year
         interventions = [
-            i for i in interventions
-            if money.of(i.pk, year) or ((i.start or i.end) and period_overlaps(i.start, i.end, year))
+            i
+            for i in interventions
+            if money.of(i.pk, year)
+            or ((i.start or i.end) and period_overlaps(i.start, i.end, year))
         ]
     if filters.text.strip():
         interventions = [i for i in interventions if _matches_text(i, filters.text.strip())]
@@ -379,7 +388,9 @@ class InterventionDetail:
         return sum(1 for row in self.goals if row.goal.target is None)
 
 
-def _facts_of(intervention: Intervention, goals: Sequence[InterventionGoal], members: Sequence[Member]) -> InterventionFacts:
+def _facts_of(
+    intervention: Intervention, goals: Sequence[InterventionGoal], members: Sequence[Member]
+) -> InterventionFacts:
     return InterventionFacts(
         key=intervention.key,
         name=intervention.name,
@@ -407,9 +418,7 @@ def _budget_block(facts: BudgetFacts, key: str) -> BudgetBlock:
         for line in facts.lines
         if line.intervention == key
     ]
-    totals = tuple(
-        sum((row.amounts[n] or ZERO for row in rows), ZERO) for n in range(len(columns))
-    )
+    totals = tuple(sum((row.amounts[n] or ZERO for row in rows), ZERO) for n in range(len(columns)))
     for scenario in facts.scenarios:
         rows += [
             BudgetLineRow(
@@ -426,7 +435,10 @@ def _budget_block(facts: BudgetFacts, key: str) -> BudgetBlock:
     in_scenarios = []
     for scenario in facts.scenarios:
         for finding in evaluate(facts, scenario).findings:
-            if finding.intervention == key and (finding.rule, finding.year, finding.message) not in seen:
+            if (
+                finding.intervention == key
+                and (finding.rule, finding.year, finding.message) not in seen
+            ):
                 in_scenarios.append(ScenarioFinding(scenario=scenario.name, finding=finding))
     return BudgetBlock(
         year=facts.year,
@@ -438,7 +450,9 @@ def _budget_block(facts: BudgetFacts, key: str) -> BudgetBlock:
     )
 
 
-def intervention_detail(intervention: Intervention, *, today: date | None = None) -> InterventionDetail:
+def intervention_detail(
+    intervention: Intervention, *, today: date | None = None
+) -> InterventionDetail:
     """The intervention with its goals and outcomes, its budget lines in every
     budget year, and the findings each of those budgets has about it."""
     today = today or timezone.localdate()
@@ -452,7 +466,9 @@ def intervention_detail(intervention: Intervention, *, today: date | None = None
         )
     }
     budgets = list(
-        Budget.objects.filter(federation_id=intervention.federation_id, lines__intervention=intervention)
+        Budget.objects.filter(
+            federation_id=intervention.federation_id, lines__intervention=intervention
+        )
         .select_related("federation")
         .distinct()
         .order_by("-year")
@@ -510,7 +526,8 @@ def intervention_detail(intervention: Intervention, *, today: date | None = None
             replace(
                 block,
                 scenario_findings=tuple(
-                    sf for sf in block.scenario_findings
+                    sf
+                    for sf in block.scenario_findings
                     if (sf.finding.rule, sf.finding.message) not in said
                 ),
             )

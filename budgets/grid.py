@@ -237,12 +237,19 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
                 value=sum(
                     (line.amounts.get(col.code, Decimal(0)) for _, line in indexed), Decimal(0)
                 ),
-                flagged=flagged.get(("contributions", col.code)) if category == "contribution" else None,
+                flagged=flagged.get(("contributions", col.code))
+                if category == "contribution"
+                else None,
             )
             for col in columns
         )
         blocks.append(
-            GridBlock(category=category, label=CATEGORY_LABELS[category], rows=tuple(rows), subtotals=subtotals)
+            GridBlock(
+                category=category,
+                label=CATEGORY_LABELS[category],
+                rows=tuple(rows),
+                subtotals=subtotals,
+            )
         )
 
     figure_rows = tuple(
@@ -353,8 +360,14 @@ class EditorBase:
             "scenario": base.scenario,
             "columns": base.columns,
             "lines": [
-                [line.key, line.category, line.label, line.member, line.intervention,
-                 {code: str(amount) for code, amount in line.amounts.items()}]
+                [
+                    line.key,
+                    line.category,
+                    line.label,
+                    line.member,
+                    line.intervention,
+                    {code: str(amount) for code, amount in line.amounts.items()},
+                ]
                 for line in base.lines
             ],
             "opening_equity": str(base.opening_equity),
@@ -375,7 +388,10 @@ def read_base(data: Mapping[str, str], draft: BudgetDraft) -> EditorBase:
             columns=list(value["columns"]),
             lines=[
                 DraftLine(
-                    key=key, category=category, label=label, member=member,
+                    key=key,
+                    category=category,
+                    label=label,
+                    member=member,
                     intervention=intervention,
                     amounts={code: Decimal(amount) for code, amount in amounts.items()},
                     raw={code: raw_amount(Decimal(amount)) for code, amount in amounts.items()},
@@ -424,8 +440,11 @@ class ConflictRow:
         return PICK_PREFIX + self.id
 
 
-PART_LABELS = {LABEL: gettext_lazy("Benämning"), CATEGORY: gettext_lazy("Kategori"),
-               LINK: gettext_lazy("Koppling")}
+PART_LABELS = {
+    LABEL: gettext_lazy("Benämning"),
+    CATEGORY: gettext_lazy("Kategori"),
+    LINK: gettext_lazy("Koppling"),
+}
 
 
 def conflict_rows(

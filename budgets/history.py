@@ -88,9 +88,11 @@ def budget_changes_since(plan: Plan, since: datetime) -> list[BudgetChange]:
         value = dict(before)
         changed_by: dict[str, Any] = {}
         for row in history:
-            now = {} if row.history_type == "-" else {
-                k: _amount(v) for k, v in (row.amounts or {}).items()
-            }
+            now = (
+                {}
+                if row.history_type == "-"
+                else {k: _amount(v) for k, v in (row.amounts or {}).items()}
+            )
             if row.history_type == "-":
                 # A save deletes and writes the lines anew: the delete is not a change.
                 continue
@@ -107,13 +109,15 @@ def budget_changes_since(plan: Plan, since: datetime) -> list[BudgetChange]:
             if before.get(code) == value.get(code) or code not in changed_by:
                 continue
             row = changed_by[code]
-            changes.append(BudgetChange(
-                line=label_row.label,
-                scenario=scenarios.get(scope[0], "") if scope[0] else "",
-                column=column_label(code),
-                before=before.get(code),
-                after=value.get(code),
-                by=saved_by(row),
-                at=row.history_date,
-            ))
+            changes.append(
+                BudgetChange(
+                    line=label_row.label,
+                    scenario=scenarios.get(scope[0], "") if scope[0] else "",
+                    column=column_label(code),
+                    before=before.get(code),
+                    after=value.get(code),
+                    by=saved_by(row),
+                    at=row.history_date,
+                )
+            )
     return changes

@@ -71,5 +71,3 @@ def intervention_detail_view(request: HttpRequest, slug: str, intervention_id: i
             "detail": intervention_detail(intervention),
         },
     )
-
-

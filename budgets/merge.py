@@ -153,11 +153,17 @@ class _Merger:
             columns=columns,
             lines=lines,
             opening_equity=self.pick(
-                Part(OPENING_EQUITY), "", self.base.opening_equity, self.mine.opening_equity,
+                Part(OPENING_EQUITY),
+                "",
+                self.base.opening_equity,
+                self.mine.opening_equity,
                 self.theirs.opening_equity,
             ),
             deficit_reason=self.pick(
-                Part(DEFICIT_REASON), "", self.base.deficit_reason, self.mine.deficit_reason,
+                Part(DEFICIT_REASON),
+                "",
+                self.base.deficit_reason,
+                self.mine.deficit_reason,
                 self.theirs.deficit_reason,
             ),
             version=self.theirs.version,
@@ -169,7 +175,11 @@ class _Merger:
     # --- columns ---------------------------------------------------------------------
 
     def _columns(self) -> list[str]:
-        base, mine, theirs = set(self.base.columns), set(self.mine.columns), set(self.theirs.columns)
+        base, mine, theirs = (
+            set(self.base.columns),
+            set(self.mine.columns),
+            set(self.theirs.columns),
+        )
         result = []
         for code in _ordered(self.base.columns, self.mine.columns, self.theirs.columns):
             if code in mine and code in theirs:
@@ -187,7 +197,9 @@ class _Merger:
                 result.append(code)
             elif code in mine or code in theirs:
                 # Removed by one side: fine unless the other changed a cell in it.
-                remover, keeper = (self.theirs, self.mine) if code in mine else (self.mine, self.theirs)
+                remover, keeper = (
+                    (self.theirs, self.mine) if code in mine else (self.mine, self.theirs)
+                )
                 if self._changed_cells(keeper, code):
                     self.conflicts.append(
                         Conflict(Part(COLUMN, column=code), "", True, code in mine, code in theirs)
@@ -204,7 +216,9 @@ class _Merger:
         base = {line.key: line for line in self.base.lines}
         for line in side.lines:
             before = base.get(line.key)
-            if not _same_amount(line.amounts.get(code), before.amounts.get(code) if before else None):
+            if not _same_amount(
+                line.amounts.get(code), before.amounts.get(code) if before else None
+            ):
                 return True
         return False
 
@@ -223,7 +237,9 @@ class _Merger:
             elif self.blind:
                 line = m if m is not None else t
                 assert line is not None
-                self.conflicts.append(Conflict(Part(LINE, key), line.label, None, m is not None, t is not None))
+                self.conflicts.append(
+                    Conflict(Part(LINE, key), line.label, None, m is not None, t is not None)
+                )
                 if m is not None:
                     merged[key] = _copy(m)
             elif b is None:
@@ -261,7 +277,9 @@ class _Merger:
                     line.raw.pop(code, None)
         return result
 
-    def _line(self, b: DraftLine | None, m: DraftLine, t: DraftLine, columns: list[str]) -> DraftLine:
+    def _line(
+        self, b: DraftLine | None, m: DraftLine, t: DraftLine, columns: list[str]
+    ) -> DraftLine:
         if b is None:  # both added a line with this key: merge against an empty line
             b = DraftLine(key=m.key, category="", label="")
         label = m.label
@@ -274,7 +292,12 @@ class _Merger:
         for code in columns:
             mine, theirs = m.amounts.get(code), t.amounts.get(code)
             value = self.pick(
-                Part(AMOUNT, m.key, code), label, b.amounts.get(code), mine, theirs, _same_amount  # type: ignore[arg-type]
+                Part(AMOUNT, m.key, code),
+                label,
+                b.amounts.get(code),
+                mine,
+                theirs,
+                _same_amount,  # type: ignore[arg-type]
             )
             if value is mine:
                 continue
@@ -312,7 +335,7 @@ def _merged_order(
             if key not in merged or key in order:
                 continue
             before = next((k for k in reversed(sequence[:at]) if k in order), None)
-            after = next((k for k in sequence[at + 1:] if k in order), None)
+            after = next((k for k in sequence[at + 1 :] if k in order), None)
             if before is not None:
                 order.insert(order.index(before) + 1, key)
             elif after is not None:
@@ -378,7 +401,9 @@ def _take_base(
             keys = [row.key for row in base.lines]
             at = keys.index(part.key)
             before = {k for k in keys[:at]}
-            index = max((i + 1 for i, row in enumerate(draft.lines) if row.key in before), default=0)
+            index = max(
+                (i + 1 for i, row in enumerate(draft.lines) if row.key in before), default=0
+            )
             restored = _copy(stored)
             for code in list(restored.amounts):
                 if code not in draft.columns:

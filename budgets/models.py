@@ -125,12 +125,20 @@ class Line(models.Model):
     category = models.CharField(_("kategori"), max_length=20, choices=Category.choices)
     label = models.CharField(_("benämning"), max_length=200)
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="budget_lines",
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budget_lines",
         verbose_name=_("medlem"),
     )
     intervention = models.ForeignKey(
-        Intervention, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="budget_lines", verbose_name=_("insats"),
+        Intervention,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budget_lines",
+        verbose_name=_("insats"),
     )
     # Printed as a footnote under the budget table (a), b), …), as the seeds do.
     note = models.TextField(_("notering"), blank=True)
@@ -143,11 +151,13 @@ class Line(models.Model):
         verbose_name_plural = _("budgetrader")
         constraints = [
             models.UniqueConstraint(
-                fields=["budget", "key"], condition=Q(scenario__isnull=True),
+                fields=["budget", "key"],
+                condition=Q(scenario__isnull=True),
                 name="line_key_unique_in_base",
             ),
             models.UniqueConstraint(
-                fields=["scenario", "key"], condition=Q(scenario__isnull=False),
+                fields=["scenario", "key"],
+                condition=Q(scenario__isnull=False),
                 name="line_key_unique_in_scenario",
             ),
             models.CheckConstraint(

@@ -65,9 +65,17 @@ GROUP_OF_KIND = {
     "region": "region",
     "municipality": "municipalities",
 }
-GROUP_SHARES = {"state": Decimal("0.50"), "region": Decimal("0.25"), "municipalities": Decimal("0.25")}
+GROUP_SHARES = {
+    "state": Decimal("0.50"),
+    "region": Decimal("0.25"),
+    "municipalities": Decimal("0.25"),
+}
 GROUP_NAMES = {"state": "Staten", "region": "Regionen", "municipalities": "Kommunerna"}
-GROUP_PERCENT_TEXT = {"state": "hälften", "region": "en fjärdedel", "municipalities": "en fjärdedel"}
+GROUP_PERCENT_TEXT = {
+    "state": "hälften",
+    "region": "en fjärdedel",
+    "municipalities": "en fjärdedel",
+}
 
 SPLIT_TOLERANCE = Decimal(1)  # kronor
 MUNICIPAL_SPLIT_TOLERANCE = Decimal(1)  # percentage points
@@ -265,12 +273,14 @@ def rolled_columns(year: int, columns: Sequence[str], *, to: int | None = None) 
     forecast_code = f"{to - 1}:forecast"
     if to - 1 == year:
         budget_code = f"{year}:budget"
-        forecast_from = forecast_code if forecast_code in columns else (
-            budget_code if budget_code in columns else None
+        forecast_from = (
+            forecast_code
+            if forecast_code in columns
+            else (budget_code if budget_code in columns else None)
         )
     else:
-        forecast_from = forecast_code if forecast_code in columns else later.get(
-            to - 1, last_source
+        forecast_from = (
+            forecast_code if forecast_code in columns else later.get(to - 1, last_source)
         )
     rolled: list[tuple[str, str | None]] = [(forecast_code, forecast_from)]
     span = max(len(planning), 1)
@@ -460,7 +470,9 @@ def municipal_split(
         return
     total_population = Decimal(sum(m.population or 0 for m in municipalities))
     for member in municipalities:
-        own_lines = [line for line in lines if line.category == CONTRIBUTION and line.member == member.key]
+        own_lines = [
+            line for line in lines if line.category == CONTRIBUTION and line.member == member.key
+        ]
         paid = _sum(own_lines, col.column)
         paid_share = paid * HUNDRED / col.municipalities
         population_share = Decimal(member.population or 0) * HUNDRED / total_population
@@ -587,7 +599,11 @@ def intervention_members(
     """2 § lag (2003:1210): insatser are joint, so at least two of the four parties
     take part."""
     for intervention in facts.interventions:
-        own = [line for line in lines if line.category == INTERVENTION and line.intervention == intervention.key]
+        own = [
+            line
+            for line in lines
+            if line.category == INTERVENTION and line.intervention == intervention.key
+        ]
         first_year = next(
             (col for col in planning if any(line.amount(col.column) != 0 for line in own)), None
         )
@@ -728,4 +744,3 @@ def decision_deadline(facts: BudgetFacts) -> Iterable[Finding]:
     yield from decision_deadline_findings(
         year=facts.year, decided_on=facts.decided_on, decision_meeting_on=facts.decision_meeting_on
     )
-

@@ -82,8 +82,7 @@ def budgets_facts(budgets: list[Budget]) -> list[BudgetFacts]:
     live = [b for b in budgets if (b.federation_id, b.year) not in adopted]
     facts = dict(zip((b.pk for b in live), _live_facts(live, plans), strict=True))
     return [
-        adopted[(b.federation_id, b.year)] if b.pk not in facts else facts[b.pk]
-        for b in budgets
+        adopted[(b.federation_id, b.year)] if b.pk not in facts else facts[b.pk] for b in budgets
     ]
 
 
@@ -149,8 +148,15 @@ def _live_facts(budgets: list[Budget], plans: dict[tuple[int, int], Plan]) -> li
         Line.objects.filter(budget_id__in=ids)
         .order_by("position", "id")
         .values_list(
-            "budget_id", "id", "scenario_id", "key", "category", "label", "member__key",
-            "intervention__key", "note",
+            "budget_id",
+            "id",
+            "scenario_id",
+            "key",
+            "category",
+            "label",
+            "member__key",
+            "intervention__key",
+            "note",
         )
     ):
         lines[budget_id].append(tuple(line))
@@ -220,9 +226,7 @@ def _facts(budget, columns, lines, amounts, members, interventions, scenarios, p
         columns=tuple(c.code for c in columns),
         opening_equity=budget.opening_equity,
         lines=tuple(by_scenario[None]),
-        members=tuple(
-member_facts(m) for m in members
-        ),
+        members=tuple(member_facts(m) for m in members),
         interventions=tuple(
             InterventionFacts(
                 key=i.key,
@@ -328,7 +332,9 @@ class BudgetView:
                 )
                 for col in self.columns
             )
-            rows.append(FigureRow(label=label, figure=figure, unit=unit, style=style, values=values))
+            rows.append(
+                FigureRow(label=label, figure=figure, unit=unit, style=style, values=values)
+            )
         return tuple(rows)
 
 
@@ -427,12 +433,16 @@ def budget_view(facts: BudgetFacts, evaluation: Evaluation) -> BudgetView:
         subtotals = tuple(
             FigureValue(
                 value=sum((row.cells[i].amount for row in rows), Decimal(0)),
-                flagged=flagged.get(("contributions", code)) if category == "contribution" else None,
+                flagged=flagged.get(("contributions", code))
+                if category == "contribution"
+                else None,
             )
             for i, code in enumerate(codes)
         )
         blocks.append(
-            CategoryBlock(category=category, label=CATEGORY_LABELS[category], rows=rows, subtotals=subtotals)
+            CategoryBlock(
+                category=category, label=CATEGORY_LABELS[category], rows=rows, subtotals=subtotals
+            )
         )
     scenario_note = ""
     if evaluation.scenario is not None:

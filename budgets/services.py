@@ -138,7 +138,11 @@ def budget_save(
         changes={
             "version": [expected_version, budget.version],
             # Merged cell by cell into others' saves since the editor loaded this version.
-            **({"merged_from_version": loaded_version} if loaded_version != expected_version else {}),
+            **(
+                {"merged_from_version": loaded_version}
+                if loaded_version != expected_version
+                else {}
+            ),
             "scenario": draft.scenario,
             "columns": list(columns),
             **_cell_changes(stored, lines, columns),
@@ -170,9 +174,7 @@ def _line_notes(budget: Budget, scenario: Scenario | None, draft: BudgetDraft) -
     """Each line's note by key: what the draft gives (the Excel import's note
     column), else the note stored on the line with that key. The grid does not
     edit notes, so a save there keeps them."""
-    notes = dict(
-        Line.objects.filter(budget=budget, scenario=scenario).values_list("key", "note")
-    )
+    notes = dict(Line.objects.filter(budget=budget, scenario=scenario).values_list("key", "note"))
     notes.update((line.key, line.note) for line in draft.lines if line.note is not None)
     return notes
 
@@ -220,7 +222,8 @@ def _cell_changes(
             old, value = old_amounts.get(code), new_amounts.get(code)
             if old != value:
                 cells[f"{key} {code}"] = [
-                    None if old is None else str(old), None if value is None else str(value)
+                    None if old is None else str(old),
+                    None if value is None else str(value),
                 ]
     shown = dict(sorted(cells.items())[:AUDIT_CELLS])
     return {
@@ -241,7 +244,9 @@ def _save_columns(budget: Budget, codes: list[str]) -> dict[str, Column]:
         column = existing.get(code)
         if column is None:
             year, kind = code.split(":")
-            column = Column.objects.create(budget=budget, year=int(year), kind=kind, position=position)
+            column = Column.objects.create(
+                budget=budget, year=int(year), kind=kind, position=position
+            )
         elif column.position != position:
             column.position = position
             column.save(update_fields=["position"])
@@ -298,13 +303,16 @@ def scenario_create(*, budget: Budget, name: str, by: AbstractBaseUser | None) -
     save_new(
         scenario,
         conflict=Scenario.objects.filter(budget=budget, name=name),
-        error={
-            "name": _("Budgeten har redan ett scenario som heter ”%(name)s”.") % {"name": name}
-        },
+        error={"name": _("Budgeten har redan ett scenario som heter ”%(name)s”.") % {"name": name}},
     )
     _budget_touched(budget, by)
-    record(action="skapade scenariot", by=by, federation=budget.federation, obj=scenario,
-           changes={"budget": budget.year, "name": scenario.name})
+    record(
+        action="skapade scenariot",
+        by=by,
+        federation=budget.federation,
+        obj=scenario,
+        changes={"budget": budget.year, "name": scenario.name},
+    )
     return scenario
 
 
@@ -317,8 +325,13 @@ def scenario_rename(*, scenario: Scenario, name: str, by: AbstractBaseUser | Non
     scenario.full_clean()
     scenario.save(update_fields=["name"])
     _budget_touched(budget, by)
-    record(action="bytte namn på scenariot", by=by, federation=budget.federation, obj=scenario,
-           changes={"budget": budget.year, "name": [old, scenario.name]})
+    record(
+        action="bytte namn på scenariot",
+        by=by,
+        federation=budget.federation,
+        obj=scenario,
+        changes={"budget": budget.year, "name": [old, scenario.name]},
+    )
     return scenario
 
 
@@ -330,8 +343,13 @@ def scenario_delete(*, scenario: Scenario, by: AbstractBaseUser | None) -> None:
     name = scenario.name
     scenario.delete()
     _budget_touched(budget, by)
-    record(action="tog bort scenariot", by=by, federation=budget.federation, obj=name,
-           changes={"budget": budget.year, "name": name})
+    record(
+        action="tog bort scenariot",
+        by=by,
+        federation=budget.federation,
+        obj=name,
+        changes={"budget": budget.year, "name": name},
+    )
 
 
 @transaction.atomic
@@ -469,7 +487,9 @@ def contributions_fill(
     # A saved version of each line whose amounts changed (who, when, the amounts).
     stamp = timezone.now()
     Line.history.bulk_history_create(  # type: ignore[attr-defined]
-        touched, update=True, default_date=stamp,
+        touched,
+        update=True,
+        default_date=stamp,
         default_user=by if by is not None and by.is_authenticated else None,
     )
     _line_history_amounts(budget, stamp)
@@ -479,8 +499,11 @@ def contributions_fill(
         by=by,
         federation=budget.federation,
         obj=budget,
-        changes={"column": column, "scenario": scenario.name if scenario else None,
-                 "amounts": {key: str(amount) for key, amount in amounts.items()}},
+        changes={
+            "column": column,
+            "scenario": scenario.name if scenario else None,
+            "amounts": {key: str(amount) for key, amount in amounts.items()},
+        },
     )
     return budget
 
@@ -505,8 +528,10 @@ def budget_roll_forward(
     user = by if by is not None and by.is_authenticated else None
     old = Budget.objects.filter(federation_id=federation_id, year=source_year).first()
     if old is None:
-        return [_("Det fanns ingen budget för %(year)s att utgå från; skapa budgeten för %(new)s.")
-                % {"year": source_year, "new": new_year}]
+        return [
+            _("Det fanns ingen budget för %(year)s att utgå från; skapa budgeten för %(new)s.")
+            % {"year": source_year, "new": new_year}
+        ]
     if Budget.objects.filter(federation_id=federation_id, year=new_year).exists():
         return [_("Budgeten för %(year)s fanns redan och är inte ändrad.") % {"year": new_year}]
 
@@ -518,8 +543,10 @@ def budget_roll_forward(
 
     evaluation = evaluate(facts)
     # Each year up to the new one by the column that says how it ends (its forecast).
-    ends = [rolled_columns(source_year, facts.columns, to=y + 1).forecast_source
-            for y in range(source_year, new_year)]
+    ends = [
+        rolled_columns(source_year, facts.columns, to=y + 1).forecast_source
+        for y in range(source_year, new_year)
+    ]
     opening = facts.opening_equity + sum(
         (evaluation.column(code).result for code in ends if code), Decimal(0)
     )
@@ -534,8 +561,12 @@ def budget_roll_forward(
     budget.full_clean()
     budget.save()
     columns = Column.objects.bulk_create(
-        Column(budget=budget, year=parse_column_code(code)[0], kind=parse_column_code(code)[1],
-               position=position)
+        Column(
+            budget=budget,
+            year=parse_column_code(code)[0],
+            kind=parse_column_code(code)[1],
+            position=position,
+        )
         for position, (code, _from) in enumerate(sources)
     )
     column_of = {column.code: column for column in columns}
@@ -556,8 +587,9 @@ def budget_roll_forward(
     ):
         cells.setdefault(line_id, {})[f"{column_year}:{kind}"] = value
     scenarios = {
-        scenario.pk: Scenario.objects.create(budget=budget, name=scenario.name,
-                                             position=scenario.position)
+        scenario.pk: Scenario.objects.create(
+            budget=budget, name=scenario.name, position=scenario.position
+        )
         for scenario in old.scenarios.all()
     }
     lines = [
@@ -594,13 +626,16 @@ def budget_roll_forward(
     items = [
         _("Budgetens kolumner: %(columns)s. Jämförelsekolumnerna från %(year)s följer inte med.")
         % {"columns": described, "year": source_year},
-        _("Ingående eget kapital %(year)s är %(amount)s: utgående eget kapital %(old)s enligt "
-          "prognosen%(copy)s. Ändra prognosen, och det ingående kapitalet, när utfallet är känt.")
+        _(
+            "Ingående eget kapital %(year)s är %(amount)s: utgående eget kapital %(old)s enligt "
+            "prognosen%(copy)s. Ändra prognosen, och det ingående kapitalet, när utfallet är känt."
+        )
         % {
             "year": new_year,
             "old": new_year - 1,
             "amount": format_kr(opening),
-            "copy": "" if forecast_from == forecast_code or forecast_from is None
+            "copy": ""
+            if forecast_from == forecast_code or forecast_from is None
             else _(" (en kopia av %(column)s)") % {"column": label(forecast_from)},
         },
     ]
@@ -611,8 +646,11 @@ def budget_roll_forward(
         )
     if old.deficit_reason:
         items.append(
-            _("Skälet till underskott för %(year)s följer inte med. Ange ett nytt om budgeten "
-              "%(new)s inte är i balans.") % {"year": source_year, "new": new_year}
+            _(
+                "Skälet till underskott för %(year)s följer inte med. Ange ett nytt om budgeten "
+                "%(new)s inte är i balans."
+            )
+            % {"year": source_year, "new": new_year}
         )
     if scenarios:
         items.append(
@@ -633,8 +671,11 @@ def _plan_for_new_budget(federation: Federation, year: int) -> Plan:
         ensure_plan_not_frozen(federation, year, message=decision_text(plan))
     if plan is None:
         raise ValidationError(
-            _("Det finns ingen verksamhetsplan för %(year)s. Skapa planen först; budgeten "
-              "hör till planen.") % {"year": year},
+            _(
+                "Det finns ingen verksamhetsplan för %(year)s. Skapa planen först; budgeten "
+                "hör till planen."
+            )
+            % {"year": year},
             code="no_plan",
         )
     if Budget.objects.filter(federation=federation, year=year).exists():
@@ -699,8 +740,13 @@ def budget_create_empty(
         by=by,
         federation=federation,
         obj=budget,
-        changes={"year": year, "start": "empty", "total": None if total is None else str(total),
-                 "lines": len(draft.lines), "columns": draft.columns},
+        changes={
+            "year": year,
+            "start": "empty",
+            "total": None if total is None else str(total),
+            "lines": len(draft.lines),
+            "columns": draft.columns,
+        },
     )
     return budget, notes
 
@@ -714,9 +760,10 @@ def budget_create_copy(
     and amounts, the columns moved, the opening equity from the years between.
     Returns the budget and what to look over."""
     _plan_for_new_budget(federation, year)
-    if source_year >= year or not Budget.objects.filter(
-        federation=federation, year=source_year
-    ).exists():
+    if (
+        source_year >= year
+        or not Budget.objects.filter(federation=federation, year=source_year).exists()
+    ):
         raise ValidationError(
             {"source": _("Välj budgeten för ett år före %(year)s.") % {"year": year}}
         )
@@ -729,7 +776,11 @@ def budget_create_copy(
         by=by,
         federation=federation,
         obj=budget,
-        changes={"year": year, "start": "copy", "source_year": source_year,
-                 "columns": [c.code for c in budget.columns.order_by("position")]},
+        changes={
+            "year": year,
+            "start": "copy",
+            "source_year": source_year,
+            "columns": [c.code for c in budget.columns.order_by("position")],
+        },
     )
     return budget, items

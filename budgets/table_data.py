@@ -196,13 +196,19 @@ class PastedTable:
         result = {}
         for code in self.planning_columns:
             income = sum(
-                (line.amounts.get(code, ZERO) for line in self.lines
-                 if line.category not in COST_CATEGORIES),
+                (
+                    line.amounts.get(code, ZERO)
+                    for line in self.lines
+                    if line.category not in COST_CATEGORIES
+                ),
                 ZERO,
             )
             costs = sum(
-                (line.amounts.get(code, ZERO) for line in self.lines
-                 if line.category in COST_CATEGORIES),
+                (
+                    line.amounts.get(code, ZERO)
+                    for line in self.lines
+                    if line.category in COST_CATEGORIES
+                ),
                 ZERO,
             )
             result[code] = Totals(income=income, costs=costs)
@@ -234,9 +240,7 @@ class PastedTable:
         totals = self.totals()
         return {
             "unit": self.unit,
-            "columns": [
-                {"header": c.header, "year": c.year, "kind": c.kind} for c in self.columns
-            ],
+            "columns": [{"header": c.header, "year": c.year, "kind": c.kind} for c in self.columns],
             "lines": [
                 {
                     "label": line.label,
@@ -299,15 +303,22 @@ class PastedTable:
             intervention = choice.intervention if choice.category == INTERVENTION else None
             if choice.category == CONTRIBUTION and member not in self.members:
                 problems.append(
-                    Problem(line.row, 1, _("ett medlemsbidrag ska höra till en av förbundets medlemmar"))
+                    Problem(
+                        line.row, 1, _("ett medlemsbidrag ska höra till en av förbundets medlemmar")
+                    )
                 )
                 continue
             if intervention is not None and intervention not in self.interventions:
                 problems.append(Problem(line.row, 1, _("insatsen finns inte i förbundet")))
                 continue
             lines.append(
-                replace(line, category=choice.category, member=member, intervention=intervention,
-                        basis=_("vald"))
+                replace(
+                    line,
+                    category=choice.category,
+                    member=member,
+                    intervention=intervention,
+                    basis=_("vald"),
+                )
             )
         if problems:
             raise TableError(problems)
@@ -336,7 +347,9 @@ class PastedTable:
             member = member_keys.get(line.member) if line.member else None
             if line.category == CONTRIBUTION and member is None:
                 problems.append(
-                    Problem(line.row, 1, _("ett medlemsbidrag ska höra till en av förbundets medlemmar"))
+                    Problem(
+                        line.row, 1, _("ett medlemsbidrag ska höra till en av förbundets medlemmar")
+                    )
                 )
             intervention = intervention_keys.get(line.intervention) if line.intervention else None
             key = keys.get(line.row, "")

@@ -53,9 +53,7 @@ class TableNames:
 def table_names(federation: Federation) -> TableNames:
     """Members and interventions by name (in their order), in two queries."""
     return TableNames(
-        members=dict(
-            federation.members.order_by("position", "pk").values_list("name", "key")
-        ),
+        members=dict(federation.members.order_by("position", "pk").values_list("name", "key")),
         interventions=dict(
             federation.interventions.order_by("position", "pk").values_list("name", "key")
         ),
@@ -79,8 +77,11 @@ def _stored_keys(budget: Budget, table: PastedTable, names: TableNames) -> dict[
         used.add(line.key)
 
     for table_line in table.lines:
-        same = [line for line in stored if line.key not in used
-                and line.label.casefold() == table_line.label.casefold()]
+        same = [
+            line
+            for line in stored
+            if line.key not in used and line.label.casefold() == table_line.label.casefold()
+        ]
         if same:
             take(table_line.row, same[0])
     for table_line in table.lines:

@@ -260,8 +260,8 @@ class _Reader:
             if not is_header:
                 if self._has_amounts(cells[1:]):
                     self.problem(
-                        row, 1 + next(i for i, c in enumerate(cells[1:], 1)
-                                      if self._has_amounts([c])),
+                        row,
+                        1 + next(i for i, c in enumerate(cells[1:], 1) if self._has_amounts([c])),
                         _(
                             "tabellen saknar rubrikrad: raden har belopp, men ingen rad före den "
                             "har kolumnrubriker med år (t.ex. Budget 2021, Plan 2022, Prognos 2020)"
@@ -274,7 +274,8 @@ class _Reader:
             self.header_row = row
             return self._columns(row, cells, headings)
         self.problem(
-            0, 0,
+            0,
+            0,
             _(
                 "tabellen saknar rubrikrad: ingen rad har kolumnrubriker med år (t.ex. "
                 "Budget 2021, Plan 2022, Prognos 2020, Utfall 2019)"
@@ -296,8 +297,14 @@ class _Reader:
         first = next(i for i, h in enumerate(headings) if i > 0 and h.kind in ("amount", "problem"))
         self.label_end = first
         self.account_index = next(
-            (i for i in range(first) if _words(cells[i])[:1] and _words(cells[i])[0]
-             in ACCOUNT_HEADINGS and len(_words(cells[i])) == 1), None
+            (
+                i
+                for i in range(first)
+                if _words(cells[i])[:1]
+                and _words(cells[i])[0] in ACCOUNT_HEADINGS
+                and len(_words(cells[i])) == 1
+            ),
+            None,
         )
         for i in range(first):
             self.unit = self.unit or _unit_scale(cells[i])
@@ -316,16 +323,24 @@ class _Reader:
                 code = column_code(heading.year, heading.column_kind)
                 if code in seen:
                     self.problem(
-                        row, column,
+                        row,
+                        column,
                         _("kolumnen %(heading)s finns redan (kolumn %(other)s)")
-                        % {"heading": f"{KIND_LABELS[heading.column_kind]} {heading.year}",
-                           "other": seen[code]},
+                        % {
+                            "heading": f"{KIND_LABELS[heading.column_kind]} {heading.year}",
+                            "other": seen[code],
+                        },
                     )
                     continue
                 seen[code] = column
                 self.columns.append(
-                    TableColumn(index=i, header=text, year=heading.year,
-                                kind=heading.column_kind, unit=unit[0] if unit else "kr")
+                    TableColumn(
+                        index=i,
+                        header=text,
+                        year=heading.year,
+                        kind=heading.column_kind,
+                        unit=unit[0] if unit else "kr",
+                    )
                 )
             elif heading.kind in ("unknown", "label"):
                 self.unit = self.unit or heading.unit
@@ -337,7 +352,9 @@ class _Reader:
                     )
         if self.unit:
             self.columns = [
-                c if c.unit != "kr" or self._named_kr(cells[c.index]) else replace(c, unit=self.unit[0])
+                c
+                if c.unit != "kr" or self._named_kr(cells[c.index])
+                else replace(c, unit=self.unit[0])
                 for c in self.columns
             ]
         if len(self.columns) > MAX_COLUMNS:
@@ -354,7 +371,7 @@ class _Reader:
     def read_rows(self) -> None:
         self.alternative_mode = any(
             HAS_ALTERNATIVE.search(r[c.index])
-            for r in self.records[self.header_row:]
+            for r in self.records[self.header_row :]
             for c in self.columns
             if len(r) > c.index
         )
@@ -376,15 +393,20 @@ class _Reader:
             account = ""
             if self.account_index is not None and len(cells) > self.account_index:
                 account = cells[self.account_index].strip()
-            label_raw = " ".join(
-                c.strip() for i, c in enumerate(cells[: self.label_end])
-                if c.strip() and i != self.account_index
-            ) or account
+            label_raw = (
+                " ".join(
+                    c.strip()
+                    for i, c in enumerate(cells[: self.label_end])
+                    if c.strip() and i != self.account_index
+                )
+                or account
+            )
             label = _clean_label(label_raw)
 
             # A repeated header row (a table over two pages) starts a section.
             headings_here = [
-                read_heading(text, year=self.year) if YEAR.search(text)
+                read_heading(text, year=self.year)
+                if YEAR.search(text)
                 else _Heading("unknown" if SPACES.sub("", text) else "empty")
                 for text in (cells[c.index] if len(cells) > c.index else "" for c in self.columns)
             ]
@@ -396,19 +418,29 @@ class _Reader:
                         text = SPACES.sub(" ", cells[column.index]).strip()
                         if h.year != column.year:
                             self.problem(
-                                row, column.index + 1,
-                                _("rubriken »%(text)s« ska vara samma år som »%(first)s« på rad "
-                                  "%(row)s") % {"text": text, "first": column.header,
-                                                "row": self.header_row},
+                                row,
+                                column.index + 1,
+                                _(
+                                    "rubriken »%(text)s« ska vara samma år som »%(first)s« på rad "
+                                    "%(row)s"
+                                )
+                                % {"text": text, "first": column.header, "row": self.header_row},
                             )
                         else:
                             self.warnings.append(
-                                _("Rad %(row)s, kolumn %(column)s: rubriken »%(text)s« skiljer "
-                                  "sig från »%(first)s« på rad %(header)s; kolumnen läses som "
-                                  "%(heading)s.")
-                                % {"row": row, "column": column.index + 1, "text": text,
-                                   "first": column.header, "header": self.header_row,
-                                   "heading": first_header[column.index].heading}
+                                _(
+                                    "Rad %(row)s, kolumn %(column)s: rubriken »%(text)s« skiljer "
+                                    "sig från »%(first)s« på rad %(header)s; kolumnen läses som "
+                                    "%(heading)s."
+                                )
+                                % {
+                                    "row": row,
+                                    "column": column.index + 1,
+                                    "text": text,
+                                    "first": column.header,
+                                    "header": self.header_row,
+                                    "heading": first_header[column.index].heading,
+                                }
                             )
                 name = _heading_text(label_raw)
                 if name:
@@ -418,24 +450,32 @@ class _Reader:
 
             for i in range(self.label_end, len(cells)):
                 if i not in read and SPACES.sub("", cells[i]):
-                    self.problem(row, i + 1, _("cellen har ingen kolumnrubrik på rad %(row)s")
-                                 % {"row": self.header_row})
+                    self.problem(
+                        row,
+                        i + 1,
+                        _("cellen har ingen kolumnrubrik på rad %(row)s")
+                        % {"row": self.header_row},
+                    )
             note = ""
             if self.note_index is not None and len(cells) > self.note_index:
                 note = SPACES.sub(" ", cells[self.note_index]).strip()
                 if FOOTNOTE_MARK.fullmatch(note):
                     note = ""  # "a)": a mark for a footnote under the table
                 elif len(note) > MAX_NOTE:
-                    self.problem(row, self.note_index + 1,
-                                 _("noteringen är längre än %(n)s tecken") % {"n": MAX_NOTE})
+                    self.problem(
+                        row,
+                        self.note_index + 1,
+                        _("noteringen är längre än %(n)s tecken") % {"n": MAX_NOTE},
+                    )
 
             values: dict[str, Cell] = {}
             bad = False
             for column in self.columns:
                 text = cells[column.index] if len(cells) > column.index else ""
                 try:
-                    cell = read_cell(text, scale=UNITS[column.unit],
-                                     alternatives=self.alternative_mode)
+                    cell = read_cell(
+                        text, scale=UNITS[column.unit], alternatives=self.alternative_mode
+                    )
                 except ValueError as exc:
                     self.problem(row, column.index + 1, str(exc))
                     bad = True
@@ -449,16 +489,20 @@ class _Reader:
             if any(c.percent for c in values.values()) or "%" in label or "procent" in words:
                 self.skipped.append(SkippedRow(row, label_raw, _("procentrad")))
                 continue
-            alternatives = {code: c.alternative for code, c in values.items()
-                            if c.alternative is not None}
+            alternatives = {
+                code: c.alternative for code, c in values.items() if c.alternative is not None
+            }
             values = {code: c for code, c in values.items() if c.value is not None}
             if not values:
                 if alternatives:
                     self.alternatives[row] = alternatives
                     self._alternative_warning(row, label or label_raw, alternatives)
-                if not label or FOOTNOTE_MARK.match(label_raw) or re.match(
-                    r"^[⁰¹²³⁴⁵⁶⁷⁸⁹*]", label_raw
-                ) or not re.search(r"[^\W\d_]", label):
+                if (
+                    not label
+                    or FOOTNOTE_MARK.match(label_raw)
+                    or re.match(r"^[⁰¹²³⁴⁵⁶⁷⁸⁹*]", label_raw)
+                    or not re.search(r"[^\W\d_]", label)
+                ):
                     self.skipped.append(SkippedRow(row, label_raw, _("fotnot eller sidnummer")))
                     continue
                 sec.start(_heading_text(label_raw), len(self.entries))
@@ -492,7 +536,9 @@ class _Reader:
                 self.checks.append(_Check(row, label, "closing_equity", values, []))
                 continue
             if kind == "ib":
-                self.entries.append(_Entry(row, label, "ib", INCOME, values, sec.heading, note=note))
+                self.entries.append(
+                    _Entry(row, label, "ib", INCOME, values, sec.heading, note=note)
+                )
                 continue
             if kind == "result":
                 after_result = True
@@ -503,7 +549,9 @@ class _Reader:
                 continue
             sec.open_heading = ""
             self.entries.append(
-                _Entry(row, label, "line", sec.side, values, sec.heading, note=note, account=account)
+                _Entry(
+                    row, label, "line", sec.side, values, sec.heading, note=note, account=account
+                )
             )
             sec.costs_started = sec.costs_started or sec.side == COSTS
 
@@ -514,20 +562,32 @@ class _Reader:
         it in its section, the section's one line."""
         rest = _summa_rest(label)
         side_total = set(rest) <= set(INCOME_WORDS) | set(COST_WORDS) | {"och"}
-        total_side = (INCOME if set(rest) & set(INCOME_WORDS) else
-                      COSTS if set(rest) & set(COST_WORDS) else sec.side)
+        total_side = (
+            INCOME
+            if set(rest) & set(INCOME_WORDS)
+            else COSTS
+            if set(rest) & set(COST_WORDS)
+            else sec.side
+        )
         if side_total:
             # "Summa intäkter", "Summa kostnader totalt", "Totalt": the whole side.
             for entry in self.entries:
                 if entry.side is None:
                     entry.side = total_side
-            scope = [i for i, e in enumerate(self.entries)
-                     if total_side is None or e.side == total_side]
+            scope = [
+                i for i, e in enumerate(self.entries) if total_side is None or e.side == total_side
+            ]
         else:
             # "Summa personalkostnader": since its heading, or the last heading or Summa.
             named = " ".join(rest)
-            start = next((position for name, position in reversed(sec.headings)
-                          if " ".join(_words(name)) == named), sec.group_start)
+            start = next(
+                (
+                    position
+                    for name, position in reversed(sec.headings)
+                    if " ".join(_words(name)) == named
+                ),
+                sec.group_start,
+            )
             scope = list(range(start, len(self.entries)))
             for i in scope:
                 self.entries[i].group_label = self.entries[i].group_label or label
@@ -536,23 +596,36 @@ class _Reader:
         else:
             line_label = sec.open_heading or " ".join(label.split()[1:]).strip() or label
             self.entries.append(
-                _Entry(row, line_label[:1].upper() + line_label[1:], "line",
-                       total_side if side_total else sec.side, values, sec.heading,
-                       group_label=label, note=note, from_summa=True)
+                _Entry(
+                    row,
+                    line_label[:1].upper() + line_label[1:],
+                    "line",
+                    total_side if side_total else sec.side,
+                    values,
+                    sec.heading,
+                    group_label=label,
+                    note=note,
+                    from_summa=True,
+                )
             )
         if side_total and total_side == INCOME:
             sec.side = COSTS  # after the income total come the costs
         sec.costs_started = sec.costs_started or total_side == COSTS
         sec.group_start, sec.open_heading = len(self.entries), ""
 
-    def _alternative_warning(self, row: int, label: str, alternatives: Mapping[str, Decimal]) -> None:
+    def _alternative_warning(
+        self, row: int, label: str, alternatives: Mapping[str, Decimal]
+    ) -> None:
         by_code = {c.code: c for c in self.columns}
         listed = ", ".join(
-            f"{format_kr(amount)} ({by_code[code].heading})" for code, amount in alternatives.items()
+            f"{format_kr(amount)} ({by_code[code].heading})"
+            for code, amount in alternatives.items()
         )
         self.warnings.append(
-            _("Rad %(row)s (%(label)s): beloppen inom parentes är ett alternativ och läses inte "
-              "(%(amounts)s); lägg dem i ett scenario.")
+            _(
+                "Rad %(row)s (%(label)s): beloppen inom parentes är ett alternativ och läses inte "
+                "(%(amounts)s); lägg dem i ett scenario."
+            )
             % {"row": row, "label": label, "amounts": listed}
         )
 
@@ -575,8 +648,10 @@ def _propose(
         return INTERVENTION, None, intervention, _("insats: %(name)s") % {"name": intervention}, []
     if _has(words, OTHER_COST_STEMS):
         return OTHER_COST, None, None, _("nyckelord"), tied
-    if _contains(words, ("insats",)) or any(w in INTERVENTION_WORDS for w in words) or _has(
-        words, INTERVENTION_STEMS
+    if (
+        _contains(words, ("insats",))
+        or any(w in INTERVENTION_WORDS for w in words)
+        or _has(words, INTERVENTION_STEMS)
     ):
         return INTERVENTION, None, None, _("nyckelord"), tied
     if _has(words, ADMIN_STEMS) or any(w in ADMIN_WORDS for w in words):
@@ -602,9 +677,12 @@ def _guess_side(entry: _Entry, members: NameIndex) -> str:
 def _sign_convention(entries: Sequence[_Entry], codes: Sequence[str]) -> str | None:
     """Accounting signs: income printed negative (debit/credit, as in SIE files and
     Kramfors' table) or costs printed negative, seen from the sums of each side."""
+
     def total(side: str) -> Decimal:
-        return sum((e.value(c) for e in entries if e.kind == "line" and e.side == side
-                    for c in codes), ZERO)
+        return sum(
+            (e.value(c) for e in entries if e.kind == "line" and e.side == side for c in codes),
+            ZERO,
+        )
 
     income, costs = total(INCOME), total(COSTS)
     if income < 0 and costs > 0:
@@ -652,8 +730,12 @@ def parse_table(
     convention = _sign_convention(entries, codes)
     warnings = list(reader.warnings)
     if convention == INCOME_NEGATIVE:
-        warnings.append(_("Intäkterna står med minustecken (bokföringens tecken); de läses som "
-                          "positiva belopp."))
+        warnings.append(
+            _(
+                "Intäkterna står med minustecken (bokföringens tecken); de läses som "
+                "positiva belopp."
+            )
+        )
     elif convention == COSTS_NEGATIVE:
         warnings.append(_("Kostnaderna står med minustecken; de läses som positiva belopp."))
 
@@ -667,12 +749,17 @@ def parse_table(
                 _("Rad %(row)s (%(label)s) kan gälla flera: %(names)s; välj i förhandsvisningen.")
                 % {"row": entry.row, "label": entry.label, "names": ", ".join(tied)}
             )
-        elif entry.side == INCOME and category == OTHER_INCOME and _has(
-            _words(entry.label), CONTRIBUTION_STEMS
+        elif (
+            entry.side == INCOME
+            and category == OTHER_INCOME
+            and _has(_words(entry.label), CONTRIBUTION_STEMS)
         ):
             warnings.append(
-                _("Rad %(row)s (%(label)s) ser ut som medlemsbidrag, men ingen medlem heter så; "
-                  "den föreslås som övriga intäkter.") % {"row": entry.row, "label": entry.label}
+                _(
+                    "Rad %(row)s (%(label)s) ser ut som medlemsbidrag, men ingen medlem heter så; "
+                    "den föreslås som övriga intäkter."
+                )
+                % {"row": entry.row, "label": entry.label}
             )
         factor = _factor(entry.side, convention)
         lines.append(
@@ -680,16 +767,18 @@ def parse_table(
                 row=entry.row,
                 label=entry.label,
                 category=category,
-                amounts={code: entry.value(code) * factor + ZERO for code in codes
-                         if code in entry.cells},
+                amounts={
+                    code: entry.value(code) * factor + ZERO for code in codes if code in entry.cells
+                },
                 side=entry.side or COSTS,
                 section=entry.heading or _summa_name(entry.group_label),
                 member=member,
                 intervention=intervention,
                 basis=basis,
                 note=entry.note,
-                alternatives={code: a * factor
-                              for code, a in reader.alternatives.get(entry.row, {}).items()},
+                alternatives={
+                    code: a * factor for code, a in reader.alternatives.get(entry.row, {}).items()
+                },
                 from_summa=entry.from_summa,
                 account=entry.account,
             )
@@ -748,8 +837,11 @@ def _opening_equity(
         return None, None
     if len(rows) > 1:
         warnings.append(
-            _("Tabellen har flera rader med ingående eget kapital (rad %(rows)s); rad %(first)s "
-              "används.") % {"rows": ", ".join(str(r) for r, _c in rows), "first": rows[0][0]}
+            _(
+                "Tabellen har flera rader med ingående eget kapital (rad %(rows)s); rad %(first)s "
+                "används."
+            )
+            % {"rows": ", ".join(str(r) for r, _c in rows), "first": rows[0][0]}
         )
     row, cells = rows[0]
     if code not in [c.code for c in reader.columns]:
@@ -778,14 +870,20 @@ def _printed_totals(
     result: list[PrintedTotal] = []
     first_result = min((c.row for c in reader.checks if c.kind == "result"), default=None)
     for check in reader.checks:
-        equity = [cells for kind, row, cells in reader.equity
-                  if kind in ("ib", "change") and row < check.row]
+        equity = [
+            cells
+            for kind, row, cells in reader.equity
+            if kind in ("ib", "change") and row < check.row
+        ]
         if check.kind == "subtotal":
             used = [entries[i] for i in check.scope]
         elif check.kind == "closing_equity" and equity:
             # IB and its changes under the result, plus the result of the lines above it.
-            used = [e for e in entries if e.kind == "line"
-                    and (first_result is None or e.row < first_result)]
+            used = [
+                e
+                for e in entries
+                if e.kind == "line" and (first_result is None or e.row < first_result)
+            ]
         else:
             used = [e for e in entries if e.row < check.row]
         for column in reader.columns:
@@ -796,8 +894,10 @@ def _printed_totals(
             slack = ZERO
             if UNITS[column.unit] > 1:
                 # Rounded to tkr or Mkr: each printed figure is up to half its last digit off.
-                slack = sum((e.cells[column.code].ulp / 2 for e in used
-                             if column.code in e.cells), cell.ulp / 2)
+                slack = sum(
+                    (e.cells[column.code].ulp / 2 for e in used if column.code in e.cells),
+                    cell.ulp / 2,
+                )
             matching = next((c for c in candidates if abs(c - cell.value) <= slack), None)
             result.append(
                 PrintedTotal(
@@ -825,13 +925,17 @@ def _computed(
     """What the rows give for a printed total, in the table's signs: the first is the
     one named when none matches."""
     if kind == "subtotal":
-        return [sum((e.value(code) for e in used), ZERO),
-                sum((e.value(code) for e in used if e.kind == "line"), ZERO)]
+        return [
+            sum((e.value(code) for e in used), ZERO),
+            sum((e.value(code) for e in used if e.kind == "line"), ZERO),
+        ]
     inc_f, cost_f = _factor(INCOME, convention), _factor(COSTS, convention)
-    income = sum((e.value(code) * inc_f for e in used if e.kind == "line" and e.side == INCOME),
-                 ZERO)
-    costs = sum((e.value(code) * cost_f for e in used if e.kind == "line" and e.side == COSTS),
-                ZERO)
+    income = sum(
+        (e.value(code) * inc_f for e in used if e.kind == "line" and e.side == INCOME), ZERO
+    )
+    costs = sum(
+        (e.value(code) * cost_f for e in used if e.kind == "line" and e.side == COSTS), ZERO
+    )
     ib = sum((e.value(code) * inc_f for e in used if e.kind == "ib"), ZERO)
     if kind == "result":
         # Income − costs, with the carried equity the table shows as income or without;
@@ -840,8 +944,14 @@ def _computed(
         candidates = [-v if convention == INCOME_NEGATIVE else v for v in variants]
         return candidates + ([-c for c in candidates] if convention == INCOME_NEGATIVE else [])
     if equity:
-        ib = sum((cells[code].value * inc_f for cells in equity
-                  if code in cells and cells[code].value is not None), ZERO)
+        ib = sum(
+            (
+                cells[code].value * inc_f
+                for cells in equity
+                if code in cells and cells[code].value is not None
+            ),
+            ZERO,
+        )
     closing = (ib + income - costs) * inc_f  # equity is on the income (credit) side
     return [closing] + ([-closing] if convention == INCOME_NEGATIVE else [])
 

@@ -21,7 +21,9 @@ SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
 YEAR = re.compile(r"(?<![0-9])(19[5-9][0-9]|20[0-9]{2})(?![0-9])")
 # Footnote marks after an amount or a label: ², *, **, a), (a).
 FOOTNOTE_TAIL = re.compile(r"(?:\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\*+)|\s+\(?[a-zåäö]\))+\s*$")
-FOOTNOTE_MARK = re.compile(r"^\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\*+|[a-zåäö]\)|\([a-zåäö]\)|[0-9]{1,2}\))\s*$", re.I)
+FOOTNOTE_MARK = re.compile(
+    r"^\s*(?:[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\*+|[a-zåäö]\)|\([a-zåäö]\)|[0-9]{1,2}\))\s*$", re.I
+)
 CELL_UNIT = re.compile(
     r"\s*(?P<unit>tkr|kkr|tsek|mkr|mnkr|msek|milj\.?\s*kr|kr\.?|sek|:-)\s*$", re.IGNORECASE
 )
@@ -40,10 +42,15 @@ HAS_ALTERNATIVE = re.compile(r"[0-9]\s*[⁰¹²³⁴⁵⁶⁷⁸⁹*]*\s*\(\s*[-
 def _unit_scale(text: str) -> tuple[str, Decimal] | None:
     """A unit named in a heading or title: "tkr", "(tkr)", "Belopp i tusental kronor"."""
     low = text.casefold()
-    if re.search(r"(?<![a-zåäö])(mkr|mnkr|msek|mdkr|miljoner kronor|milj\.?\s*kr)(?![a-zåäö])", low):
+    if re.search(
+        r"(?<![a-zåäö])(mkr|mnkr|msek|mdkr|miljoner kronor|milj\.?\s*kr)(?![a-zåäö])", low
+    ):
         return "Mkr", UNITS["Mkr"]
-    if re.search(r"(?<![a-zåäö])(tkr|kkr|tsek|t\s?kr|tusental kronor|tusen kronor|tusentals kronor)"
-                 r"(?![a-zåäö])", low):
+    if re.search(
+        r"(?<![a-zåäö])(tkr|kkr|tsek|t\s?kr|tusental kronor|tusen kronor|tusentals kronor)"
+        r"(?![a-zåäö])",
+        low,
+    ):
         return "tkr", UNITS["tkr"]
     if re.search(r"(?<![a-zåäö])(kr|kronor|sek)(?![a-zåäö])", low):
         return "kr", UNITS["kr"]
@@ -84,9 +91,7 @@ def _number(text: str, scale: Decimal) -> tuple[Decimal, Decimal]:
     if too_large(value):
         raise _CellError(_("beloppet är för stort (högst 999 999 999 999,99 kr)"))
     if not whole_ore(value):
-        raise _CellError(
-            _("»%(text)s« ger fler än två decimaler i kronor") % {"text": text}
-        )
+        raise _CellError(_("»%(text)s« ger fler än två decimaler i kronor") % {"text": text})
     return value, scale / (Decimal(10) ** len(frac))
 
 
@@ -151,20 +156,67 @@ SUMMA_WORDS = ("summa", "totalt", "total", "totala", "totalsumma", "delsumma", "
 INCOME_WORDS = ("intäkter", "intäkt", "inkomster", "inkomst")
 COST_WORDS = ("kostnader", "kostnad", "utgifter", "utgift")
 # Section headings: which side they are on (parts of compounds: "personalkostnader").
-INCOME_SECTION = ("intäkt", "inkomst", "medlemsbidrag", "finansiering", "tilldelning", "driftsbidrag")
+INCOME_SECTION = (
+    "intäkt",
+    "inkomst",
+    "medlemsbidrag",
+    "finansiering",
+    "tilldelning",
+    "driftsbidrag",
+)
 COST_SECTION = ("kostnad", "utgift", "insats", "kansli", "administration", "personal", "projekt")
 ADMIN_SECTION = ("kansli", "administrat", "personal", "fasta")
 INTERVENTION_SECTION = ("insats", "projekt")
-RESULT_WORDS = ("resultat", "årsresultat", "nettoresultat", "avvikelse", "differens", "överskott",
-                "underskott")
+RESULT_WORDS = (
+    "resultat",
+    "årsresultat",
+    "nettoresultat",
+    "avvikelse",
+    "differens",
+    "överskott",
+    "underskott",
+)
 # The administration keywords of shared/spec/bundle.md (kansli, personal, styrelse,
 # revision, lokal, IT, ekonomitjänster, bank) and the seeds' own words for them.
 ADMIN_STEMS = (
-    "kansli", "administrat", "personal", "lön", "arvod", "styrelse", "revision", "revisor",
-    "ekonomi", "bokför", "redovisning", "lokal", "hyr", "kontor", "tele", "data", "dator",
-    "kommunikation", "information", "hemsid", "webb", "rese", "resor", "sociala", "anställd",
-    "arbetsgivaravgift", "förbundschef", "förvaltning", "bank", "försäkringar", "medlemsavgift",
-    "gdpr", "representation", "porto", "utbildning", "konferens", "pension", "ombud",
+    "kansli",
+    "administrat",
+    "personal",
+    "lön",
+    "arvod",
+    "styrelse",
+    "revision",
+    "revisor",
+    "ekonomi",
+    "bokför",
+    "redovisning",
+    "lokal",
+    "hyr",
+    "kontor",
+    "tele",
+    "data",
+    "dator",
+    "kommunikation",
+    "information",
+    "hemsid",
+    "webb",
+    "rese",
+    "resor",
+    "sociala",
+    "anställd",
+    "arbetsgivaravgift",
+    "förbundschef",
+    "förvaltning",
+    "bank",
+    "försäkringar",
+    "medlemsavgift",
+    "gdpr",
+    "representation",
+    "porto",
+    "utbildning",
+    "konferens",
+    "pension",
+    "ombud",
 )
 ADMIN_WORDS = ("it",)
 OTHER_COST_STEMS = ("utvärdering", "uppföljning", "effektmätning", "oförutsedd", "oförutsett")
@@ -172,10 +224,26 @@ OTHER_COST_STEMS = ("utvärdering", "uppföljning", "effektmätning", "oförutse
 # intervention line without an intervention (spec).
 INTERVENTION_STEMS = ("förstudie", "reserv", "fördela", "samverkansteam")
 INTERVENTION_WORDS = ("projekt", "team", "bidrag", "projektmedel")
-CONTRIBUTION_STEMS = ("medlemsbidrag", "bidrag", "avgift", "tilldelning", "nettoomsättning",
-                      "omsättning", "driftsbidrag")
-INCOME_STEMS = ("intäkt", "statsbidrag", "projektmedel", "esf", "ränteintäkt", "tilldelning",
-                "medlemsbidrag", "driftsbidrag", "nettoomsättning")
+CONTRIBUTION_STEMS = (
+    "medlemsbidrag",
+    "bidrag",
+    "avgift",
+    "tilldelning",
+    "nettoomsättning",
+    "omsättning",
+    "driftsbidrag",
+)
+INCOME_STEMS = (
+    "intäkt",
+    "statsbidrag",
+    "projektmedel",
+    "esf",
+    "ränteintäkt",
+    "tilldelning",
+    "medlemsbidrag",
+    "driftsbidrag",
+    "nettoomsättning",
+)
 NOTE_HEADINGS = ("not", "noter", "anm", "anmärkning", "kommentar", "kommentarer", "fotnot")
 LABEL_HEADINGS = ("konto", "benämning", "post", "text", "rad", "kontonamn", "nr")
 ACCOUNT_HEADINGS = ("konto", "kontonr", "kontonummer", "nr")
@@ -226,7 +294,9 @@ def classify_row(label: str, *, costs_started: bool = False, after_result: bool 
     if "ub" in words or "utgående" in words or _find(words, ["årets", "slut"]):
         return "ub"
     if (
-        "ib" in words or "ingående" in words or _find(core, ["föregående", "år"])
+        "ib" in words
+        or "ingående" in words
+        or _find(core, ["föregående", "år"])
         or _find(words, ["årets", "början"])
         or (("balanserat" in core or "balanserade" in core) and not costs_started)
         or (_find(core, ["eget", "kapital"]) and not after_result)
@@ -348,9 +418,7 @@ def _abbreviates(label: Sequence[str], name: Sequence[str]) -> bool:
         return False
     for i in range(len(name) - n + 1):
         pairs = list(zip(label, name[i : i + n], strict=True))
-        if all(len(a) >= 3 and b.startswith(a) for a, b in pairs) and any(
-            a != b for a, b in pairs
-        ):
+        if all(len(a) >= 3 and b.startswith(a) for a, b in pairs) and any(a != b for a, b in pairs):
             return True
     return False
 
@@ -425,6 +493,8 @@ class NameIndex:
         return None, tied
 
 
-def match_name(label: str, names: Sequence[str], *, aliases: bool = False) -> tuple[str | None, list[str]]:
+def match_name(
+    label: str, names: Sequence[str], *, aliases: bool = False
+) -> tuple[str | None, list[str]]:
     """`NameIndex(names, aliases=aliases).match(label)`: for one label."""
     return NameIndex(names, aliases=aliases).match(label)

@@ -77,8 +77,12 @@ def budget_report_json(request: HttpRequest, slug: str, year: int) -> HttpRespon
         except KeyError:
             raise Http404("Scenariot finns inte.") from None
     report = budget_report(facts, evaluate(facts, scenario))
-    record(action="hämtade budgetrapporten som JSON", by=request.user, obj=budget,
-           changes={"year": budget.year, "scenario": scenario.name if scenario else None})
+    record(
+        action="hämtade budgetrapporten som JSON",
+        by=request.user,
+        obj=budget,
+        changes={"year": budget.year, "scenario": scenario.name if scenario else None},
+    )
     return JsonResponse(report, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
@@ -105,8 +109,15 @@ def budget_grid(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if scenario is not None and scenario not in {s.name for s in facts.scenarios}:
         raise Http404("Scenariot finns inte.")
     draft = stored_draft(facts, budget, scenario)
-    return _render_grid(request, access, budget, facts, draft, DraftErrors(),
-                        base=EditorBase(stored_draft(facts, budget, scenario)))
+    return _render_grid(
+        request,
+        access,
+        budget,
+        facts,
+        draft,
+        DraftErrors(),
+        base=EditorBase(stored_draft(facts, budget, scenario)),
+    )
 
 
 @login_required
@@ -146,22 +157,48 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
     if action != "save":
         refusal = apply_layout_action(draft, action, request.POST) or ""
         # A column that was not added: what was typed stays in its box, with why.
-        return _render_grid(request, access, budget, facts, draft, errors, base=base,
-                            conflict=_conflict(budget, base, draft, facts, picks),
-                            new_column=request.POST.get("new_column", "") if refusal else "",
-                            new_column_error=refusal)
+        return _render_grid(
+            request,
+            access,
+            budget,
+            facts,
+            draft,
+            errors,
+            base=base,
+            conflict=_conflict(budget, base, draft, facts, picks),
+            new_column=request.POST.get("new_column", "") if refusal else "",
+            new_column_error=refusal,
+        )
     if errors:
         messages.error(request, "Budgeten är inte sparad: rätta de markerade fälten.")
-        return _render_grid(request, access, budget, facts, draft, errors, status=422, base=base,
-                            conflict=_conflict(budget, base, draft, facts, picks))
+        return _render_grid(
+            request,
+            access,
+            budget,
+            facts,
+            draft,
+            errors,
+            status=422,
+            base=base,
+            conflict=_conflict(budget, base, draft, facts, picks),
+        )
     if base.conflicts:
         assert base.draft is not None
         missing = apply_picks(draft, base.draft, base.conflicts, picks)
         if missing:
-            messages.error(request, _("Budgeten är inte sparad: välj ett värde för varje rad i "
-                                      "tabellen över krockar."))
+            messages.error(
+                request,
+                _("Budgeten är inte sparad: välj ett värde för varje rad i tabellen över krockar."),
+            )
             return _render_grid(
-                request, access, budget, facts, draft, errors, base=base, status=409,
+                request,
+                access,
+                budget,
+                facts,
+                draft,
+                errors,
+                base=base,
+                status=409,
                 conflict=_conflict(budget, base, draft, facts, picks, missing=missing),
             )
     kept = ()
@@ -170,8 +207,13 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
             merge_drafts(base.draft, draft, stored_draft(facts, budget, draft.scenario)).kept
         )
     try:
-        budget_save(budget=budget, draft=draft, expected_version=draft.version or 0,
-                    base=base.draft, by=request.user)
+        budget_save(
+            budget=budget,
+            draft=draft,
+            expected_version=draft.version or 0,
+            base=base.draft,
+            by=request.user,
+        )
     except BudgetConflict as conflict:
         current = conflict.budget
         current_facts = budget_facts(current)
@@ -179,16 +221,23 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
         merged = merge_drafts(base.draft, draft, theirs)
         theirs_base = EditorBase(theirs, tuple(c.part for c in merged.conflicts))
         return _render_grid(
-            request, access, current, current_facts, merged.draft, errors, base=theirs_base,
-            conflict=_conflict(current, theirs_base, merged.draft, current_facts, {},
-                               kept=merged.kept, always=True),
+            request,
+            access,
+            current,
+            current_facts,
+            merged.draft,
+            errors,
+            base=theirs_base,
+            conflict=_conflict(
+                current, theirs_base, merged.draft, current_facts, {}, kept=merged.kept, always=True
+            ),
             status=409,
         )
     if kept:
         messages.success(
             request,
-            _("Budgeten är sparad. Det som andra sparade medan du redigerade finns kvar: "
-              "%(kept)s.") % {"kept": kept_summary(kept)},
+            _("Budgeten är sparad. Det som andra sparade medan du redigerade finns kvar: %(kept)s.")
+            % {"kept": kept_summary(kept)},
         )
     else:
         messages.success(request, "Budgeten är sparad.")
@@ -204,7 +253,12 @@ def _conflict(budget, base, draft, facts, picks, *, missing=(), kept=(), always=
         return None
     names = {m.key: m.name for m in facts.members} | {i.key: i.name for i in facts.interventions}
     rows = conflict_rows(
-        base.conflicts, base.draft, draft, names=names, picks=picks, missing=missing,
+        base.conflicts,
+        base.draft,
+        draft,
+        names=names,
+        picks=picks,
+        missing=missing,
         authors=part_authors(budget, draft.scenario, base.conflicts),
     )
     return {"budget": budget, "rows": rows, "kept": kept_summary(kept) if kept else ""}
@@ -221,7 +275,20 @@ def _parse(request: HttpRequest, facts):  # type: ignore[no-untyped-def]
     return draft, errors
 
 
-def _render_grid(request, access, budget, facts, draft, errors, *, base, conflict=None, status=200, new_column="", new_column_error=""):  # type: ignore[no-untyped-def]
+def _render_grid(
+    request,
+    access,
+    budget,
+    facts,
+    draft,
+    errors,
+    *,
+    base,
+    conflict=None,
+    status=200,
+    new_column="",
+    new_column_error="",
+):  # type: ignore[no-untyped-def]
     grid = editor_grid(facts, draft, errors)
     return render(
         request,

@@ -55,7 +55,9 @@ def check_workbook_archive(data: bytes) -> None:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
             raise UnsafeWorkbook(
-                _("Filen innehåller %(n)s delar; en Excel-arbetsbok med en budget har högst %(max)s.")
+                _(
+                    "Filen innehåller %(n)s delar; en Excel-arbetsbok med en budget har högst %(max)s."
+                )
                 % {"n": len(members), "max": MAX_MEMBERS}
             )
         total = 0
@@ -71,9 +73,8 @@ def check_workbook_archive(data: bytes) -> None:
                     _("Filen blir större än %(mb)s MB uppackad; en budget är mycket mindre.")
                     % {"mb": MAX_UNPACKED_BYTES // (1024 * 1024)}
                 )
-            if (
-                info.file_size > MIN_RATIO_CHECK_BYTES
-                and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+            if info.file_size > MIN_RATIO_CHECK_BYTES and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1
             ):
                 raise UnsafeWorkbook(
                     _(

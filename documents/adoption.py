@@ -65,14 +65,18 @@ def _ensure_history(plan: Plan, by: AbstractBaseUser | None) -> None:
         missing = [row for row in model.objects.filter(plan=plan) if row.pk not in have]
         if missing:
             model.history.bulk_history_create(  # type: ignore[attr-defined]
-                missing, default_user=_user(by), default_date=stamp,
+                missing,
+                default_user=_user(by),
+                default_date=stamp,
                 default_change_reason="utgångsläge",
             )
     # The budget's lines (with their amounts) and the förbund's interventions too, so
     # that "Ändringar sedan utskicket" compares their later changes with this.
     for model, rows in (
-        (Line, Line.objects.filter(budget__federation_id=plan.federation_id,
-                                   budget__year=plan.year)),
+        (
+            Line,
+            Line.objects.filter(budget__federation_id=plan.federation_id, budget__year=plan.year),
+        ),
         (Intervention, Intervention.objects.filter(federation_id=plan.federation_id)),
     ):
         history = model.history.model  # type: ignore[attr-defined]
@@ -81,14 +85,16 @@ def _ensure_history(plan: Plan, by: AbstractBaseUser | None) -> None:
         if not missing:
             continue
         model.history.bulk_history_create(  # type: ignore[attr-defined]
-            missing, default_user=_user(by), default_date=stamp,
+            missing,
+            default_user=_user(by),
+            default_date=stamp,
             default_change_reason="utgångsläge",
         )
         if model is Line:
             amounts: dict[int, dict[str, str]] = {}
-            for line_id, year, kind, value in Amount.objects.filter(
-                line__in=missing
-            ).values_list("line_id", "column__year", "column__kind", "amount"):
+            for line_id, year, kind, value in Amount.objects.filter(line__in=missing).values_list(
+                "line_id", "column__year", "column__kind", "amount"
+            ):
                 amounts.setdefault(line_id, {})[f"{year}:{kind}"] = str(value)
             versions = list(
                 history.objects.filter(history_date=stamp, id__in=[m.pk for m in missing])
@@ -108,7 +114,8 @@ def plan_send_to_review(
     _editable(plan)
     plan = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
     require_status(
-        plan, PlanStatus.DRAFT,
+        plan,
+        PlanStatus.DRAFT,
         message=_("Bara ett utkast kan skickas på beredning; planen är %(status)s.")
         % {"status": PlanStatus(plan.status).label.lower()},
     )
@@ -122,12 +129,17 @@ def plan_send_to_review(
 def _mail_reviewers(plan: Plan, transition: PlanTransition) -> int:
     """One mail to each reviewer of the förbund who has an address (optional,
     behind settings.PLAN_REVIEW_MAIL)."""
-    reviewers = get_user_model().objects.filter(
-        memberships__federation=plan.federation, memberships__role=Role.REVIEWER, is_active=True
-    ).exclude(email="")
+    reviewers = (
+        get_user_model()
+        .objects.filter(
+            memberships__federation=plan.federation, memberships__role=Role.REVIEWER, is_active=True
+        )
+        .exclude(email="")
+    )
     base = getattr(settings, "SITE_URL", "").rstrip("/")
     subject = _("%(federation)s: verksamhetsplan %(year)s på beredning") % {
-        "federation": plan.federation.name, "year": plan.year,
+        "federation": plan.federation.name,
+        "year": plan.year,
     }
     text = _(
         "%(who)s har skickat verksamhetsplanen %(year)s på beredning. Läs den och lämna "
@@ -178,7 +190,8 @@ def decision_refusals(plan: Plan) -> list[str]:
     refusals = [_status_refusal(plan)] if plan.status != PlanStatus.REVIEW else []
     if not Budget.objects.filter(federation_id=plan.federation_id, year=plan.year).exists():
         refusals.append(
-            _("Det finns ingen budget för %(year)s att fastställa med planen.") % {"year": plan.year}
+            _("Det finns ingen budget för %(year)s att fastställa med planen.")
+            % {"year": plan.year}
         )
     return refusals
 
@@ -322,9 +335,7 @@ def snapshot_create(*, plan: Plan, by: AbstractBaseUser | None) -> Snapshot:
     report = ""
     if document.summary is not None:
         facts = document.summary.facts
-        report = json.dumps(
-            budget_report(facts, evaluate(facts)), ensure_ascii=False, indent=2
-        )
+        report = json.dumps(budget_report(facts, evaluate(facts)), ensure_ascii=False, indent=2)
     html = render_to_string(
         "plans/partials/document_body.html", {"document": document, "editable": False}
     )

@@ -96,7 +96,9 @@ class PlanDocument:
         for chapter in self.chapters:
             entries.append(TocEntry(1, chapter.heading, chapter.anchor))
             if chapter.kind == SectionKind.INTERVENTIONS:
-                entries += [TocEntry(2, entry.name, entry.anchor) for entry in self.intervention_entries]
+                entries += [
+                    TocEntry(2, entry.name, entry.anchor) for entry in self.intervention_entries
+                ]
         return tuple(entries)
 
     @property

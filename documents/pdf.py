@@ -70,7 +70,7 @@ class StaticFilesFetcher(URLFetcher):
         parts = urlsplit(url)
         prefix = "/" + settings.STATIC_URL.strip("/") + "/"
         if parts.scheme == "file" and not parts.netloc and parts.path.startswith(prefix):
-            path = _static_path(unquote(parts.path[len(prefix):]))
+            path = _static_path(unquote(parts.path[len(prefix) :]))
             if path is not None:
                 content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return URLFetcherResponse(

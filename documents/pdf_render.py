@@ -99,20 +99,25 @@ def check_size(document: PlanDocument, html: str, limits: RenderLimits) -> None:
                 "%(limit)s går. Korta det eller dela upp det i flera avsnitt (en lång "
                 "tabell kan till exempel bli en bilaga)."
             )
-            % {"section": largest.heading, "size": _kb(largest.bytes),
-               "limit": _kb(limits.section_bytes)},
+            % {
+                "section": largest.heading,
+                "size": _kb(largest.bytes),
+                "limit": _kb(limits.section_bytes),
+            },
             code="section_too_large",
             section=largest.heading,
         )
     total = len(html.encode())
     if total > limits.document_bytes:
         message = _("Planen är för stor för PDF:en: %(size)s, men högst %(limit)s går.") % {
-            "size": _kb(total), "limit": _kb(limits.document_bytes)
+            "size": _kb(total),
+            "limit": _kb(limits.document_bytes),
         }
         section = sizes[0].heading if sizes else ""
         if section:
             message += " " + _("Störst är avsnittet ”%(section)s” (%(size)s).") % {
-                "section": section, "size": _kb(sizes[0].bytes)
+                "section": section,
+                "size": _kb(sizes[0].bytes),
             }
         raise PdfRefused(message, code="document_too_large", section=section)
 
@@ -216,13 +221,14 @@ def render_document_pdf(
                 "PDF:en blev inte klar på %(seconds)s sekunder, eftersom servern var hårt "
                 "belastad, och avbröts. Den görs på nytt om en liten stund när du frågar "
                 "efter den igen."
-            ) % {"seconds": f"{limits.seconds * WALL_CLOCK_FACTOR:g}"},
+            )
+            % {"seconds": f"{limits.seconds * WALL_CLOCK_FACTOR:g}"},
             code="render_stalled",
         ) from None
     except RenderTimeout:
-        message = _(
-            "Att skapa PDF:en tog mer än %(seconds)s sekunder, och den avbröts."
-        ) % {"seconds": f"{limits.seconds:g}"}
+        message = _("Att skapa PDF:en tog mer än %(seconds)s sekunder, och den avbröts.") % {
+            "seconds": f"{limits.seconds:g}"
+        }
         cause = _likely_cause(document, html)
         if cause is not None:
             message += " " + _(

@@ -211,8 +211,12 @@ def render_plan_pdf(plan_id: int) -> dict[str, Any]:
                 raise
             cache.set(key, content, pdf.CACHE_TIMEOUT)
             cache.delete(_latest_failure_key(plan_id))
-            return {"state": "ready", "key": key, "bytes": len(content),
-                    "seconds": round(time.monotonic() - started, 2)}
+            return {
+                "state": "ready",
+                "key": key,
+                "bytes": len(content),
+                "seconds": round(time.monotonic() - started, 2),
+            }
         finally:
             cache.delete(_running_key(key))
     return {"state": "changing"}
@@ -328,7 +332,9 @@ def adopt_plan(job_id: str) -> dict[str, Any]:
     plan = Plan.objects.filter(pk=job.plan_id).first()
     by = get_user_model().objects.filter(pk=job.by_id).first() if job.by_id else None
     meeting_id = job.entered.get("meeting", "")
-    meeting = Meeting.objects.filter(pk=int(meeting_id)).first() if is_whole_number(meeting_id) else None
+    meeting = (
+        Meeting.objects.filter(pk=int(meeting_id)).first() if is_whole_number(meeting_id) else None
+    )
     if plan is None:
         _finish(job, "failed", _("Planen finns inte längre."))
         return {"state": "failed"}
@@ -341,7 +347,9 @@ def adopt_plan(job_id: str) -> dict[str, Any]:
             by=by,
         )
     except PdfRefused as exc:
-        _finish(job, "failed", _("Planen är inte fastställd. %(reason)s") % {"reason": exc.messages[0]})
+        _finish(
+            job, "failed", _("Planen är inte fastställd. %(reason)s") % {"reason": exc.messages[0]}
+        )
         raise
     except ValidationError as exc:
         _finish(job, "failed", " ".join(exc.messages))

@@ -39,13 +39,20 @@ def draft_pdf_response(request: HttpRequest, access: Access, plan) -> HttpRespon
     pdf_url = reverse("plan_pdf", args=[access.federation.slug, plan.year])
     if state.ready and request.GET.get(WAITING):
         # "Klar", and on to the PDF (a download leaves this page on the screen).
-        return render(request, "plans/pdf_preparing.html",
-                      _context(access, plan, state=state, pdf_url=pdf_url))
+        return render(
+            request,
+            "plans/pdf_preparing.html",
+            _context(access, plan, state=state, pdf_url=pdf_url),
+        )
     if state.ready:
         assert state.content is not None
         if request.method == "GET":
-            record(action="laddade ned planen som PDF", by=request.user, obj=plan,
-                   changes={"year": plan.year, "adopted": False})
+            record(
+                action="laddade ned planen som PDF",
+                by=request.user,
+                obj=plan,
+                changes={"year": plan.year, "adopted": False},
+            )
         response = HttpResponse(state.content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{pdf_filename(plan)}"'
         response["Content-Length"] = str(len(state.content))
@@ -56,8 +63,12 @@ def draft_pdf_response(request: HttpRequest, access: Access, plan) -> HttpRespon
         request,
         "plans/pdf_preparing.html",
         _context(
-            access, plan, state=state, pdf_url=pdf_url,
-            refresh_url=f"{pdf_url}?{WAITING}=1", refresh_seconds=REFRESH_SECONDS,
+            access,
+            plan,
+            state=state,
+            pdf_url=pdf_url,
+            refresh_url=f"{pdf_url}?{WAITING}=1",
+            refresh_seconds=REFRESH_SECONDS,
             time_limit=f"{RenderLimits.from_settings().seconds:g}",
         ),
         status=422 if state.state == "failed" else 202,
@@ -101,7 +112,10 @@ def adoption_progress(request: HttpRequest, slug: str, year: int, job_id: str) -
         request,
         "plans/adoption_progress.html",
         _context(
-            access, plan, job=job, refresh_seconds=REFRESH_SECONDS,
+            access,
+            plan,
+            job=job,
+            refresh_seconds=REFRESH_SECONDS,
             elapsed=max(0, round(time.time() - started)),
             time_limit=f"{RenderLimits.from_settings().seconds:g}",
             retry_url=retry_url,

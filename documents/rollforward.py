@@ -1,4 +1,4 @@
-""""Skapa nästa års plan": next year's draft from this year's adopted plan, each
+""" "Skapa nästa års plan": next year's draft from this year's adopted plan, each
 app contributing its own part: the plan's sections, goals and årshjul
 (plans/rollforward.py), the budget moved one year (budgets.services.
 budget_roll_forward, its columns by budgets/rules.py `rolled_columns`), and the
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 @transaction.atomic
 def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
-    """"Skapa nästa års plan": a draft for the next year from this adopted plan.
+    """ "Skapa nästa års plan": a draft for the next year from this adopted plan.
 
     Copies the sections, goals and årshjul (meetings one year on: the same weekday
     near the same date; deadlines to the same date), and the budget moved one year:
@@ -36,9 +36,7 @@ def plan_roll_forward(*, plan: Plan, by: AbstractBaseUser | None) -> Plan:
     new, items = plan_carry_forward(plan=plan, by=by)
     source = new.carried_from
     assert source is not None
-    items += budget_roll_forward(
-        federation_id=source.federation_id, source_year=source.year, by=by
-    )
+    items += budget_roll_forward(federation_id=source.federation_id, source_year=source.year, by=by)
     items += _interventions_carried(source, new)
     new.review_items = items
     new.save(update_fields=["review_items"])

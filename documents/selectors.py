@@ -82,31 +82,51 @@ def plan_and_budget_steps(federation) -> list[Step]:  # type: ignore[no-untyped-
     own steps are finsam/getting_started.py's). One query."""
     years = dict(
         Plan.objects.filter(federation=federation)
-        .annotate(has_budget=Exists(
-            Budget.objects.filter(federation_id=OuterRef("federation_id"), year=OuterRef("year"))
-        ))
+        .annotate(
+            has_budget=Exists(
+                Budget.objects.filter(
+                    federation_id=OuterRef("federation_id"), year=OuterRef("year")
+                )
+            )
+        )
         .order_by("year")
         .values_list("year", "has_budget")
     )
     title = _("Verksamhetsplan och budget")
     if not years:
-        return [Step(
-            key="plan", title=title, done=False, order=PLAN_ORDER,
-            detail=_("Skapa förbundets första verksamhetsplan; budgeten hör till planens år."),
-            url=reverse("plan_create", args=[federation.slug]), action=_("Ny verksamhetsplan"),
-        )]
+        return [
+            Step(
+                key="plan",
+                title=title,
+                done=False,
+                order=PLAN_ORDER,
+                detail=_("Skapa förbundets första verksamhetsplan; budgeten hör till planens år."),
+                url=reverse("plan_create", args=[federation.slug]),
+                action=_("Ny verksamhetsplan"),
+            )
+        ]
     with_budget = [year for year, has_budget in years.items() if has_budget]
     if with_budget:
-        return [Step(
-            key="plan", title=title, done=True, order=PLAN_ORDER,
-            detail=_("Verksamhetsplan och budget för %(year)d.") % {"year": with_budget[-1]},
-            url=reverse("plan_detail", args=[federation.slug, with_budget[-1]]),
-            action=_("Till planen"),
-        )]
+        return [
+            Step(
+                key="plan",
+                title=title,
+                done=True,
+                order=PLAN_ORDER,
+                detail=_("Verksamhetsplan och budget för %(year)d.") % {"year": with_budget[-1]},
+                url=reverse("plan_detail", args=[federation.slug, with_budget[-1]]),
+                action=_("Till planen"),
+            )
+        ]
     year = max(years)
-    return [Step(
-        key="plan", title=title, done=False, order=PLAN_ORDER,
-        detail=_("Verksamhetsplanen för %(year)d har ingen budget ännu.") % {"year": year},
-        url=reverse("budget_create", args=[federation.slug, year]),
-        action=_("Skapa budget %(year)d") % {"year": year},
-    )]
+    return [
+        Step(
+            key="plan",
+            title=title,
+            done=False,
+            order=PLAN_ORDER,
+            detail=_("Verksamhetsplanen för %(year)d har ingen budget ännu.") % {"year": year},
+            url=reverse("budget_create", args=[federation.slug, year]),
+            action=_("Skapa budget %(year)d") % {"year": year},
+        )
+    ]

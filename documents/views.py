@@ -71,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         },
     )
 
+
 @login_required
 def federation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_federation_for_user(request.user, slug)
@@ -141,6 +142,7 @@ def plan_detail(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     )
     return render(request, "plans/plan_detail.html", context)
 
+
 @login_required
 def plan_pdf_download(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """The PDF the board holds in its hand; rendered once per plan version, in the
@@ -153,8 +155,12 @@ def plan_pdf_download(request: HttpRequest, slug: str, year: int) -> HttpRespons
         # Made by the worker (documents/pdf_tasks.py); until then, "PDF:en förbereds".
         return draft_pdf_response(request, access, plan)
     if request.method == "GET":
-        record(action="laddade ned planen som PDF", by=request.user, obj=plan,
-               changes={"year": plan.year, "adopted": True})
+        record(
+            action="laddade ned planen som PDF",
+            by=request.user,
+            obj=plan,
+            changes={"year": plan.year, "adopted": True},
+        )
     return snapshot_pdf_response(snapshot)
 
 
@@ -182,7 +188,10 @@ def plan_send_to_review(request: HttpRequest, slug: str, year: int) -> HttpRespo
             )
         return redirect(plan.get_absolute_url())
     return plan_page(
-        request, access, plan, "plans/action_form.html",
+        request,
+        access,
+        plan,
+        "plans/action_form.html",
         form=form,
         title=_("Skicka planen på beredning"),
         lead=_(
@@ -191,6 +200,7 @@ def plan_send_to_review(request: HttpRequest, slug: str, year: int) -> HttpRespo
         ),
         submit_label=_("Skicka på beredning"),
     )
+
 
 def _entered_before(request: HttpRequest, meetings: list[Any]) -> dict[str, Any]:
     """What a failed adoption had entered, from its page's link back to the form
@@ -257,7 +267,10 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         decided_on = initial["decided_on"]
     warnings = adoption.decision_warnings(plan, decided_on) if decided_on else []
     return plan_page(
-        request, access, plan, "plans/action_form.html",
+        request,
+        access,
+        plan,
+        "plans/action_form.html",
         form=form,
         title=_("Fastställ verksamhetsplanen %(year)s") % {"year": plan.year},
         lead=_(
@@ -270,7 +283,8 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         warnings_heading=(
             _("Kontrollera innan du registrerar beslutet den %(date)s")
             % {"date": swedish_date(decided_on)}
-            if decided_on else _("Kontrollera innan du registrerar beslutet")
+            if decided_on
+            else _("Kontrollera innan du registrerar beslutet")
         ),
         checked_on=swedish_date(decided_on) if checking and decided_on else "",
         submit_label=_("Registrera beslutet"),
@@ -278,10 +292,11 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         status=200 if not form.is_bound or (checking and decided_on) else 400,
     )
 
+
 @edit_view
 @login_required
 def plan_roll_forward(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """"Skapa nästa års plan" from this adopted plan."""
+    """ "Skapa nästa års plan" from this adopted plan."""
     access, plan = load_plan(request, slug, year, action=EDIT)
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -298,7 +313,10 @@ def plan_roll_forward(request: HttpRequest, slug: str, year: int) -> HttpRespons
         )
         return redirect(new.get_absolute_url())
     return plan_page(
-        request, access, plan, "plans/action_form.html",
+        request,
+        access,
+        plan,
+        "plans/action_form.html",
         form=Form(),
         title=_("Skapa verksamhetsplan %(year)s") % {"year": plan.year + 1},
         lead=_(
@@ -306,17 +324,22 @@ def plan_roll_forward(request: HttpRequest, slug: str, year: int) -> HttpRespons
             "och årshjul kopieras (datumen ett år framåt), pågående insatser fortsätter och "
             "budgeten flyttas ett år: budget %(old)s blir prognos, plan %(year)s blir budget. "
             "Du får en lista över vad som behöver ses över."
-        ) % {"year": plan.year + 1, "old": plan.year},
+        )
+        % {"year": plan.year + 1, "old": plan.year},
         submit_label=_("Skapa nästa års plan"),
     )
 
+
 @login_required
 def plan_changes(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """"Ändringar sedan utskicket": every change since the plan was sent to review."""
+    """ "Ändringar sedan utskicket": every change since the plan was sent to review."""
     access, plan = load_plan(request, slug, year)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    return plan_page(request, access, plan, "plans/changes.html", changes=changes_since_review(plan))
+    return plan_page(
+        request, access, plan, "plans/changes.html", changes=changes_since_review(plan)
+    )
+
 
 @comment_view
 @login_required
@@ -327,7 +350,9 @@ def comment_add(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "POST"])
     if plan.is_decided:
         return refusal_response(
-            request, access.federation, plan.year,
+            request,
+            access.federation,
+            plan.year,
             _("Planen är fastställd; den tar inte emot fler kommentarer."),
         )
     sections = list(plan.sections.order_by("position", "id"))
@@ -337,18 +362,27 @@ def comment_add(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         initial["about"] = f"avsnitt-{section_id}"
     elif "insats" in request.GET and interventions:
         intervention_id = request.GET["insats"]
-        initial["about"] = f"insats-{intervention_id if is_whole_number(intervention_id) else interventions[0].pk}"
+        initial["about"] = (
+            f"insats-{intervention_id if is_whole_number(intervention_id) else interventions[0].pk}"
+        )
     elif "budget" in request.GET:
         initial["about"] = "budget"
     form = CommentForm(
-        request.POST or None, initial=initial, sections=sections, interventions=interventions,
+        request.POST or None,
+        initial=initial,
+        sections=sections,
+        interventions=interventions,
         year=plan.year,
     )
     if request.method == "POST" and form.is_valid():
         try:
             comment = comments.comment_add(
-                plan=plan, by=request.user, role=access.role, body=form.cleaned_data["body"],
-                quote=form.cleaned_data["quote"], **form.target(),
+                plan=plan,
+                by=request.user,
+                role=access.role,
+                body=form.cleaned_data["body"],
+                quote=form.cleaned_data["quote"],
+                **form.target(),
             )
         except ValidationError as exc:
             errors_to_form(form, exc)
@@ -359,8 +393,13 @@ def comment_add(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     chosen = form["about"].value() or ""
     section = next((s for key, s in form.sections.items() if key == chosen), None)
     return plan_page(
-        request, access, plan, "plans/comment_form.html",
-        form=form, section=section, section_body=render_markdown(section.body) if section else "",
+        request,
+        access,
+        plan,
+        "plans/comment_form.html",
+        form=form,
+        section=section,
+        section_body=render_markdown(section.body) if section else "",
         status=400 if form.is_bound else 200,
     )
 

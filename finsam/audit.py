@@ -106,7 +106,9 @@ def client_address(request: Any) -> str:
 
 
 @receiver(user_login_failed, dispatch_uid="finsam_audit_login_failed")
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     # Only the user name is kept; everything else in `credentials` may be secret.
     username = str(credentials.get("username", ""))[:150]
     record(
@@ -118,8 +120,12 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
 
 @receiver(user_logged_in, dispatch_uid="finsam_audit_logged_in")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    record(action="loggade in", by=user, obj=user.get_username(),
-           changes={"address": client_address(request)})
+    record(
+        action="loggade in",
+        by=user,
+        obj=user.get_username(),
+        changes={"address": client_address(request)},
+    )
 
 
 @receiver(user_logged_out, dispatch_uid="finsam_audit_logged_out")

@@ -65,9 +65,7 @@ def check_version(queryset: models.QuerySet[M], pk: Any, expected: int | None) -
     return VersionCheck(stored=stored, unchanged=expected is None or version == expected)
 
 
-def raise_version(
-    model: type[models.Model], pk: Any, version: int | None, **fields: Any
-) -> bool:
+def raise_version(model: type[models.Model], pk: Any, version: int | None, **fields: Any) -> bool:
     """Raise the row's version by one (and write `fields`) where it is still at
     `version`: `UPDATE … WHERE version=`, which holds on SQLite and PostgreSQL alike.
     False when it has moved on, and nothing is written. With `version` None, raise
@@ -76,4 +74,3 @@ def raise_version(
     if version is not None:
         rows = rows.filter(version=version)
     return bool(rows.update(version=F("version") + 1, **fields))
-

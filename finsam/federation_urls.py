@@ -16,9 +16,7 @@ urlpatterns = [
     path("styrelse/<int:seat_id>/ta-bort/", views.seat_delete, name="seat_delete"),
     path("personer/", people_views.people, name="people"),
     path("personer/<int:membership_id>/roll/", people_views.person_role, name="person_role"),
-    path(
-        "personer/<int:membership_id>/ta-bort/", people_views.person_remove, name="person_remove"
-    ),
+    path("personer/<int:membership_id>/ta-bort/", people_views.person_remove, name="person_remove"),
     path(
         "personer/inbjudningar/<int:invitation_id>/skicka-igen/",
         people_views.invitation_resend,

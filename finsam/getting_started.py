@@ -74,19 +74,25 @@ def getting_started(
 
 
 def _members_step(federation: Federation, overview: MembersOverview) -> Step:
-    problems = [f.message for f in overview.findings if f.rule == FEDERATION_MEMBERS
-                and f.severity == ERROR]
+    problems = [
+        f.message for f in overview.findings if f.rule == FEDERATION_MEMBERS and f.severity == ERROR
+    ]
     count = len(overview.members)
     if not count:
-        detail = _("Lägg till Försäkringskassan, Arbetsförmedlingen, minst en region och minst "
-                   "en kommun.")
+        detail = _(
+            "Lägg till Försäkringskassan, Arbetsförmedlingen, minst en region och minst en kommun."
+        )
     elif problems:
         detail = " ".join(problems)
     else:
         detail = ngettext("%(count)d medlem.", "%(count)d medlemmar.", count) % {"count": count}
     return Step(
-        key="members", title=_("Medlemmar"), done=bool(count) and not problems, detail=detail,
-        order=MEMBERS_ORDER, url=reverse("member_create", args=[federation.slug]),
+        key="members",
+        title=_("Medlemmar"),
+        done=bool(count) and not problems,
+        detail=detail,
+        order=MEMBERS_ORDER,
+        url=reverse("member_create", args=[federation.slug]),
         action=_("Lägg till medlem"),
     )
 
@@ -96,9 +102,13 @@ def _seats_step(federation: Federation, overview: MembersOverview) -> Step:
     names = [row.member.name for row in overview.members if row.member.key in lacking]
     seats = len(overview.seats)
     if not overview.members:
-        return Step(key="seats", title=_("Styrelseplatser"), done=False,
-                    detail=_("Lägg till medlemmarna först; varje medlem har en ledamot och en "
-                             "ersättare."), order=SEATS_ORDER)
+        return Step(
+            key="seats",
+            title=_("Styrelseplatser"),
+            done=False,
+            detail=_("Lägg till medlemmarna först; varje medlem har en ledamot och en ersättare."),
+            order=SEATS_ORDER,
+        )
     done = not names
     detail = (
         ngettext("%(count)d styrelseplats.", "%(count)d styrelseplatser.", seats) % {"count": seats}
@@ -107,32 +117,51 @@ def _seats_step(federation: Federation, overview: MembersOverview) -> Step:
         % {"names": get_text_list(names, _("och"))}
     )
     return Step(
-        key="seats", title=_("Styrelseplatser"), done=done, detail=detail, order=SEATS_ORDER,
-        url=reverse("seat_create", args=[federation.slug]), action=_("Lägg till styrelseplats"),
+        key="seats",
+        title=_("Styrelseplatser"),
+        done=done,
+        detail=detail,
+        order=SEATS_ORDER,
+        url=reverse("seat_create", args=[federation.slug]),
+        action=_("Lägg till styrelseplats"),
     )
 
 
 def _split_step(federation: Federation, overview: MembersOverview) -> Step:
     municipalities = [
-        MunicipalityFacts(key=row.member.key, name=row.member.name,
-                          population=row.member.population,
-                          fixed_share_percent=row.member.fixed_share_percent)
+        MunicipalityFacts(
+            key=row.member.key,
+            name=row.member.name,
+            population=row.member.population,
+            fixed_share_percent=row.member.fixed_share_percent,
+        )
         for row in overview.members
         if row.member.kind == MemberKind.MUNICIPALITY
     ]
-    title = (_("Folkmängd för fördelningen") if federation.municipal_split
-             == MunicipalSplit.POPULATION else _("Kommunernas fördelning"))
+    title = (
+        _("Folkmängd för fördelningen")
+        if federation.municipal_split == MunicipalSplit.POPULATION
+        else _("Kommunernas fördelning")
+    )
     if not municipalities:
-        return Step(key="split", title=title, done=False,
-                    detail=_("Lägg till kommunerna först."), order=SPLIT_ORDER)
+        return Step(
+            key="split",
+            title=title,
+            done=False,
+            detail=_("Lägg till kommunerna först."),
+            order=SPLIT_ORDER,
+        )
     findings = split_basis_findings(
         federation.municipal_split, federation.population_date, municipalities
     )
     if not findings:
         detail = {
             MunicipalSplit.POPULATION: _("Folkmängd för alla kommuner per %(date)s.")
-            % {"date": f"{federation.population_date:%Y-%m-%d}" if federation.population_date
-               else ""},
+            % {
+                "date": f"{federation.population_date:%Y-%m-%d}"
+                if federation.population_date
+                else ""
+            },
             MunicipalSplit.EQUAL: _("Kommunerna delar lika; ingen folkmängd behövs."),
             MunicipalSplit.FIXED: _("Fasta andelar för alla kommuner, 100 % tillsammans."),
         }[MunicipalSplit(federation.municipal_split)]
@@ -146,28 +175,56 @@ def _split_step(federation: Federation, overview: MembersOverview) -> Step:
         else (reverse("federation_edit", args=[federation.slug]), _("Redigera förbundet"))
     )
     if federation.municipal_split == MunicipalSplit.FIXED:
-        url, action = reverse("federation_detail", args=[federation.slug]) + "#medlemmar", _(
-            "Till medlemmarna")
-    return Step(key="split", title=title, done=False,
-                detail=" ".join(f.message for f in findings), order=SPLIT_ORDER,
-                url=url, action=action)
+        url, action = (
+            reverse("federation_detail", args=[federation.slug]) + "#medlemmar",
+            _("Till medlemmarna"),
+        )
+    return Step(
+        key="split",
+        title=title,
+        done=False,
+        detail=" ".join(f.message for f in findings),
+        order=SPLIT_ORDER,
+        url=url,
+        action=action,
+    )
 
 
 def _people_step(federation: Federation, people: int, invited: int) -> Step:
     done = bool(people or invited)
     if done:
-        detail = " ".join(part for part in (
-            ngettext("%(count)d person till har behörighet.",
-                     "%(count)d personer till har behörighet.", people) % {"count": people}
-            if people else "",
-            ngettext("%(count)d inbjudan väntar på svar.",
-                     "%(count)d inbjudningar väntar på svar.", invited) % {"count": invited}
-            if invited else "",
-        ) if part)
+        detail = " ".join(
+            part
+            for part in (
+                ngettext(
+                    "%(count)d person till har behörighet.",
+                    "%(count)d personer till har behörighet.",
+                    people,
+                )
+                % {"count": people}
+                if people
+                else "",
+                ngettext(
+                    "%(count)d inbjudan väntar på svar.",
+                    "%(count)d inbjudningar väntar på svar.",
+                    invited,
+                )
+                % {"count": invited}
+                if invited
+                else "",
+            )
+            if part
+        )
     else:
-        detail = _("Bjud in beredningsgruppen och styrelsen, så att de kan läsa och kommentera "
-                   "planen.")
+        detail = _(
+            "Bjud in beredningsgruppen och styrelsen, så att de kan läsa och kommentera planen."
+        )
     return Step(
-        key="people", title=_("Personer"), done=done, detail=detail, order=PEOPLE_ORDER,
-        url=reverse("people", args=[federation.slug]) + "#bjud-in", action=_("Bjud in"),
+        key="people",
+        title=_("Personer"),
+        done=done,
+        detail=detail,
+        order=PEOPLE_ORDER,
+        url=reverse("people", args=[federation.slug]) + "#bjud-in",
+        action=_("Bjud in"),
     )

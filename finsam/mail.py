@@ -27,7 +27,9 @@ def send(*, to: str, subject: str, template: str, context: dict[str, Any]) -> No
     """Render `template` (a .txt template) with `context` and send it to one address."""
     body = render_to_string(template, context)
     message = EmailMessage(
-        subject=" ".join(subject.split()), body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
     )
     try:

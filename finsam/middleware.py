@@ -184,8 +184,10 @@ def logged_out_response(request: HttpRequest) -> HttpResponse | None:
     if request.method not in ("GET", "HEAD"):
         messages.info(
             request,
-            _("Du hade blivit utloggad, så det du skickade är inte sparat. "
-              "Logga in igen för att komma tillbaka till sidan."),
+            _(
+                "Du hade blivit utloggad, så det du skickade är inte sparat. "
+                "Logga in igen för att komma tillbaka till sidan."
+            ),
         )
         return redirect_to_login(return_page(request))
     return None

@@ -60,7 +60,9 @@ class Federation(models.Model):
         default=MunicipalSplit.POPULATION,
     )
     population_date = models.DateField(
-        _("folkmängd per datum"), null=True, blank=True,
+        _("folkmängd per datum"),
+        null=True,
+        blank=True,
         help_text=_("Datum för folkmängden som fördelningen bygger på."),
     )
 
@@ -130,9 +132,7 @@ class Member(models.Model):
         if self.kind != MemberKind.MUNICIPALITY and (
             self.population is not None or self.fixed_share_percent is not None
         ):
-            raise ValidationError(
-                _("Folkmängd och fast andel anges bara för kommuner.")
-            )
+            raise ValidationError(_("Folkmängd och fast andel anges bara för kommuner."))
 
 
 class SeatRole(models.TextChoices):

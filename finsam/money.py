@@ -132,7 +132,11 @@ def format_kr(value: Decimal | int | None, *, decimals: int | None = None) -> st
     if decimals is None:
         decimals = 0 if value == value.to_integral_value() else 2
     text = number_format(
-        abs(value), ",", decimal_pos=decimals, grouping=3, thousand_sep=NBSP,
+        abs(value),
+        ",",
+        decimal_pos=decimals,
+        grouping=3,
+        thousand_sep=NBSP,
         force_grouping=True,
     )
     sign = MINUS if value < 0 else ""

@@ -136,7 +136,8 @@ def fixed_shares_problem(shares: Sequence[Decimal | None]) -> str | None:
         return None
     if len(given) < len(shares):
         return _("Ange en fast andel för varje kommun (%(given)d av %(count)d har en).") % {
-            "given": len(given), "count": len(shares)
+            "given": len(given),
+            "count": len(shares),
         }
     total = sum(given, Decimal(0))
     if total != HUNDRED:
@@ -151,6 +152,7 @@ def split_basis_findings(
 ) -> list[Finding]:
     """What the municipal split still lacks: populations (and their date) or fixed
     shares. Equal parts need nothing. Warnings: the setup is saved anyway."""
+
     def warn(message: str, member: str | None = None) -> Finding:
         return Finding(MUNICIPAL_SPLIT_BASIS, WARNING, None, message, member=member)
 
@@ -168,4 +170,3 @@ def split_basis_findings(
     if problem is None and all(m.fixed_share_percent is None for m in municipalities):
         problem = _("Ange kommunernas fasta andelar av kommunernas del.")
     return [] if problem is None else [warn(problem)]
-

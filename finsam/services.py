@@ -41,11 +41,24 @@ def _changed(before: dict[str, object], after: dict[str, object]) -> dict[str, o
 
 
 FEDERATION_FIELDS = (
-    "name", "org_number", "address", "contact", "equity_cap_percent", "equity_floor",
-    "individual_share_target_percent", "municipal_split", "population_date",
+    "name",
+    "org_number",
+    "address",
+    "contact",
+    "equity_cap_percent",
+    "equity_floor",
+    "individual_share_target_percent",
+    "municipal_split",
+    "population_date",
 )
 MEMBER_FIELDS = (
-    "key", "name", "kind", "population", "population_date", "fixed_share_percent", "position",
+    "key",
+    "name",
+    "kind",
+    "population",
+    "population_date",
+    "fixed_share_percent",
+    "position",
 )
 SEAT_FIELDS = ("member_id", "person", "role", "position", "term_end")
 
@@ -78,8 +91,12 @@ def federation_update(
     federation.population_date = population_date
     federation.full_clean()
     federation.save()
-    _record(by, "ändrade förbundet", federation,
-            _changed(before, _values(federation, FEDERATION_FIELDS)))
+    _record(
+        by,
+        "ändrade förbundet",
+        federation,
+        _changed(before, _values(federation, FEDERATION_FIELDS)),
+    )
     return federation
 
 
@@ -270,9 +287,10 @@ class NewMember:
 
 def slug_taken_message(slug: str) -> str:
     owner = Federation.objects.filter(slug=slug).values_list("name", flat=True).first()
-    return _(
-        "Adressen /f/%(slug)s/ används redan av %(owner)s. Välj ett annat kortnamn."
-    ) % {"slug": slug, "owner": owner or _("ett annat förbund")}
+    return _("Adressen /f/%(slug)s/ används redan av %(owner)s. Välj ett annat kortnamn.") % {
+        "slug": slug,
+        "owner": owner or _("ett annat förbund"),
+    }
 
 
 @transaction.atomic
@@ -306,10 +324,19 @@ def federation_create(
     save_new(
         federation,
         conflict=Federation.objects.filter(slug=slug),
-        error={"slug": _("Adressen /f/%(slug)s/ används redan av ett annat förbund. Välj ett "
-                         "annat kortnamn.") % {"slug": slug}},
+        error={
+            "slug": _(
+                "Adressen /f/%(slug)s/ används redan av ett annat förbund. Välj ett annat kortnamn."
+            )
+            % {"slug": slug}
+        },
     )
-    _record(by, "skapade förbundet", federation, {"slug": slug, **_values(federation, FEDERATION_FIELDS)})
+    _record(
+        by,
+        "skapade förbundet",
+        federation,
+        {"slug": slug, **_values(federation, FEDERATION_FIELDS)},
+    )
     keys: set[str] = set()
     for position, new in enumerate(members, start=1):
         key = member_key(new.name, taken=keys)

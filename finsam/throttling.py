@@ -57,7 +57,9 @@ class OwnUserResetHandler(AxesDatabaseHandler):
         setattr(request, RESERVED, True)
         return self.get_failures(request, credentials) <= get_failure_limit(request, credentials)
 
-    def user_login_failed(self, sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    def user_login_failed(
+        self, sender: Any, credentials: dict, request: Any = None, **kwargs: Any
+    ) -> None:
         if request is None or not getattr(request, RESERVED, False):
             super().user_login_failed(sender, credentials, request=request, **kwargs)
             return

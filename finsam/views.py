@@ -62,14 +62,16 @@ def session_status(request: HttpRequest) -> HttpResponse:
         # expiry (middleware keeps bookkeeping there, e.g. the two-factor recheck).
         setattr(request, UNTOUCHED, True)
         request.session.modified = False
-    return JsonResponse({
-        "authenticated": True,
-        "user": request.user.pk,
-        "idle_left": round(idle_left(request)),
-        "lifetime_left": round(lifetime_left(request)),
-        # A login in another tab gives a new CSRF token: the page takes it up.
-        "csrf": get_token(request),
-    })
+    return JsonResponse(
+        {
+            "authenticated": True,
+            "user": request.user.pk,
+            "idle_left": round(idle_left(request)),
+            "lifetime_left": round(lifetime_left(request)),
+            # A login in another tab gives a new CSRF token: the page takes it up.
+            "csrf": get_token(request),
+        }
+    )
 
 
 def _add_service_errors(form: Form, exc: ValidationError) -> None:

@@ -45,7 +45,15 @@ class InterventionAdmin(admin.ModelAdmin):
     """An intervention of fastställda plan years only is read only here, as on its
     page; every save or delete goes through the same guard as the services."""
 
-    list_display = ("name", "federation", "status", "individual_share_percent", "owner", "start", "end")
+    list_display = (
+        "name",
+        "federation",
+        "status",
+        "individual_share_percent",
+        "owner",
+        "start",
+        "end",
+    )
     list_filter = ("status", "federation")
     search_fields = ("name", "short_name", "key", "federation__name")
     autocomplete_fields = ("owner",)

@@ -80,11 +80,14 @@ class MemberChoices(forms.ModelMultipleChoiceField):
 class InterventionForm(forms.Form):
     name = _field(Intervention, "name")
     short_name = _field(
-        Intervention, "short_name",
+        Intervention,
+        "short_name",
         help_text=gettext_lazy("Används i tabeller, till exempel SE-N eller FIA."),
     )
     key = _field(
-        Intervention, "key", required=False,
+        Intervention,
+        "key",
+        required=False,
         help_text=gettext_lazy(
             "Kort namn utan mellanslag som budgeten och exporten använder. Lämnas det "
             "tomt skapas det av namnet."
@@ -105,15 +108,14 @@ class InterventionForm(forms.Form):
         ),
     )
     category_label = _field(
-        Intervention, "category_label",
+        Intervention,
+        "category_label",
         widget=forms.TextInput(attrs={"list": "category-label-suggestions"}),
         help_text=gettext_lazy(
             "Förbundets egen benämning, till exempel processtödjande eller samverkansstödjande."
         ),
     )
-    target_group = _field(
-        Intervention, "target_group", widget=forms.Textarea(attrs={"rows": 3})
-    )
+    target_group = _field(Intervention, "target_group", widget=forms.Textarea(attrs={"rows": 3}))
     age_min = _field(Intervention, "age_min", min_value=0)
     age_max = _field(Intervention, "age_max", min_value=0)
     purpose = _field(Intervention, "purpose", widget=forms.Textarea(attrs={"rows": 3}))
@@ -125,7 +127,8 @@ class InterventionForm(forms.Form):
         empty_label=gettext_lazy("– ingen medlem –"),
     )
     owner_unit = _field(
-        Intervention, "owner_unit",
+        Intervention,
+        "owner_unit",
         help_text=gettext_lazy("Till exempel Arbetsmarknadsenheten."),
     )
     members = MemberChoices(
@@ -143,7 +146,9 @@ class InterventionForm(forms.Form):
         required=False,
     )
     steering_group = _field(
-        Intervention, "steering_group", widget=forms.Textarea(attrs={"rows": 2}),
+        Intervention,
+        "steering_group",
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Övriga i styrgruppen, till exempel förbundschefen."),
     )
     start = _field(Intervention, "start", widget=DateInput())
@@ -181,7 +186,9 @@ def intervention_initial(intervention: Intervention) -> dict[str, Any]:
 class GoalForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     text = _field(
-        InterventionGoal, "text", required=False,
+        InterventionGoal,
+        "text",
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     comparison = _field(InterventionGoal, "comparison")
@@ -189,7 +196,8 @@ class GoalForm(forms.Form):
         label=gettext_lazy("Målvärde"), required=False, max_digits=14, decimal_places=2
     )
     unit = _field(
-        InterventionGoal, "unit",
+        InterventionGoal,
+        "unit",
         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("%, ärenden per år …")}),
     )
 
@@ -284,9 +292,7 @@ class OutcomesForm(forms.Form):
             )
 
     def rows(self) -> list[tuple[InterventionGoal, forms.BoundField, forms.BoundField]]:
-        return [
-            (goal, self[f"value_{goal.pk}"], self[f"note_{goal.pk}"]) for goal in self.goals
-        ]
+        return [(goal, self[f"value_{goal.pk}"], self[f"note_{goal.pk}"]) for goal in self.goals]
 
     def outcomes(self) -> dict[int, OutcomeInput]:
         return {

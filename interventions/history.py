@@ -18,9 +18,24 @@ from plans.models import Plan
 HistoricalIntervention = Intervention.history.model  # type: ignore[attr-defined]
 
 INTERVENTION_FIELDS = (
-    "name", "short_name", "status", "individual_share_percent", "category_label", "owner",
-    "owner_unit", "steering_group", "start", "end", "target_group", "age_min", "age_max",
-    "purpose", "description", "reports_participants", "interim_report_on", "annual_report_on",
+    "name",
+    "short_name",
+    "status",
+    "individual_share_percent",
+    "category_label",
+    "owner",
+    "owner_unit",
+    "steering_group",
+    "start",
+    "end",
+    "target_group",
+    "age_min",
+    "age_max",
+    "purpose",
+    "description",
+    "reports_participants",
+    "interim_report_on",
+    "annual_report_on",
 )
 
 
@@ -65,7 +80,9 @@ def intervention_changes_since(
     if until is not None:
         rows = rows.filter(history_date__lte=until)
     rows = list(rows.select_related("history_user").order_by("history_date", "history_id"))
-    members = dict(Member.objects.filter(federation_id=plan.federation_id).values_list("pk", "name"))
+    members = dict(
+        Member.objects.filter(federation_id=plan.federation_id).values_list("pk", "name")
+    )
     then: dict[int, Any] = {}
     later: dict[int, list[Any]] = {}
     for row in rows:
@@ -80,13 +97,17 @@ def intervention_changes_since(
         name = (last if last.history_type != "-" or before is None else before).name
         if before is None and intervention_id not in then and history[0].history_type == "+":
             if last.history_type != "-":
-                changes.append(InterventionChange(name, "", "", "ny insats", saved_by(history[0]),
-                                                  history[0].history_date))
+                changes.append(
+                    InterventionChange(
+                        name, "", "", "ny insats", saved_by(history[0]), history[0].history_date
+                    )
+                )
             continue
         if last.history_type == "-":
             if before is not None:
-                changes.append(InterventionChange(name, "", "", "borttagen", saved_by(last),
-                                                  last.history_date))
+                changes.append(
+                    InterventionChange(name, "", "", "borttagen", saved_by(last), last.history_date)
+                )
             continue
         for field in INTERVENTION_FIELDS:
             old = _shown(before, field, members)
@@ -98,12 +119,14 @@ def intervention_changes_since(
                 value = _shown(row, field, members)
                 if value != previous:
                     changed, previous = row, value
-            changes.append(InterventionChange(
-                intervention=name,
-                field=str(Intervention._meta.get_field(field).verbose_name),
-                before=old,
-                after=new,
-                by=saved_by(changed),
-                at=changed.history_date,
-            ))
+            changes.append(
+                InterventionChange(
+                    intervention=name,
+                    field=str(Intervention._meta.get_field(field).verbose_name),
+                    before=old,
+                    after=new,
+                    by=saved_by(changed),
+                    at=changed.history_date,
+                )
+            )
     return changes

@@ -57,19 +57,26 @@ CATEGORY_LABEL_SUGGESTIONS = (
 
 class Intervention(models.Model):
     federation = models.ForeignKey(
-        Federation, on_delete=models.CASCADE, related_name="interventions",
+        Federation,
+        on_delete=models.CASCADE,
+        related_name="interventions",
         verbose_name=_("förbund"),
     )
     key = models.SlugField(_("nyckel"), max_length=60)
     name = models.CharField(_("namn"), max_length=200)
     short_name = models.CharField(_("kortnamn"), max_length=40, blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=InterventionStatus.choices,
+        _("status"),
+        max_length=20,
+        choices=InterventionStatus.choices,
         default=InterventionStatus.ONGOING,
     )
     # How much is individinriktad; the rest is strukturell (processtödjande etc.).
     individual_share_percent = models.DecimalField(
-        _("individinriktad andel (%)"), max_digits=5, decimal_places=2, default=Decimal(100),
+        _("individinriktad andel (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(100),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     # The förbund's own word for the kind (processtödjande, samverkansstödjande, …).
@@ -78,12 +85,18 @@ class Intervention(models.Model):
         Member, related_name="interventions", blank=True, verbose_name=_("medverkande medlemmar")
     )
     owner = models.ForeignKey(
-        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_interventions",
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_interventions",
         verbose_name=_("projektägare"),
     )
     owner_unit = models.CharField(_("projektägarens enhet"), max_length=200, blank=True)
     steering_members = models.ManyToManyField(
-        Member, related_name="steered_interventions", blank=True,
+        Member,
+        related_name="steered_interventions",
+        blank=True,
         verbose_name=_("styrgrupp: medlemmar"),
     )
     steering_group = models.TextField(_("styrgrupp: övriga"), blank=True)
@@ -122,7 +135,8 @@ class Intervention(models.Model):
                 name="intervention_end_after_start",
             ),
             models.CheckConstraint(
-                condition=Q(age_min__isnull=True) | Q(age_max__isnull=True)
+                condition=Q(age_min__isnull=True)
+                | Q(age_max__isnull=True)
                 | Q(age_max__gte=F("age_min")),
                 name="intervention_age_range",
             ),
@@ -166,7 +180,7 @@ class Intervention(models.Model):
 
     @property
     def kind_label(self) -> str:
-        """ "Individinriktad", "Strukturell" or "50 % individinriktad, 50 % strukturell". """
+        """ "Individinriktad", "Strukturell" or "50 % individinriktad, 50 % strukturell"."""
         share = self.individual_share_percent
         if share >= 100:
             return str(_("Individinriktad"))
@@ -179,7 +193,7 @@ class Intervention(models.Model):
 
     @property
     def age_range(self) -> str:
-        """ "18–64 år", "från 16 år", "till 29 år" or "". """
+        """ "18–64 år", "från 16 år", "till 29 år" or ""."""
         if self.age_min is not None and self.age_max is not None:
             return f"{self.age_min}–{self.age_max} år"
         if self.age_min is not None:
@@ -206,7 +220,9 @@ class InterventionGoal(models.Model):
     )
     unit = models.CharField(_("enhet"), max_length=40, blank=True)
     comparison = models.CharField(
-        _("uppnått när utfallet är"), max_length=10, choices=GoalComparison.choices,
+        _("uppnått när utfallet är"),
+        max_length=10,
+        choices=GoalComparison.choices,
         default=GoalComparison.AT_LEAST,
     )
     position = models.PositiveIntegerField(_("ordning"), default=0)
@@ -221,7 +237,7 @@ class InterventionGoal(models.Model):
 
     @property
     def target_text(self) -> str:
-        """ "minst 40 %", "högst 10 personer"; "" without a target. """
+        """ "minst 40 %", "högst 10 personer"; "" without a target."""
         if self.target is None:
             return ""
         text = f"{GoalComparison(self.comparison).label} {goal_number(self.target)}"

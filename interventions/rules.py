@@ -55,7 +55,9 @@ def funded_columns(
 
 def period_overlaps(start: date | None, end: date | None, year: int) -> bool:
     """Whether a period (open at either end) shares a day with the year."""
-    return (start is None or start <= date(year, 12, 31)) and (end is None or end >= date(year, 1, 1))
+    return (start is None or start <= date(year, 12, 31)) and (
+        end is None or end >= date(year, 1, 1)
+    )
 
 
 def in_plan_year(facts: PlanYearFacts, year: int) -> bool:

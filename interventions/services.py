@@ -36,9 +36,24 @@ from interventions.models import (
 
 # The fields whose changes the audit log lists.
 AUDIT_FIELDS = (
-    "key", "name", "short_name", "status", "individual_share_percent", "category_label",
-    "target_group", "age_min", "age_max", "purpose", "description", "owner_id", "owner_unit",
-    "steering_group", "start", "end", "reports_participants", "interim_report_on",
+    "key",
+    "name",
+    "short_name",
+    "status",
+    "individual_share_percent",
+    "category_label",
+    "target_group",
+    "age_min",
+    "age_max",
+    "purpose",
+    "description",
+    "owner_id",
+    "owner_unit",
+    "steering_group",
+    "start",
+    "end",
+    "reports_participants",
+    "interim_report_on",
     "annual_report_on",
 )
 
@@ -140,9 +155,7 @@ def intervention_create(
         .values_list("position", flat=True)
         .first()
     )
-    intervention = Intervention(
-        federation=federation, position=0 if last is None else last + 1
-    )
+    intervention = Intervention(federation=federation, position=0 if last is None else last + 1)
     _write(
         intervention,
         by=by,
@@ -171,8 +184,12 @@ def intervention_create(
         steering_members=steering_members,
         goals=goals,
     )
-    record(action="lade till insatsen", by=by, obj=intervention,
-           changes=_changed({}, _snapshot(intervention)))
+    record(
+        action="lade till insatsen",
+        by=by,
+        obj=intervention,
+        changes=_changed({}, _snapshot(intervention)),
+    )
     return intervention
 
 
@@ -236,8 +253,12 @@ def intervention_update(
         steering_members=steering_members,
         goals=goals,
     )
-    record(action="ändrade insatsen", by=by, obj=intervention,
-           changes=_changed(before, _snapshot(intervention)))
+    record(
+        action="ändrade insatsen",
+        by=by,
+        obj=intervention,
+        changes=_changed(before, _snapshot(intervention)),
+    )
     return intervention
 
 
@@ -309,7 +330,11 @@ def _write_goals(intervention: Intervention, goals: Sequence[GoalInput]) -> None
     keep = {g.id for g in goals if g.id is not None}
     InterventionGoal.objects.filter(intervention=intervention).exclude(pk__in=keep).delete()
     for position, given in enumerate(goals):
-        goal = stored[given.id] if given.id is not None else InterventionGoal(intervention=intervention)
+        goal = (
+            stored[given.id]
+            if given.id is not None
+            else InterventionGoal(intervention=intervention)
+        )
         goal.text = given.text
         goal.target = given.target
         goal.unit = given.unit
@@ -340,8 +365,12 @@ def intervention_delete(*, intervention: Intervention, by: AbstractBaseUser | No
     ensure_intervention_not_frozen(intervention)
     if refusal := intervention_delete_refusal(intervention):
         raise ValidationError(refusal)
-    record(action="tog bort insatsen", by=by, obj=intervention,
-           changes={"key": intervention.key, "name": intervention.name})
+    record(
+        action="tog bort insatsen",
+        by=by,
+        obj=intervention,
+        changes={"key": intervention.key, "name": intervention.name},
+    )
     intervention.delete()
 
 
@@ -384,14 +413,22 @@ def outcomes_record(
         outcome.full_clean()
         outcome.save()
         saved.append(outcome)
-    record(action="registrerade utfall", by=by, obj=intervention,
-           changes={"year": year, "outcomes": changes})
+    record(
+        action="registrerade utfall",
+        by=by,
+        obj=intervention,
+        changes={"year": year, "outcomes": changes},
+    )
     return saved
 
 
 @transaction.atomic
 def outcome_delete(*, outcome: InterventionOutcome, by: AbstractBaseUser | None) -> None:
     intervention = outcome.goal.intervention
-    record(action="tog bort utfallet", by=by, obj=intervention,
-           changes={"year": outcome.year, "goal": outcome.goal.text[:80], "value": outcome.value})
+    record(
+        action="tog bort utfallet",
+        by=by,
+        obj=intervention,
+        changes={"year": outcome.year, "goal": outcome.goal.text[:80], "value": outcome.value},
+    )
     outcome.delete()

@@ -69,7 +69,9 @@ def intervention_create(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
-            messages.success(request, _("Insatsen %(name)s är tillagd.") % {"name": intervention.name})
+            messages.success(
+                request, _("Insatsen %(name)s är tillagd.") % {"name": intervention.name}
+            )
             return redirect(intervention.get_absolute_url())
     return _render_form(request, access, None, form, goals)
 
@@ -99,7 +101,9 @@ def intervention_edit(request: HttpRequest, slug: str, intervention_id: int) -> 
             _add_service_errors(form, exc)
             intervention.refresh_from_db()
         else:
-            messages.success(request, _("Insatsen %(name)s är sparad.") % {"name": intervention.name})
+            messages.success(
+                request, _("Insatsen %(name)s är sparad.") % {"name": intervention.name}
+            )
             return redirect(intervention.get_absolute_url())
     return _render_form(request, access, intervention, form, goals)
 
@@ -135,7 +139,8 @@ def intervention_delete(request: HttpRequest, slug: str, intervention_id: int) -
             "title": _("Ta bort insatsen %(name)s") % {"name": intervention.name},
             "question": _("Vill du ta bort insatsen %(name)s?") % {"name": intervention.name},
             "consequences": (
-                _("Insatsens %(count)d mål och deras utfall tas också bort.") % {"count": goal_count}
+                _("Insatsens %(count)d mål och deras utfall tas också bort.")
+                % {"count": goal_count}
                 if goal_count
                 else ""
             ),

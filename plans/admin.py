@@ -75,8 +75,14 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ("status", "year")
     search_fields = ("title", "federation__name", "reference")
     readonly_fields = (
-        "status", "decided_on", "revision", "decision_meeting", "published_at", "published_by",
-        "updated_at", "updated_by",
+        "status",
+        "decided_on",
+        "revision",
+        "decision_meeting",
+        "published_at",
+        "published_by",
+        "updated_at",
+        "updated_by",
     )
     list_select_related = ("federation",)
     inlines = (SectionInline, GoalInline, MeetingInline)
@@ -141,6 +147,13 @@ class SnapshotAdmin(ReadOnlyAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyAdmin):
-    list_display = ("plan", "target_label", "author_name", "created_at", "resolved_at", "withdrawn_at")
+    list_display = (
+        "plan",
+        "target_label",
+        "author_name",
+        "created_at",
+        "resolved_at",
+        "withdrawn_at",
+    )
     list_select_related = ("plan__federation",)
     search_fields = ("body", "quote", "author_name")

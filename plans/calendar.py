@@ -41,9 +41,7 @@ def calendar_token(user_id: int, federation: Federation, generation: int = 0) ->
 
 def membership_token(membership: Membership) -> str:
     """The membership's current subscription token."""
-    return calendar_token(
-        membership.user_id, membership.federation, membership.calendar_generation
-    )
+    return calendar_token(membership.user_id, membership.federation, membership.calendar_generation)
 
 
 def member_for_token(token: str, federation: Federation) -> Membership | None:

@@ -27,7 +27,8 @@ def _commentable(plan: Plan) -> None:
     comments stay as they were when it was adopted (no new ones, replies,
     changes, withdrawals, resolving or reopening)."""
     ensure_plan_not_frozen(
-        plan.federation_id, plan.year,
+        plan.federation_id,
+        plan.year,
         message=_(
             "Planen är fastställd; den tar inte emot fler kommentarer, och dess "
             "kommentarer kan inte ändras."
@@ -97,8 +98,12 @@ def comment_add(
         raise ValidationError({"target": _("Välj vad kommentaren gäller.")})
     comment.full_clean()
     comment.save()
-    record(action="kommenterade planen", by=by, obj=plan,
-           changes={"comment": comment.pk, "target": comment.target_label})
+    record(
+        action="kommenterade planen",
+        by=by,
+        obj=plan,
+        changes={"comment": comment.pk, "target": comment.target_label},
+    )
     return comment
 
 
@@ -125,8 +130,12 @@ def comment_reply(*, comment: Comment, by: AbstractBaseUser, role: str, body: st
     )
     reply.full_clean()
     reply.save()
-    record(action="svarade på en kommentar", by=by, obj=thread.plan,
-           changes={"comment": thread.pk, "reply": reply.pk})
+    record(
+        action="svarade på en kommentar",
+        by=by,
+        obj=thread.plan,
+        changes={"comment": thread.pk, "reply": reply.pk},
+    )
     return reply
 
 
@@ -145,8 +154,10 @@ def comment_change(
 ) -> Comment:
     """The author corrects a comment, as long as nobody has replied to it."""
     _commentable(comment.plan)
-    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan", "section").get(
-        pk=comment.pk
+    comment = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("plan", "section")
+        .get(pk=comment.pk)
     )
     if refusal := comment_change_refusal(comment, by):
         raise PermissionDenied(refusal)
@@ -161,8 +172,12 @@ def comment_change(
     comment.changed_at = timezone.now()
     comment.full_clean()
     comment.save()
-    record(action="ändrade sin kommentar", by=by, obj=comment.plan,
-           changes={"comment": comment.pk, "body": [before, comment.body]})
+    record(
+        action="ändrade sin kommentar",
+        by=by,
+        obj=comment.plan,
+        changes={"comment": comment.pk, "body": [before, comment.body]},
+    )
     return comment
 
 
@@ -170,13 +185,19 @@ def comment_change(
 def comment_withdraw(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     """The author withdraws a comment; it is kept (marked återtagen), never deleted."""
     _commentable(comment.plan)
-    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
+    )
     if refusal := comment_change_refusal(comment, by):
         raise PermissionDenied(refusal)
     comment.withdrawn_at = timezone.now()
     comment.save(update_fields=["withdrawn_at"])
-    record(action="tog tillbaka sin kommentar", by=by, obj=comment.plan,
-           changes={"comment": comment.pk})
+    record(
+        action="tog tillbaka sin kommentar",
+        by=by,
+        obj=comment.plan,
+        changes={"comment": comment.pk},
+    )
     return comment
 
 
@@ -184,26 +205,35 @@ def comment_withdraw(*, comment: Comment, by: AbstractBaseUser) -> Comment:
 def comment_resolve(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     """The director marks a comment (a thread) as dealt with."""
     _commentable(comment.plan)
-    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
+    )
     if comment.is_reply:
         raise ValidationError(_("Ett svar löses med den kommentar det svarar på."))
     if not comment.is_resolved:
         comment.resolved_at = timezone.now()
         comment.resolved_by = _user(by)
         comment.save(update_fields=["resolved_at", "resolved_by"])
-        record(action="löste en kommentar", by=by, obj=comment.plan,
-               changes={"comment": comment.pk})
+        record(
+            action="löste en kommentar", by=by, obj=comment.plan, changes={"comment": comment.pk}
+        )
     return comment
 
 
 @transaction.atomic
 def comment_reopen(*, comment: Comment, by: AbstractBaseUser) -> Comment:
     _commentable(comment.plan)
-    comment = Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",)).select_related("plan").get(pk=comment.pk)
+    )
     if comment.is_resolved:
         comment.resolved_at = None
         comment.resolved_by = None
         comment.save(update_fields=["resolved_at", "resolved_by"])
-        record(action="öppnade en kommentar igen", by=by, obj=comment.plan,
-               changes={"comment": comment.pk})
+        record(
+            action="öppnade en kommentar igen",
+            by=by,
+            obj=comment.plan,
+            changes={"comment": comment.pk},
+        )
     return comment

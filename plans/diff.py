@@ -47,7 +47,7 @@ def _mark(tag: str, parts: list[str]) -> str:
     if not words:
         return escape(text)
     start = text.index(words)
-    before, after = text[:start], text[start + len(words):]
+    before, after = text[:start], text[start + len(words) :]
     return f"{escape(before)}<{tag}>{escape(words)}</{tag}>{escape(after)}"
 
 

@@ -48,7 +48,9 @@ class PlanForm(forms.Form):
         Plan,
         "decision_meeting_on",
         widget=DateInput(),
-        help_text=gettext_lazy("Styrelsemötet som ska fastställa planen (senast 30 november året före)."),
+        help_text=gettext_lazy(
+            "Styrelsemötet som ska fastställa planen (senast 30 november året före)."
+        ),
     )
     vision = _field(
         Plan,
@@ -152,7 +154,9 @@ class DecideForm(forms.Form):
         ),
     )
     reference = _field(
-        Plan, "reference", required=True,
+        Plan,
+        "reference",
+        required=True,
         help_text=gettext_lazy("Beslutets diarienummer, till exempel dnr 2019:12 / 6."),
     )
 
@@ -164,9 +168,14 @@ class DecideForm(forms.Form):
         self.meetings = {str(m.pk): m for m in meetings}
         self.fields["meeting"].choices = [
             (str(m.pk), f"{sv_date(m.date)} – {m.display_title}") for m in meetings
-        ] + [(NEW_MEETING, gettext_lazy(
-            "Ett styrelsemöte på beslutsdagen (det planerade beslutsmötet, eller ett nytt)"
-        ))]
+        ] + [
+            (
+                NEW_MEETING,
+                gettext_lazy(
+                    "Ett styrelsemöte på beslutsdagen (det planerade beslutsmötet, eller ett nytt)"
+                ),
+            )
+        ]
 
     def clean_meeting(self) -> Meeting | None:
         return self.meetings.get(self.cleaned_data["meeting"])
@@ -196,10 +205,16 @@ class CommentForm(forms.Form):
             "eller klistra in den här."
         ),
     )
-    body = forms.CharField(label=gettext_lazy("Kommentar"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=gettext_lazy("Kommentar"), widget=forms.Textarea(attrs={"rows": 5})
+    )
 
     def __init__(
-        self, *args: Any, sections: list[Section], interventions: list[Any], year: int,
+        self,
+        *args: Any,
+        sections: list[Section],
+        interventions: list[Any],
+        year: int,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)

@@ -76,7 +76,8 @@ def decision_text(plan: Plan) -> str:
     if plan.reference:
         decision = _("%(date)s, %(reference)s") % {
             "date": decision,
-            "reference": plan.reference if plan.reference.lower().startswith("dnr")
+            "reference": plan.reference
+            if plan.reference.lower().startswith("dnr")
             else f"dnr {plan.reference}",
         }
     return _(
@@ -146,9 +147,7 @@ def ensure_plan_not_frozen(
 # --- views -----------------------------------------------------------------------------
 
 
-def frozen_response(
-    request: HttpRequest, federation: Federation, year: int
-) -> HttpResponse | None:
+def frozen_response(request: HttpRequest, federation: Federation, year: int) -> HttpResponse | None:
     """For an edit view of a frozen year: the page that says why nothing can be
     changed (409 Conflict); None when the year is not frozen."""
     if not plan_is_frozen(federation, year):

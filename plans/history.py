@@ -168,8 +168,9 @@ def _meeting_text(row: Any) -> str:
     return f"{row.date.isoformat()}{time} {title}{place}"
 
 
-def _item_changes(plan: Plan, since: datetime, model: Any, history: Any, what: str,
-                  text: Any) -> list[ItemChange]:
+def _item_changes(
+    plan: Plan, since: datetime, model: Any, history: Any, what: str, text: Any
+) -> list[ItemChange]:
     then: dict[int, Any] = {}
     for row in history.objects.filter(plan=plan, history_date__lte=since).order_by(
         "history_date", "history_id"
@@ -187,7 +188,9 @@ def _item_changes(plan: Plan, since: datetime, model: Any, history: Any, what: s
     present = {item.pk for item in current}
     for item_id, before in then.items():
         if before is not None and item_id not in present:
-            changes.append(ItemChange(what=what, status="borttaget", text=word_diff(text(before), "")))
+            changes.append(
+                ItemChange(what=what, status="borttaget", text=word_diff(text(before), ""))
+            )
     return changes
 
 
@@ -198,7 +201,9 @@ def decided_at(plan: Plan) -> datetime | None:
         return None
     return (
         PlanTransition.objects.filter(plan=plan, to_status=PlanStatus.DECIDED)
-        .order_by("-at", "-id").values_list("at", flat=True).first()
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
     )
 
 

@@ -39,12 +39,20 @@ class Plan(models.Model):
     vision = models.TextField(_("vision"), blank=True)
     updated_at = models.DateTimeField(_("senast ändrad"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("senast ändrad av"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("senast ändrad av"),
     )
     # The board meeting (in the årshjul) that adopted the plan.
     decision_meeting = models.ForeignKey(
-        "plans.Meeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "plans.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("beslutande styrelsemöte"),
     )
     # 1 for the plan as first adopted; each "ny revision" after adoption adds one.
@@ -52,13 +60,21 @@ class Plan(models.Model):
     # A public document once published (decided plans only; see plans/workflow.py).
     published_at = models.DateTimeField(_("publicerad"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("publicerad av"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("publicerad av"),
     )
     # Roll-forward: the plan this one was made from, and what the director should
     # look over before sending it to review.
     carried_from = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_to",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
         verbose_name=_("skapad från"),
     )
     review_items = models.JSONField(_("att se över"), default=list, blank=True)
@@ -219,8 +235,12 @@ class PlanTransition(models.Model):
     to_status = models.CharField(_("till"), max_length=20, choices=PlanStatus.choices)
     at = models.DateTimeField(_("tidpunkt"), default=timezone.now)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("av"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("av"),
     )
     by_name = models.CharField(_("av (namn)"), max_length=200, blank=True)
     note = models.TextField(_("kommentar"), blank=True)
@@ -263,8 +283,12 @@ class Snapshot(models.Model):
     revision = models.PositiveIntegerField(_("revision"))
     created_at = models.DateTimeField(_("skapad"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("skapad av"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("skapad av"),
     )
     decided_on = models.DateField(_("fastställd den"))
     reference = models.CharField(_("diarienummer"), max_length=100, blank=True)
@@ -320,27 +344,43 @@ class Comment(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies",
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
         verbose_name=_("svar på"),
     )
     target = models.CharField(
         _("gäller"), max_length=20, choices=CommentTarget.choices, default=CommentTarget.SECTION
     )
     section = models.ForeignKey(
-        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments",
+        Section,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
         verbose_name=_("avsnitt"),
     )
     intervention = models.ForeignKey(
-        "interventions.Intervention", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="plan_comments", verbose_name=_("insats"),
+        "interventions.Intervention",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_comments",
+        verbose_name=_("insats"),
     )
     # What the comment is about, as it was called then (a section may be renamed).
     target_label = models.CharField(_("gäller (rubrik)"), max_length=200, blank=True)
     quote = models.TextField(_("citat ur texten"), blank=True)
     body = models.TextField(_("kommentar"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("skriven av"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("skriven av"),
     )
     author_name = models.CharField(_("skriven av (namn)"), max_length=200, blank=True)
     author_role = models.CharField(_("roll"), max_length=20, blank=True)
@@ -348,8 +388,12 @@ class Comment(models.Model):
     changed_at = models.DateTimeField(_("ändrad"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("löst"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("löst av"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("löst av"),
     )
     withdrawn_at = models.DateTimeField(_("återtagen"), null=True, blank=True)
 

@@ -51,8 +51,8 @@ def plan_carry_forward(*, plan: Plan, by: AbstractBaseUser | None) -> tuple[Plan
     Copies the sections, goals and årshjul (meetings one year on: the same weekday
     near the same date; deadlines to the same date)."""
     # Locked, so that of two requests at once the second finds the first's plan.
-    source = Plan.objects.select_for_update(of=("self",)).select_related("federation").get(
-        pk=plan.pk
+    source = (
+        Plan.objects.select_for_update(of=("self",)).select_related("federation").get(pk=plan.pk)
     )
     if not source.is_decided:
         raise ValidationError(
@@ -77,9 +77,10 @@ def plan_carry_forward(*, plan: Plan, by: AbstractBaseUser | None) -> tuple[Plan
     )
     if source.decision_meeting is not None and _carried(source.decision_meeting):
         new.decision_meeting_on = _shifted_meeting_date(source.decision_meeting)
-    elif source.decided_on is not None and meeting_date_error(
-        year=source.year, day=source.decided_on
-    ) is None:
+    elif (
+        source.decided_on is not None
+        and meeting_date_error(year=source.year, day=source.decided_on) is None
+    ):
         new.decision_meeting_on = same_weekday_next_year(source.decided_on)
     save_new(new, conflict=Plan.objects.filter(federation=federation, year=year), error=exists)
 
@@ -103,8 +104,9 @@ def plan_carry_forward(*, plan: Plan, by: AbstractBaseUser | None) -> tuple[Plan
     goals = list(source.goals.order_by("position", "id"))
     bulk_create_with_history(
         [
-            Goal(plan=new, level=g.level, text=g.text, measures=list(g.measures),
-                 position=g.position)
+            Goal(
+                plan=new, level=g.level, text=g.text, measures=list(g.measures), position=g.position
+            )
             for g in goals
         ],
         Goal,
@@ -133,19 +135,27 @@ def plan_carry_forward(*, plan: Plan, by: AbstractBaseUser | None) -> tuple[Plan
     )
 
     items.append(
-        _("Titeln är ändrad till ”%(title)s”. Diarienummer och beslutsdatum är tomma tills "
-          "styrelsen fastställer planen.") % {"title": new.title}
+        _(
+            "Titeln är ändrad till ”%(title)s”. Diarienummer och beslutsdatum är tomma tills "
+            "styrelsen fastställer planen."
+        )
+        % {"title": new.title}
     )
     if meetings:
         items.append(
-            _("Årshjulets %(count)d möten och hålltider är flyttade ett år framåt: mötena till "
-              "samma veckodag nära samma datum, lagens hålltider till samma datum. "
-              "Kontrollera datumen.") % {"count": len(meetings)}
+            _(
+                "Årshjulets %(count)d möten och hålltider är flyttade ett år framåt: mötena till "
+                "samma veckodag nära samma datum, lagens hålltider till samma datum. "
+                "Kontrollera datumen."
+            )
+            % {"count": len(meetings)}
         )
     if left_out:
         items.append(
-            _("Möten med datum utanför %(first)s–%(last)s följde inte med: %(meetings)s. "
-              "Lägg till dem igen med rätt datum om de behövs.")
+            _(
+                "Möten med datum utanför %(first)s–%(last)s följde inte med: %(meetings)s. "
+                "Lägg till dem igen med rätt datum om de behövs."
+            )
             % {
                 "first": source.year - 1,
                 "last": source.year + 1,
@@ -165,8 +175,10 @@ def plan_carry_forward(*, plan: Plan, by: AbstractBaseUser | None) -> tuple[Plan
         if shift_years(s.heading, first=first, last=last) != s.heading
     ]
     if renamed:
-        items.append(_("Rubriker med årtal är flyttade ett år: %(headings)s.")
-                     % {"headings": ", ".join(renamed)})
+        items.append(
+            _("Rubriker med årtal är flyttade ett år: %(headings)s.")
+            % {"headings": ", ".join(renamed)}
+        )
     dated = [
         shift_years(s.heading, first=first, last=last)
         for s in sections

@@ -51,7 +51,8 @@ def review_sent_at(plan: Plan) -> PlanTransition | None:
     was sent to review" compares with."""
     return (
         PlanTransition.objects.filter(plan=plan, to_status=PlanStatus.REVIEW)
-        .order_by("-at", "-id").first()
+        .order_by("-at", "-id")
+        .first()
     )
 
 
@@ -79,9 +80,13 @@ COMMENT_FILTERS = {"oppna": "open", "losta": "resolved", "alla": "all"}
 def comment_threads(plan: Plan, *, show: str = "open") -> list[Comment]:
     """The plan's comment threads (first comments with their replies), oldest
     first; `show` is open, resolved or all (withdrawn ones are in "all")."""
-    threads = Comment.objects.filter(plan=plan, parent__isnull=True).select_related(
-        "section", "intervention", "resolved_by"
-    ).prefetch_related(Prefetch("replies", queryset=Comment.objects.order_by("created_at", "id")))
+    threads = (
+        Comment.objects.filter(plan=plan, parent__isnull=True)
+        .select_related("section", "intervention", "resolved_by")
+        .prefetch_related(
+            Prefetch("replies", queryset=Comment.objects.order_by("created_at", "id"))
+        )
+    )
     if show == "open":
         threads = threads.filter(resolved_at__isnull=True, withdrawn_at__isnull=True)
     elif show == "resolved":
@@ -124,7 +129,8 @@ def published_plan(slug: str, year: int) -> tuple[Plan, Snapshot] | None:
     anything else (a draft is never public)."""
     plan = (
         Plan.objects.select_related("federation")
-        .filter(federation__slug=slug, year=year, published_at__isnull=False).first()
+        .filter(federation__slug=slug, year=year, published_at__isnull=False)
+        .first()
     )
     if plan is None:
         return None

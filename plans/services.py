@@ -129,8 +129,11 @@ STANDARD_OUTLINE: tuple[tuple[str, str, str], ...] = (
     ),
     ("Kommunikation", SectionKind.TEXT, ""),
     ("Risker", SectionKind.TEXT, ""),
-    ("Årshjul", SectionKind.ANNUAL_CYCLE, "Styrelsens och beredningsgruppens möten och "
-     "årets hålltider."),
+    (
+        "Årshjul",
+        SectionKind.ANNUAL_CYCLE,
+        "Styrelsens och beredningsgruppens möten och årets hålltider.",
+    ),
     ("Budget", SectionKind.BUDGET, ""),
 )
 
@@ -195,7 +198,9 @@ def plan_create(
     values = {"federation": federation.name, "members": _member_list(federation), "year": year}
     bulk_create_with_history(
         [
-            Section(plan=plan, heading=heading, kind=kind, body=body.format(**values), position=index)
+            Section(
+                plan=plan, heading=heading, kind=kind, body=body.format(**values), position=index
+            )
             for index, (heading, kind, body) in enumerate(STANDARD_OUTLINE)
         ],
         Section,
@@ -252,7 +257,10 @@ def section_create(
     _editable(plan)
     last = plan.sections.aggregate(last=Max("position"))["last"]
     section = Section(
-        plan=plan, heading=heading, kind=kind, body=_text(body),
+        plan=plan,
+        heading=heading,
+        kind=kind,
+        body=_text(body),
         position=0 if last is None else last + 1,
     )
     return _save_part(section, by, "lade till avsnittet")
@@ -338,7 +346,9 @@ def section_move(*, section: Section, by: AbstractBaseUser | None, offset: int) 
     """Move a section `offset` places (−1 up, +1 down); the ends stay put."""
     plan = section.plan
     _editable(plan)
-    sections = list(Section.objects.select_for_update().filter(plan=plan).order_by("position", "id"))
+    sections = list(
+        Section.objects.select_for_update().filter(plan=plan).order_by("position", "id")
+    )
     index = next(i for i, s in enumerate(sections) if s.pk == section.pk)
     target = max(0, min(len(sections) - 1, index + offset))
     sections.insert(target, sections.pop(index))
@@ -451,10 +461,10 @@ def meeting_delete(*, meeting: Meeting, by: AbstractBaseUser | None) -> None:
 
 @transaction.atomic
 def calendar_link_renew(*, membership: Membership, by: AbstractBaseUser | None) -> Membership:
-    """"Byt länk": a new subscription token for the membership; the old one stops
+    """ "Byt länk": a new subscription token for the membership; the old one stops
     working (plans/calendar.py makes the token from `calendar_generation`)."""
-    membership = Membership.objects.select_for_update().select_related("federation").get(
-        pk=membership.pk
+    membership = (
+        Membership.objects.select_for_update().select_related("federation").get(pk=membership.pk)
     )
     membership.calendar_generation += 1
     membership.save(update_fields=["calendar_generation"])

@@ -154,13 +154,17 @@ def plan_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = PlanCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            plan = services.plan_create(federation=access.federation, by=request.user, **form.cleaned_data)
+            plan = services.plan_create(
+                federation=access.federation, by=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
             messages.success(
                 request,
-                _("Verksamhetsplanen för %(year)s är skapad med standardavsnitten och lagens hålltider.")
+                _(
+                    "Verksamhetsplanen för %(year)s är skapad med standardavsnitten och lagens hålltider."
+                )
                 % {"year": plan.year},
             )
             return _to_plan(plan)
@@ -212,7 +216,11 @@ def plan_edit(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 
 
 def _section_page(
-    request: HttpRequest, access: Access, plan: Plan, form: SectionForm, section: Section | None,
+    request: HttpRequest,
+    access: Access,
+    plan: Plan,
+    form: SectionForm,
+    section: Section | None,
     **extra: Any,
 ) -> HttpResponse:
     body = form["body"].value() or ""
@@ -221,7 +229,9 @@ def _section_page(
         access,
         plan,
         form,
-        title=_("Redigera %(heading)s") % {"heading": section.heading} if section else _("Nytt avsnitt"),
+        title=_("Redigera %(heading)s") % {"heading": section.heading}
+        if section
+        else _("Nytt avsnitt"),
         submit_label=_("Spara") if section else _("Lägg till avsnittet"),
         cancel_url=plan.get_absolute_url() + (f"#kapitel-{section.pk}" if section else ""),
         template="plans/section_form.html",
@@ -251,14 +261,20 @@ def section_create(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
-            messages.success(request, _("Avsnittet %(heading)s är tillagt.") % {"heading": section.heading})
+            messages.success(
+                request, _("Avsnittet %(heading)s är tillagt.") % {"heading": section.heading}
+            )
             return _to_plan(plan, f"#kapitel-{section.pk}")
     return _section_page(request, access, plan, form, None)
 
 
 def _get_section(access: Access, plan: Plan, section_id: int) -> Section:
     section = get_in_federation(
-        Section.objects.select_related("plan"), access, path="plan__federation", plan=plan, pk=section_id
+        Section.objects.select_related("plan"),
+        access,
+        path="plan__federation",
+        plan=plan,
+        pk=section_id,
     )
     assert isinstance(section, Section)
     return section
@@ -271,10 +287,15 @@ def section_edit(request: HttpRequest, slug: str, year: int, section_id: int) ->
     if refused:
         return refused
     section = _get_section(access, plan, section_id)
-    initial = {"heading": section.heading, "kind": section.kind, "body": section.body,
-               "version": section.version}
-    form = SectionForm(request.POST or None, initial=initial, preview_url=_preview_url(plan),
-                       versioned=True)
+    initial = {
+        "heading": section.heading,
+        "kind": section.kind,
+        "body": section.body,
+        "version": section.version,
+    }
+    form = SectionForm(
+        request.POST or None, initial=initial, preview_url=_preview_url(plan), versioned=True
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         expected = data.pop("version")
@@ -288,13 +309,18 @@ def section_edit(request: HttpRequest, slug: str, year: int, section_id: int) ->
             _add_service_errors(form, exc)
             section.refresh_from_db()
         else:
-            messages.success(request, _("Avsnittet %(heading)s är sparat.") % {"heading": section.heading})
+            messages.success(
+                request, _("Avsnittet %(heading)s är sparat.") % {"heading": section.heading}
+            )
             return _to_plan(plan, f"#kapitel-{section.pk}")
     return _section_page(request, access, plan, form, section)
 
 
 def _section_conflict(
-    request: HttpRequest, access: Access, plan: Plan, stored: Section,
+    request: HttpRequest,
+    access: Access,
+    plan: Plan,
+    stored: Section,
     kept: dict[str, str] | None = None,
 ) -> HttpResponse:
     """Someone else saved first: keep what this user typed, show what is stored and
@@ -328,7 +354,9 @@ def section_delete(request: HttpRequest, slug: str, year: int, section_id: int) 
     section = _get_section(access, plan, section_id)
     if request.method == "POST":
         services.section_delete(section=section, by=request.user)
-        messages.success(request, _("Avsnittet %(heading)s är borttaget.") % {"heading": section.heading})
+        messages.success(
+            request, _("Avsnittet %(heading)s är borttaget.") % {"heading": section.heading}
+        )
         return _to_plan(plan)
     return _confirm_delete(
         request,
@@ -396,24 +424,43 @@ class PlanPart:
 
 
 GOAL = PlanPart(
-    model=Goal, form=GoalForm, name="goal",
-    create=services.goal_create, update=services.goal_update, delete=services.goal_delete,
-    chapter_kind="goals", initial=GoalForm.initial_for,
-    added=_lazy("Målet är tillagt."), saved=_lazy("Målet är sparat."), deleted=_lazy("Målet är borttaget."),
-    new_title=_lazy("Nytt mål"), new_submit=_lazy("Lägg till målet"), edit_title=_lazy("Redigera mål"),
+    model=Goal,
+    form=GoalForm,
+    name="goal",
+    create=services.goal_create,
+    update=services.goal_update,
+    delete=services.goal_delete,
+    chapter_kind="goals",
+    initial=GoalForm.initial_for,
+    added=_lazy("Målet är tillagt."),
+    saved=_lazy("Målet är sparat."),
+    deleted=_lazy("Målet är borttaget."),
+    new_title=_lazy("Nytt mål"),
+    new_submit=_lazy("Lägg till målet"),
+    edit_title=_lazy("Redigera mål"),
     delete_title=_lazy("Ta bort målet"),
     question=lambda goal: _("Vill du ta bort målet ”%(text)s”?") % {"text": goal.text[:120]},
 )
 MEETING = PlanPart(
-    model=Meeting, form=MeetingForm, name="meeting",
-    create=services.meeting_create, update=services.meeting_update,
-    delete=services.meeting_delete, chapter_kind="annual_cycle",
+    model=Meeting,
+    form=MeetingForm,
+    name="meeting",
+    create=services.meeting_create,
+    update=services.meeting_update,
+    delete=services.meeting_delete,
+    chapter_kind="annual_cycle",
     initial=lambda meeting: {name: getattr(meeting, name) for name in MeetingForm.base_fields},
-    added=_lazy("Mötet är tillagt i årshjulet."), saved=_lazy("Mötet är sparat."),
-    deleted=_lazy("Mötet är borttaget ur årshjulet."), new_title=_lazy("Nytt möte eller hålltid"),
-    new_submit=_lazy("Lägg till"), edit_title=_lazy("Redigera möte"), delete_title=_lazy("Ta bort mötet"),
-    question=lambda meeting: _("Vill du ta bort %(title)s den %(date)s ur årshjulet?")
-    % {"title": meeting.display_title, "date": swedish_date(meeting.date)},
+    added=_lazy("Mötet är tillagt i årshjulet."),
+    saved=_lazy("Mötet är sparat."),
+    deleted=_lazy("Mötet är borttaget ur årshjulet."),
+    new_title=_lazy("Nytt möte eller hålltid"),
+    new_submit=_lazy("Lägg till"),
+    edit_title=_lazy("Redigera möte"),
+    delete_title=_lazy("Ta bort mötet"),
+    question=lambda meeting: (
+        _("Vill du ta bort %(title)s den %(date)s ur årshjulet?")
+        % {"title": meeting.display_title, "date": swedish_date(meeting.date)}
+    ),
 )
 
 
@@ -442,7 +489,12 @@ def _part_create(request: HttpRequest, slug: str, year: int, part: PlanPart) -> 
             messages.success(request, part.added)
             return _to_plan(plan, _part_anchor(plan, part))
     return _form_page(
-        request, access, plan, form, title=part.new_title, submit_label=part.new_submit,
+        request,
+        access,
+        plan,
+        form,
+        title=part.new_title,
+        submit_label=part.new_submit,
         cancel_url=plan.get_absolute_url() + _part_anchor(plan, part),
     )
 
@@ -463,12 +515,19 @@ def _part_edit(request: HttpRequest, slug: str, year: int, pk: int, part: PlanPa
             messages.success(request, part.saved)
             return _to_plan(plan, _part_anchor(plan, part))
     return _form_page(
-        request, access, plan, form, title=part.edit_title, submit_label=_("Spara"),
+        request,
+        access,
+        plan,
+        form,
+        title=part.edit_title,
+        submit_label=_("Spara"),
         cancel_url=plan.get_absolute_url() + _part_anchor(plan, part),
     )
 
 
-def _part_delete(request: HttpRequest, slug: str, year: int, pk: int, part: PlanPart) -> HttpResponse:
+def _part_delete(
+    request: HttpRequest, slug: str, year: int, pk: int, part: PlanPart
+) -> HttpResponse:
     access, plan, refused = _load_for_edit(request, slug, year)
     if refused:
         return refused
@@ -478,7 +537,10 @@ def _part_delete(request: HttpRequest, slug: str, year: int, pk: int, part: Plan
         messages.success(request, part.deleted)
         return _to_plan(plan, _part_anchor(plan, part))
     return _confirm_delete(
-        request, access, title=part.delete_title, question=part.question(obj),
+        request,
+        access,
+        title=part.delete_title,
+        question=part.question(obj),
         cancel_url=plan.get_absolute_url() + _part_anchor(plan, part),
     )
 
@@ -523,7 +585,9 @@ def meeting_delete(request: HttpRequest, slug: str, year: int, meeting_id: int) 
 
 
 def _calendar_response(federation: Federation) -> HttpResponse:
-    response = HttpResponse(federation_calendar(federation), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        federation_calendar(federation), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'inline; filename="arshjul-{federation.slug}.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
@@ -536,14 +600,18 @@ def plan_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     if request.method == "GET":
-        record(action="laddade ned årshjulet som kalender (.ics)", by=request.user,
-               obj=access.federation, changes={"via": "inloggning"})
+        record(
+            action="laddade ned årshjulet som kalender (.ics)",
+            by=request.user,
+            obj=access.federation,
+            changes={"via": "inloggning"},
+        )
     return _calendar_response(access.federation)
 
 
 @login_required
 def plan_calendar_renew(request: HttpRequest, slug: str) -> HttpResponse:
-    """"Byt länk": the user's subscription link stops working and a new one is
+    """ "Byt länk": the user's subscription link stops working and a new one is
     shown (any role: it is the user's own link, not the plan's data)."""
     access = get_federation_for_user(request.user, slug)
     if request.method != "POST":
@@ -551,13 +619,16 @@ def plan_calendar_renew(request: HttpRequest, slug: str) -> HttpResponse:
     services.calendar_link_renew(membership=_membership(request, access), by=request.user)
     messages.success(
         request,
-        _("Kalenderlänken är bytt. Den gamla adressen fungerar inte längre; prenumerera "
-          "på nytt med den nya."),
+        _(
+            "Kalenderlänken är bytt. Den gamla adressen fungerar inte längre; prenumerera "
+            "på nytt med den nya."
+        ),
     )
     year = request.POST.get("ar", "")
     plan = (
         Plan.objects.filter(federation=access.federation, year=int(year)).first()
-        if is_whole_number(year) and len(year) == 4 else None
+        if is_whole_number(year) and len(year) == 4
+        else None
     )
     if plan is None:
         return redirect(access.federation.get_absolute_url())
@@ -574,6 +645,10 @@ def plan_calendar_feed(request: HttpRequest, slug: str, token: str) -> HttpRespo
         return HttpResponseNotAllowed(["GET", "HEAD"])
     if request.method == "GET":
         # No one is logged in: the token is its user's, so the download is theirs.
-        record(action="laddade ned årshjulet som kalender (.ics)", by=membership.user,
-               obj=federation, changes={"via": "kalenderlänk"})
+        record(
+            action="laddade ned årshjulet som kalender (.ics)",
+            by=membership.user,
+            obj=federation,
+            changes={"via": "kalenderlänk"},
+        )
     return _calendar_response(federation)

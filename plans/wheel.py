@@ -91,7 +91,9 @@ def _sector(start: float, end: float, outer: float, inner: float) -> str:
     )
 
 
-def annual_cycle_svg(year: int, meetings: Sequence[Meeting], *, element_id: str = "arshjul") -> SafeString:
+def annual_cycle_svg(
+    year: int, meetings: Sequence[Meeting], *, element_id: str = "arshjul"
+) -> SafeString:
     """The wheel for the plan year; meetings outside the year are left out."""
     parts: list[str] = []
     title_id = f"{element_id}-titel"
@@ -133,7 +135,9 @@ def annual_cycle_svg(year: int, meetings: Sequence[Meeting], *, element_id: str 
     if kinds:
         step = (TRACK_OUTER - TRACK_INNER) / max(len(kinds) - 1, 1)
         for index, kind in enumerate(kinds):
-            radii[kind] = TRACK_OUTER - index * step if len(kinds) > 1 else (TRACK_OUTER + TRACK_INNER) / 2
+            radii[kind] = (
+                TRACK_OUTER - index * step if len(kinds) > 1 else (TRACK_OUTER + TRACK_INNER) / 2
+            )
     for kind in kinds:
         parts.append(
             f'<circle cx="{CENTRE}" cy="{CENTRE}" r="{radii[kind]:.2f}" fill="none" '

@@ -67,7 +67,8 @@ def plan_return_to_draft(
     _editable(plan)
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     require_status(
-        plan, PlanStatus.REVIEW,
+        plan,
+        PlanStatus.REVIEW,
         message=_("Bara en plan som är på beredning kan tas tillbaka till utkast."),
     )
     return plan_transition(plan, PlanStatus.DRAFT, by=by, note=note.strip())

@@ -44,7 +44,9 @@ from plans.selectors import (
 from plans.views import snapshot_pdf_response
 
 
-def load_plan(request: HttpRequest, slug: str, year: int, *, action: str = VIEW) -> tuple[Access, Plan]:
+def load_plan(
+    request: HttpRequest, slug: str, year: int, *, action: str = VIEW
+) -> tuple[Access, Plan]:
     access = get_federation_for_user(request.user, slug, action=action)
     return access, get_plan(access, year)
 
@@ -57,7 +59,12 @@ def errors_to_form(form: Form, exc: ValidationError) -> None:
 
 
 def plan_page(
-    request: HttpRequest, access: Access, plan: Plan, template: str, *, status: int = 200,
+    request: HttpRequest,
+    access: Access,
+    plan: Plan,
+    template: str,
+    *,
+    status: int = 200,
     **context: Any,
 ) -> HttpResponse:
     return render(
@@ -110,12 +117,17 @@ def plan_new_revision(request: HttpRequest, slug: str, year: int) -> HttpRespons
         else:
             messages.success(
                 request,
-                _("Revision %(revision)s är påbörjad som utkast. Den fastställda versionen finns kvar.")
+                _(
+                    "Revision %(revision)s är påbörjad som utkast. Den fastställda versionen finns kvar."
+                )
                 % {"revision": plan.revision + 1},
             )
             return redirect(plan.get_absolute_url())
     return plan_page(
-        request, access, plan, "plans/action_form.html",
+        request,
+        access,
+        plan,
+        "plans/action_form.html",
         form=form,
         title=_("Ny revision av verksamhetsplanen %(year)s") % {"year": plan.year},
         lead=_(
@@ -166,7 +178,10 @@ def plan_history(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     return plan_page(
-        request, access, plan, "plans/history.html",
+        request,
+        access,
+        plan,
+        "plans/history.html",
         transitions=transitions(plan),
         snapshots=snapshots_without_files(plan),
         sections=list(plan.sections.order_by("position", "id")),
@@ -207,9 +222,16 @@ def section_versions(request: HttpRequest, slug: str, year: int, section_id: int
             "body": word_diff(older.body, newer.body),
         }
     return plan_page(
-        request, access, plan, "plans/section_versions.html",
-        section_id=pk, heading=heading, versions=versions,
-        older=older, newer=newer, diff=diff,
+        request,
+        access,
+        plan,
+        "plans/section_versions.html",
+        section_id=pk,
+        heading=heading,
+        versions=versions,
+        older=older,
+        newer=newer,
+        diff=diff,
     )
 
 
@@ -224,8 +246,14 @@ def section_version(
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     return plan_page(
-        request, access, plan, "plans/section_version.html",
-        section_id=pk, heading=heading, version=version, body=render_markdown(version.body),
+        request,
+        access,
+        plan,
+        "plans/section_version.html",
+        section_id=pk,
+        heading=heading,
+        version=version,
+        body=render_markdown(version.body),
     )
 
 
@@ -233,7 +261,9 @@ def section_version(
 
 
 def _snapshot(plan: Plan, snapshot_id: int) -> Snapshot:
-    return get_object_or_404(Snapshot.objects.select_related("plan__federation"), plan=plan, pk=snapshot_id)
+    return get_object_or_404(
+        Snapshot.objects.select_related("plan__federation"), plan=plan, pk=snapshot_id
+    )
 
 
 @login_required
@@ -253,8 +283,12 @@ def snapshot_pdf(request: HttpRequest, slug: str, year: int, snapshot_id: int) -
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     if request.method == "GET":
-        record(action="laddade ned den fastställda PDF:en", by=request.user, obj=plan,
-               changes={"year": plan.year, "revision": snapshot.revision})
+        record(
+            action="laddade ned den fastställda PDF:en",
+            by=request.user,
+            obj=plan,
+            changes={"year": plan.year, "revision": snapshot.revision},
+        )
     return snapshot_pdf_response(snapshot)
 
 
@@ -266,9 +300,15 @@ def snapshot_bundle(request: HttpRequest, slug: str, year: int, snapshot_id: int
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     if request.method == "GET":
-        record(action="laddade ned det fastställda planpaketet", by=request.user, obj=plan,
-               changes={"year": plan.year, "revision": snapshot.revision})
-    response = HttpResponse(snapshot.bundle.encode("utf-8"), content_type="application/json; charset=utf-8")
+        record(
+            action="laddade ned det fastställda planpaketet",
+            by=request.user,
+            obj=plan,
+            changes={"year": plan.year, "revision": snapshot.revision},
+        )
+    response = HttpResponse(
+        snapshot.bundle.encode("utf-8"), content_type="application/json; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{snapshot.bundle_filename()}"'
     response["X-Content-SHA256"] = snapshot.bundle_sha256
     return response
@@ -280,15 +320,17 @@ def snapshot_bundle(request: HttpRequest, slug: str, year: int, snapshot_id: int
 def _comment(plan: Plan, comment_id: int) -> Comment:
     return get_object_or_404(
         Comment.objects.select_related("plan__federation", "section", "intervention", "parent"),
-        plan=plan, pk=comment_id,
+        plan=plan,
+        pk=comment_id,
     )
 
 
 def _thread_url(comment: Comment) -> str:
     thread = comment.parent or comment
-    return reverse(
-        "comment_thread", args=[thread.plan.federation.slug, thread.plan.year, thread.pk]
-    ) + f"#{comment.anchor}"
+    return (
+        reverse("comment_thread", args=[thread.plan.federation.slug, thread.plan.year, thread.pk])
+        + f"#{comment.anchor}"
+    )
 
 
 @login_required
@@ -300,7 +342,10 @@ def plan_comments(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if show not in COMMENT_FILTERS:
         show = "oppna"
     return plan_page(
-        request, access, plan, "plans/comments.html",
+        request,
+        access,
+        plan,
+        "plans/comments.html",
         threads=comment_threads(plan, show=COMMENT_FILTERS[show]),
         show=show,
         may_comment=access.may_comment and not plan.is_decided,
@@ -316,7 +361,10 @@ def comment_thread(request: HttpRequest, slug: str, year: int, comment_id: int) 
     if comment.parent_id:
         return redirect(_thread_url(comment))
     return plan_page(
-        request, access, plan, "plans/comment_thread.html",
+        request,
+        access,
+        plan,
+        "plans/comment_thread.html",
         thread=comment,
         replies=list(comment.replies.order_by("created_at", "id")),
         reply_form=ReplyForm(),
@@ -359,7 +407,9 @@ def comment_amend(request: HttpRequest, slug: str, year: int, comment_id: int) -
     form = CommentChangeForm(request.POST)
     if form.is_valid():
         try:
-            comments.comment_change(comment=comment, by=request.user, body=form.cleaned_data["body"])
+            comments.comment_change(
+                comment=comment, by=request.user, body=form.cleaned_data["body"]
+            )
         except PermissionDenied:
             raise
         except ValidationError as exc:
@@ -380,7 +430,9 @@ def comment_withdraw(request: HttpRequest, slug: str, year: int, comment_id: int
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     comments.comment_withdraw(comment=comment, by=request.user)
-    messages.success(request, _("Kommentaren är återtagen. Den finns kvar, markerad som återtagen."))
+    messages.success(
+        request, _("Kommentaren är återtagen. Den finns kvar, markerad som återtagen.")
+    )
     return redirect(_thread_url(comment))
 
 
@@ -438,7 +490,8 @@ def plan_public(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     response = render(
-        request, "plans/public_plan.html",
+        request,
+        "plans/public_plan.html",
         {"plan": plan, "federation": plan.federation, "snapshot": snapshot, "public": True},
     )
     response["Cache-Control"] = "public, max-age=300"
@@ -450,4 +503,3 @@ def plan_public_pdf(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     return snapshot_pdf_response(snapshot, private=False)
-

@@ -76,16 +76,29 @@ def run() -> int:
         assert response.status_code == 200, response.status_code
 
     def page() -> None:
-        assert client.get(reverse("budget_detail", args=[federation.slug, budget.year])).status_code == 200
+        assert (
+            client.get(reverse("budget_detail", args=[federation.slug, budget.year])).status_code
+            == 200
+        )
 
     def report() -> None:
-        assert client.get(reverse("budget_report_json", args=[federation.slug, budget.year])).status_code == 200
+        assert (
+            client.get(
+                reverse("budget_report_json", args=[federation.slug, budget.year])
+            ).status_code
+            == 200
+        )
 
     lines = budget.lines.filter(scenario=None).count()
     recompute_times = _time(recompute)
     figures = [
-        {"figure": "budget_grid_recompute", "budget_lines": lines, **recompute_times,
-         "target_median_ms": 50, "within_target": recompute_times["median_ms"] < 50},
+        {
+            "figure": "budget_grid_recompute",
+            "budget_lines": lines,
+            **recompute_times,
+            "target_median_ms": 50,
+            "within_target": recompute_times["median_ms"] < 50,
+        },
         {"figure": "budget_page_in_process", "budget_lines": lines, **_time(page, 10)},
         {"figure": "budget_report_json_in_process", "budget_lines": lines, **_time(report, 10)},
     ]

@@ -73,8 +73,11 @@ def _synthetic_plan():  # type: ignore[no-untyped-def]
     interventions = []
     for i in range(49):  # and make_budget's Enter
         intervention = Intervention.objects.create(
-            federation=federation, key=f"insats-{i}", name=f"Insats nummer {i + 1}",
-            individual_share_percent=Decimal(100 if i % 3 else 50), position=i + 1,
+            federation=federation,
+            key=f"insats-{i}",
+            name=f"Insats nummer {i + 1}",
+            individual_share_percent=Decimal(100 if i % 3 else 50),
+            position=i + 1,
             target_group="Personer 18–64 år i behov av samordnade insatser.",
             purpose="Fler ska komma i arbete eller studier.",
         )
@@ -86,8 +89,14 @@ def _synthetic_plan():  # type: ignore[no-untyped-def]
         interventions.append(intervention)
     columns = list(budget.columns.all())
     lines = Line.objects.bulk_create(
-        Line(budget=budget, key=f"insats-rad-{i}", category="intervention",
-             label=f"Insats nummer {i + 1}", intervention=interventions[i], position=500 + i)
+        Line(
+            budget=budget,
+            key=f"insats-rad-{i}",
+            category="intervention",
+            label=f"Insats nummer {i + 1}",
+            intervention=interventions[i],
+            position=500 + i,
+        )
         for i in range(44)
     )
     Amount.objects.bulk_create(
@@ -135,7 +144,9 @@ def _case(name: str, plan) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "plan": f"{plan.federation.slug} {plan.year}",
         "sections": plan.sections.count(),
         "interventions": plan.federation.interventions.count(),
-        "budget_lines": plan.federation.budgets.get(year=plan.year).lines.filter(scenario=None).count(),
+        "budget_lines": plan.federation.budgets.get(year=plan.year)
+        .lines.filter(scenario=None)
+        .count(),
         "seconds": round(seconds, 3),
         "pages": _pages(rendered.content),
         "weasyprint_alone_seconds": round(weasyprint_seconds, 3),
@@ -153,8 +164,13 @@ def run_pdf_bench() -> list[dict[str, object]]:
 
     html_to_pdf('<html lang="sv"><title>x</title><p>x</p></html>')
     results = []
-    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
-        for name, make in (("largest_demo_plan", _largest_demo_plan), ("synthetic_large_plan", _synthetic_plan)):
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        for name, make in (
+            ("largest_demo_plan", _largest_demo_plan),
+            ("synthetic_large_plan", _synthetic_plan),
+        ):
             result = _case(name, make())
             print(json.dumps(result, ensure_ascii=False), flush=True)
             results.append(result)

@@ -69,16 +69,43 @@ def complete_federation(**kwargs) -> Federation:
     """A förbund with the four parties and a ledamot and ersättare per member."""
     federation = FederationFactory(**kwargs)
     members = [
-        MemberFactory(federation=federation, key="fk", name="Försäkringskassan",
-                      kind=MemberKind.SOCIAL_INSURANCE, position=1),
-        MemberFactory(federation=federation, key="af", name="Arbetsförmedlingen",
-                      kind=MemberKind.EMPLOYMENT_SERVICE, position=2),
-        MemberFactory(federation=federation, key="region", name="Region Test",
-                      kind=MemberKind.REGION, position=3),
-        MemberFactory(federation=federation, key="kommun-a", name="A kommun",
-                      kind=MemberKind.MUNICIPALITY, population=30000, position=4),
-        MemberFactory(federation=federation, key="kommun-b", name="B kommun",
-                      kind=MemberKind.MUNICIPALITY, population=10000, position=5),
+        MemberFactory(
+            federation=federation,
+            key="fk",
+            name="Försäkringskassan",
+            kind=MemberKind.SOCIAL_INSURANCE,
+            position=1,
+        ),
+        MemberFactory(
+            federation=federation,
+            key="af",
+            name="Arbetsförmedlingen",
+            kind=MemberKind.EMPLOYMENT_SERVICE,
+            position=2,
+        ),
+        MemberFactory(
+            federation=federation,
+            key="region",
+            name="Region Test",
+            kind=MemberKind.REGION,
+            position=3,
+        ),
+        MemberFactory(
+            federation=federation,
+            key="kommun-a",
+            name="A kommun",
+            kind=MemberKind.MUNICIPALITY,
+            population=30000,
+            position=4,
+        ),
+        MemberFactory(
+            federation=federation,
+            key="kommun-b",
+            name="B kommun",
+            kind=MemberKind.MUNICIPALITY,
+            population=10000,
+            position=5,
+        ),
     ]
     for member in members:
         BoardSeatFactory(member=member, role="ledamot")

@@ -112,8 +112,13 @@ def _comment(w: World) -> Comment:
 def _snapshot(w: World) -> Snapshot:
     found = Snapshot.objects.filter(plan=w.plan).first()
     return found or Snapshot.objects.create(
-        plan=w.plan, revision=1, decided_on=date(PLAN_YEAR - 1, 11, 19), bundle="{}",
-        bundle_sha256="0" * 64, pdf=b"%PDF-1.7", pdf_sha256="0" * 64,
+        plan=w.plan,
+        revision=1,
+        decided_on=date(PLAN_YEAR - 1, 11, 19),
+        bundle="{}",
+        bundle_sha256="0" * 64,
+        pdf=b"%PDF-1.7",
+        pdf_sha256="0" * 64,
     )
 
 
@@ -156,7 +161,9 @@ def build_world(federation: Federation) -> World:
         ),
         membership=Membership.objects.create(user=person, federation=federation, role=Role.VIEWER),
         invitation=Invitation.objects.create(
-            federation=federation, email=f"inbjuden@{federation.slug}.se", role=Role.BOARD,
+            federation=federation,
+            email=f"inbjuden@{federation.slug}.se",
+            role=Role.BOARD,
             send_count=1,
         ),
     )

@@ -46,9 +46,7 @@ def function_level_imports(source: str, app: str) -> list[tuple[int, str]]:
             else:
                 continue
             found += [
-                (node.lineno, module)
-                for module in modules
-                if _app_of(module) not in (None, app)
+                (node.lineno, module) for module in modules if _app_of(module) not in (None, app)
             ]
     return sorted(set(found))
 

@@ -26,7 +26,9 @@ MAIN_PAGES = COUNTED_PAGES
 
 
 def _counts(client, slug: str, year: int, pages: tuple[str, ...]) -> dict[str, int]:
-    intervention = Intervention.objects.filter(federation__slug=slug).order_by("position", "id").first()
+    intervention = (
+        Intervention.objects.filter(federation__slug=slug).order_by("position", "id").first()
+    )
     args = {
         "home": [],
         "federation_detail": [slug],

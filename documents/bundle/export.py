@@ -225,12 +225,16 @@ def _intervention_members(
     """Each intervention's member keys, as "members" and "steering_members", in the
     members' order; one query for both lists (a union of the two link tables)."""
     order = {member.pk: (member.position, member.pk, member.key) for member in members}
-    links = Intervention.members.through.objects.filter(
-        intervention__federation=federation
-    ).annotate(role=Value("members")).values_list("intervention_id", "member_id", "role")
-    steering = Intervention.steering_members.through.objects.filter(
-        intervention__federation=federation
-    ).annotate(role=Value("steering_members")).values_list("intervention_id", "member_id", "role")
+    links = (
+        Intervention.members.through.objects.filter(intervention__federation=federation)
+        .annotate(role=Value("members"))
+        .values_list("intervention_id", "member_id", "role")
+    )
+    steering = (
+        Intervention.steering_members.through.objects.filter(intervention__federation=federation)
+        .annotate(role=Value("steering_members"))
+        .values_list("intervention_id", "member_id", "role")
+    )
     found: dict[int, dict[str, list[tuple[int, int, str]]]] = {}
     for intervention_id, member_id, role in links.union(steering, all=True):
         found.setdefault(intervention_id, {}).setdefault(role, []).append(order[member_id])
@@ -252,8 +256,15 @@ def _intervention_goals(federation: Federation) -> dict[int, list[dict[str, Any]
         InterventionGoal.objects.filter(intervention__federation=federation)
         .order_by("intervention_id", "position", "id", "outcomes__year")
         .values_list(
-            "id", "intervention_id", "text", "target", "unit", "comparison",
-            "outcomes__year", "outcomes__value", "outcomes__note",
+            "id",
+            "intervention_id",
+            "text",
+            "target",
+            "unit",
+            "comparison",
+            "outcomes__year",
+            "outcomes__value",
+            "outcomes__note",
         )
     )
     goals: dict[int, dict[str, Any]] = {}
@@ -261,7 +272,11 @@ def _intervention_goals(federation: Federation) -> dict[int, list[dict[str, Any]
     for goal_id, intervention_id, text, target, unit, comparison, year, value, note in rows:
         goal = goals.get(goal_id)
         if goal is None:
-            goal = {"text": text, "target": "" if target is None else _number_str(target), "unit": unit}
+            goal = {
+                "text": text,
+                "target": "" if target is None else _number_str(target),
+                "unit": unit,
+            }
             if comparison != GoalComparison.AT_LEAST:
                 goal["comparison"] = comparison
             goals[goal_id] = goal

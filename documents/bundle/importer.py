@@ -85,9 +85,13 @@ def bundle_import(
             action="importerade planpaket",
             by=by,
             obj=budget,
-            changes={"year": budget.year, "version": budget.version,
-                     "lines": len(bundle.budget.lines), "members": len(bundle.members),
-                     "interventions": len(bundle.interventions)},
+            changes={
+                "year": budget.year,
+                "version": budget.version,
+                "lines": len(bundle.budget.lines),
+                "members": len(bundle.members),
+                "interventions": len(bundle.interventions),
+            },
         )
         return budget
     except ValidationError as exc:
@@ -216,7 +220,10 @@ class _BundleWriter:
 
         ids = [intervention.pk for intervention in self.interventions.values()]
         self._intervention_goals(ids)
-        for relation, attribute in (("members", "members"), ("steering_members", "steering_members")):
+        for relation, attribute in (
+            ("members", "members"),
+            ("steering_members", "steering_members"),
+        ):
             through = getattr(Intervention, relation).through
             through.objects.filter(intervention_id__in=ids).delete()
             through.objects.bulk_create(
@@ -244,8 +251,10 @@ class _BundleWriter:
             intervention = self.interventions[parsed.key]
             for position, parsed_goal in enumerate(parsed.goals):
                 same = stored.get((intervention.pk, parsed_goal.text))
-                goal = same.pop(0) if same else InterventionGoal(
-                    intervention=intervention, text=parsed_goal.text
+                goal = (
+                    same.pop(0)
+                    if same
+                    else InterventionGoal(intervention=intervention, text=parsed_goal.text)
                 )
                 goal.target = parsed_goal.target
                 goal.unit = parsed_goal.unit
@@ -262,7 +271,11 @@ class _BundleWriter:
         InterventionOutcome.objects.filter(goal__in=[goal for goal, _ in outcomes]).delete()
         InterventionOutcome.objects.bulk_create(
             InterventionOutcome(
-                goal=goal, year=outcome.year, value=outcome.value, note=outcome.note, updated_by=self.by
+                goal=goal,
+                year=outcome.year,
+                value=outcome.value,
+                note=outcome.note,
+                updated_by=self.by,
             )
             for goal, goal_outcomes in outcomes
             for outcome in goal_outcomes

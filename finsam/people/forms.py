@@ -26,9 +26,7 @@ RESET_MAIL_SENT = "skickade länk för nytt lösenord"
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return [
-        (role, f"{label} – {ROLE_DESCRIPTIONS[role]}") for role, label in Role.choices
-    ]
+    return [(role, f"{label} – {ROLE_DESCRIPTIONS[role]}") for role, label in Role.choices]
 
 
 class InviteForm(forms.Form):
@@ -39,7 +37,9 @@ class InviteForm(forms.Form):
         error_messages={"invalid": _("Skriv en e-postadress, t.ex. anna.andersson@kramfors.se.")},
     )
     name = forms.CharField(
-        label=_("Namn"), max_length=200, required=False,
+        label=_("Namn"),
+        max_length=200,
+        required=False,
         help_text=_("Används i mejlet. Den inbjudna kan ändra det."),
     )
     role = forms.ChoiceField(label=_("Roll"), choices=role_choices, widget=forms.RadioSelect)
@@ -97,20 +97,32 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
                 actor=user, action=RESET_MAIL_SENT, time__gte=since
             ).count()
             if sent >= RESET_MAILS_LIMIT:
-                record(action="för många länkar för nytt lösenord", by=user,
-                       obj=user.get_username())
+                record(
+                    action="för många länkar för nytt lösenord", by=user, obj=user.get_username()
+                )
                 continue
             yield user
 
     def send_mail(
-        self, subject_template_name: str, email_template_name: str, context: dict[str, Any],
-        from_email: str | None, to_email: str, html_email_template_name: str | None = None,
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
     ) -> None:
         user = context["user"]
         # The link is hers: the entry is hers (the token is never stored).
         record(action=RESET_MAIL_SENT, by=user, obj=user.get_username())
-        super().send_mail(subject_template_name, email_template_name, context, from_email,
-                          to_email, html_email_template_name=html_email_template_name)
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name=html_email_template_name,
+        )
 
 
 def new_account(email: str) -> Any:

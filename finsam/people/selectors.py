@@ -90,9 +90,7 @@ def invitation_expires(invitation: Invitation) -> datetime | None:
 def federation_people(federation: Federation, *, user: Any = None) -> People:
     """Everyone with a role in the förbund (förbundschefer first, then by name in
     Swedish order) and its open invitations, newest first. Two queries."""
-    memberships = list(
-        Membership.objects.filter(federation=federation).select_related("user")
-    )
+    memberships = list(Membership.objects.filter(federation=federation).select_related("user"))
     directors = [m.pk for m in memberships if m.role == Role.DIRECTOR]
     people = [
         Person(
@@ -105,7 +103,9 @@ def federation_people(federation: Federation, *, user: Any = None) -> People:
     people.sort(key=lambda p: (ROLE_ORDER[p.membership.role], swedish_sort_key(p.name)))
     invitations = tuple(
         OpenInvitation(invitation=i, expires_at=invitation_expires(i))
-        for i in Invitation.objects.open().filter(federation=federation).order_by("-created_at", "-pk")
+        for i in Invitation.objects.open()
+        .filter(federation=federation)
+        .order_by("-created_at", "-pk")
     )
     return People(federation=federation, people=tuple(people), invitations=invitations)
 

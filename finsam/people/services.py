@@ -36,8 +36,7 @@ from finsam.twofactor.selectors import two_factor_required
 
 USERNAME_LENGTH = 150
 LAST_DIRECTOR = gettext_lazy(
-    "Förbundet måste ha minst en förbundschef. Bjud in eller utse en annan förbundschef "
-    "först."
+    "Förbundet måste ha minst en förbundschef. Bjud in eller utse en annan förbundschef först."
 )
 
 
@@ -59,29 +58,37 @@ def invitation_create(
     email = normalize_email(email)
     if len(email) > USERNAME_LENGTH:
         # The address becomes the new account's user name.
-        raise ValidationError({"email": _("E-postadressen får vara högst %(n)d tecken.")
-                               % {"n": USERNAME_LENGTH}})
+        raise ValidationError(
+            {"email": _("E-postadressen får vara högst %(n)d tecken.") % {"n": USERNAME_LENGTH}}
+        )
     if role not in Role.values:
         raise ValidationError({"role": _("Välj en roll.")})
     accounts = account_for_email(email)
     if len(accounts) > 1:
         raise ValidationError(
-            {"email": _(
-                "Flera konton har e-postadressen %(email)s. Kontakta webbplatsens "
-                "administratör, så att den hör till ett enda konto."
-            ) % {"email": email}}
+            {
+                "email": _(
+                    "Flera konton har e-postadressen %(email)s. Kontakta webbplatsens "
+                    "administratör, så att den hör till ett enda konto."
+                )
+                % {"email": email}
+            }
         )
     if accounts:
         existing = Membership.objects.filter(user=accounts[0], federation=federation).first()
         if existing is not None:
             raise ValidationError(
-                {"email": _(
-                    "%(email)s har redan behörighet i förbundet (%(role)s). Ändra rollen i "
-                    "listan i stället."
-                ) % {"email": email, "role": _role_label(existing.role)}}
+                {
+                    "email": _(
+                        "%(email)s har redan behörighet i förbundet (%(role)s). Ändra rollen i "
+                        "listan i stället."
+                    )
+                    % {"email": email, "role": _role_label(existing.role)}
+                }
             )
-    open_one = _("%(email)s har redan en inbjudan som väntar på svar. Skicka den igen i "
-                 "listan i stället.") % {"email": email}
+    open_one = _(
+        "%(email)s har redan en inbjudan som väntar på svar. Skicka den igen i listan i stället."
+    ) % {"email": email}
     conflict = Invitation.objects.open().filter(federation=federation, email=email)
     if conflict.exists():
         raise ValidationError({"email": open_one})
@@ -93,8 +100,13 @@ def invitation_create(
         invited_by=by if getattr(by, "pk", None) else None,
     )
     save_new(invitation, conflict=conflict, error={"email": open_one})
-    record(action="bjöd in", by=by, federation=federation, obj=email,
-           changes={"email": email, "role": role, "name": invitation.name})
+    record(
+        action="bjöd in",
+        by=by,
+        federation=federation,
+        obj=email,
+        changes={"email": email, "role": role, "name": invitation.name},
+    )
     return invitation
 
 
@@ -106,8 +118,10 @@ def invitation_send(*, invitation: Invitation, by: User | None, site_url: str) -
     again = invitation.send_count > 0
     try:
         with transaction.atomic():
-            locked = Invitation.objects.select_for_update().select_related("federation").get(
-                pk=invitation.pk
+            locked = (
+                Invitation.objects.select_for_update()
+                .select_related("federation")
+                .get(pk=invitation.pk)
             )
             if not locked.is_open:
                 raise ValidationError(_("Inbjudan är redan mottagen eller återkallad."))
@@ -123,12 +137,21 @@ def invitation_send(*, invitation: Invitation, by: User | None, site_url: str) -
                 template="people/mail/invitation.txt",
                 context=_invitation_mail_context(locked, by, link, token),
             )
-            record(action="skickade inbjudan igen" if again else "skickade inbjudan", by=by,
-                   federation=locked.federation, obj=locked.email,
-                   changes={"role": locked.role, "send_count": locked.send_count})
+            record(
+                action="skickade inbjudan igen" if again else "skickade inbjudan",
+                by=by,
+                federation=locked.federation,
+                obj=locked.email,
+                changes={"role": locked.role, "send_count": locked.send_count},
+            )
     except mail.MailNotSent as exc:
-        record(action="inbjudan kunde inte skickas", by=by, federation=invitation.federation,
-               obj=invitation.email, changes={"error": str(exc)})
+        record(
+            action="inbjudan kunde inte skickas",
+            by=by,
+            federation=invitation.federation,
+            obj=invitation.email,
+            changes={"error": str(exc)},
+        )
         raise
     invitation.refresh_from_db()
     return link
@@ -154,7 +177,10 @@ def _invitation_mail_context(
         "account": account if account is not None and account.has_usable_password() else None,
         # A förbundschef (and anyone who has it already) logs in in two steps.
         "two_factor": settings.FINSAM_OTP_REQUIRED
-        and (invitation.role == Role.DIRECTOR or (account is not None and two_factor_required(account))),
+        and (
+            invitation.role == Role.DIRECTOR
+            or (account is not None and two_factor_required(account))
+        ),
     }
 
 
@@ -166,8 +192,13 @@ def invitation_withdraw(*, invitation: Invitation, by: User | None) -> None:
         raise ValidationError(_("Inbjudan är redan mottagen eller återkallad."))
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["withdrawn_at"])
-    record(action="återkallade inbjudan", by=by, federation=invitation.federation,
-           obj=locked.email, changes={"role": locked.role})
+    record(
+        action="återkallade inbjudan",
+        by=by,
+        federation=invitation.federation,
+        obj=locked.email,
+        changes={"role": locked.role},
+    )
 
 
 @transaction.atomic
@@ -184,8 +215,8 @@ def invitation_accept(
     förbund. Without `user`, a new account is made (user name: the e-mail address)
     with `password` (or the password is set on an account that has none); with
     `user`, that logged-in account takes it up. Returns the account."""
-    locked = Invitation.objects.select_for_update().select_related("federation").get(
-        pk=invitation.pk
+    locked = (
+        Invitation.objects.select_for_update().select_related("federation").get(pk=invitation.pk)
     )
     if not invitation_tokens.check_token(locked, token):
         raise ValidationError(_("Länken i inbjudan gäller inte längre."))
@@ -194,8 +225,11 @@ def invitation_accept(
         account = accounts[0] if accounts else None
         if account is not None and account.has_usable_password():
             raise ValidationError(
-                _("Det finns redan ett konto för %(email)s. Logga in med det för att ta emot "
-                  "inbjudan.") % {"email": locked.email}
+                _(
+                    "Det finns redan ett konto för %(email)s. Logga in med det för att ta emot "
+                    "inbjudan."
+                )
+                % {"email": locked.email}
             )
         if not password:
             raise ValidationError({"password": _("Välj ett lösenord.")})
@@ -206,8 +240,12 @@ def invitation_accept(
         account.set_password(password)
         account.full_clean()
         account.save()
-        record(action="valde lösenord via inbjudan", by=account, federation=locked.federation,
-               obj=account.get_username())
+        record(
+            action="valde lösenord via inbjudan",
+            by=account,
+            federation=locked.federation,
+            obj=account.get_username(),
+        )
     else:
         if user.pk not in {a.pk for a in accounts}:
             raise ValidationError(
@@ -223,9 +261,13 @@ def invitation_accept(
     locked.accepted_at = timezone.now()
     locked.accepted_by = account
     locked.save(update_fields=["accepted_at", "accepted_by"])
-    record(action="tog emot inbjudan", by=account, federation=locked.federation,
-           obj=locked.email,
-           changes={"role": membership.role, "new_membership": created})
+    record(
+        action="tog emot inbjudan",
+        by=account,
+        federation=locked.federation,
+        obj=locked.email,
+        changes={"role": membership.role, "new_membership": created},
+    )
     return account
 
 
@@ -245,13 +287,13 @@ def _check_not_last_director(membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_role_change(
-    *, membership: Membership, role: str, by: User | None
-) -> Membership:
+def membership_role_change(*, membership: Membership, role: str, by: User | None) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": _("Välj en roll.")})
-    locked = Membership.objects.select_for_update().select_related("user", "federation").get(
-        pk=membership.pk
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("user", "federation")
+        .get(pk=membership.pk)
     )
     if locked.role == role:
         return locked
@@ -260,8 +302,13 @@ def membership_role_change(
     before = locked.role
     locked.role = role
     locked.save(update_fields=["role"])
-    record(action="ändrade roll", by=by, federation=locked.federation,
-           obj=locked.user.get_username(), changes={"role": [before, role]})
+    record(
+        action="ändrade roll",
+        by=by,
+        federation=locked.federation,
+        obj=locked.user.get_username(),
+        changes={"role": [before, role]},
+    )
     return locked
 
 
@@ -269,10 +316,17 @@ def membership_role_change(
 def membership_remove(*, membership: Membership, by: User | None) -> None:
     """The person loses her role in the förbund (her account stays, and her
     calendar link stops working with the role)."""
-    locked = Membership.objects.select_for_update().select_related("user", "federation").get(
-        pk=membership.pk
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("user", "federation")
+        .get(pk=membership.pk)
     )
     _check_not_last_director(locked)
-    record(action="tog bort behörighet", by=by, federation=locked.federation,
-           obj=locked.user.get_username(), changes={"role": locked.role})
+    record(
+        action="tog bort behörighet",
+        by=by,
+        federation=locked.federation,
+        obj=locked.user.get_username(),
+        changes={"role": locked.role},
+    )
     locked.delete()

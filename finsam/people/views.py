@@ -55,7 +55,9 @@ def _errors_as_messages(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, text)
 
 
-def invite_and_send(request: AuthenticatedHttpRequest, federation: Federation, form: InviteForm) -> bool:
+def invite_and_send(
+    request: AuthenticatedHttpRequest, federation: Federation, form: InviteForm
+) -> bool:
     """Create the invitation from a valid form and send it; the form gets the
     service's errors. True when the invitation exists (even if its mail failed,
     which a message says)."""
@@ -71,18 +73,29 @@ def invite_and_send(request: AuthenticatedHttpRequest, federation: Federation, f
     return True
 
 
-def send_with_message(request: AuthenticatedHttpRequest, invitation: Invitation, *, first: bool) -> None:
+def send_with_message(
+    request: AuthenticatedHttpRequest, invitation: Invitation, *, first: bool
+) -> None:
     try:
         services.invitation_send(invitation=invitation, by=request.user, site_url=site_url(request))
     except MailNotSent as exc:
-        messages.error(request, _("Inbjudan till %(email)s är sparad, men mejlet gick inte "
-                                  "iväg: %(error)s Tryck på Skicka igen.")
-                       % {"email": invitation.email, "error": exc})
+        messages.error(
+            request,
+            _(
+                "Inbjudan till %(email)s är sparad, men mejlet gick inte "
+                "iväg: %(error)s Tryck på Skicka igen."
+            )
+            % {"email": invitation.email, "error": exc},
+        )
     except ValidationError as exc:
         _errors_as_messages(request, exc)
     else:
-        text = _("En inbjudan är skickad till %(email)s.") if first else _(
-            "Inbjudan är skickad igen till %(email)s. Den förra länken fungerar inte längre."
+        text = (
+            _("En inbjudan är skickad till %(email)s.")
+            if first
+            else _(
+                "Inbjudan är skickad igen till %(email)s. Den förra länken fungerar inte längre."
+            )
         )
         messages.success(request, text % {"email": invitation.email})
 
@@ -100,13 +113,18 @@ def people(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if invite_and_send(request, access.federation, form):
             return redirect(_people_url(access) + "#inbjudningar")
-    return render(request, "people/people.html", {
-        "access": access,
-        "federation": access.federation,
-        "people": federation_people(access.federation, user=request.user),
-        "form": form,
-        "role_choices": Role.choices,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "people/people.html",
+        {
+            "access": access,
+            "federation": access.federation,
+            "people": federation_people(access.federation, user=request.user),
+            "form": form,
+            "role_choices": Role.choices,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _membership(access: Access, membership_id: int) -> Membership:
@@ -128,9 +146,11 @@ def _invitation(access: Access, invitation_id: int) -> Invitation:
 def _after_own_change(request: AuthenticatedHttpRequest, access: Access) -> HttpResponseRedirect:
     """Where she goes after changing her own role: the people page only if she may
     still see it."""
-    role = Membership.objects.filter(user=request.user, federation=access.federation).values_list(
-        "role", flat=True
-    ).first()
+    role = (
+        Membership.objects.filter(user=request.user, federation=access.federation)
+        .values_list("role", flat=True)
+        .first()
+    )
     if role == Role.DIRECTOR:
         return redirect(_people_url(access))
     if role is None:
@@ -156,10 +176,14 @@ def person_role(request: AuthenticatedHttpRequest, slug: str, membership_id: int
     except ValidationError as exc:
         _errors_as_messages(request, exc)
         return redirect(_people_url(access))
-    messages.success(request, _("%(name)s är nu %(role)s.") % {
-        "name": changed.user.get_full_name() or changed.user.get_username(),
-        "role": str(Role(changed.role).label).lower(),
-    })
+    messages.success(
+        request,
+        _("%(name)s är nu %(role)s.")
+        % {
+            "name": changed.user.get_full_name() or changed.user.get_username(),
+            "role": str(Role(changed.role).label).lower(),
+        },
+    )
     if changed.user_id == request.user.pk:
         return _after_own_change(request, access)
     return redirect(_people_url(access))
@@ -180,38 +204,52 @@ def person_remove(request: AuthenticatedHttpRequest, slug: str, membership_id: i
             refusal = " ".join(exc.messages)
         else:
             if own:
-                messages.success(request, _("Du har inte längre tillgång till %(federation)s.")
-                                 % {"federation": access.federation.name})
+                messages.success(
+                    request,
+                    _("Du har inte längre tillgång till %(federation)s.")
+                    % {"federation": access.federation.name},
+                )
                 return redirect("home")
-            messages.success(request, _("%(name)s har inte längre tillgång till förbundet.")
-                             % {"name": name})
+            messages.success(
+                request, _("%(name)s har inte längre tillgång till förbundet.") % {"name": name}
+            )
             return redirect(_people_url(access))
-    elif membership.role == Role.DIRECTOR and not Membership.objects.filter(
-        federation=access.federation, role=Role.DIRECTOR
-    ).exclude(pk=membership.pk).exists():
+    elif (
+        membership.role == Role.DIRECTOR
+        and not Membership.objects.filter(federation=access.federation, role=Role.DIRECTOR)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
         refusal = str(services.LAST_DIRECTOR)
-    return render(request, "finsam/confirm_delete.html", {
-        "access": access,
-        "federation": access.federation,
-        "title": _("Ta bort %(name)s ur förbundet") % {"name": name},
-        "question": (
-            _("Vill du ta bort din egen behörighet i %(federation)s?")
-            % {"federation": access.federation.name}
-            if own
-            else _("Vill du ta bort %(name)s (%(role)s) ur förbundet?")
-            % {"name": name, "role": str(Role(membership.role).label).lower()}
-        ),
-        "consequences": _(
-            "Kontot finns kvar, men når inte längre förbundets sidor, och länken till "
-            "årshjulet slutar fungera. Du kan bjuda in igen senare."
-        ),
-        "error": refusal,
-        "cancel_url": _people_url(access),
-    }, status=409 if refusal and request.method == "POST" else 200)
+    return render(
+        request,
+        "finsam/confirm_delete.html",
+        {
+            "access": access,
+            "federation": access.federation,
+            "title": _("Ta bort %(name)s ur förbundet") % {"name": name},
+            "question": (
+                _("Vill du ta bort din egen behörighet i %(federation)s?")
+                % {"federation": access.federation.name}
+                if own
+                else _("Vill du ta bort %(name)s (%(role)s) ur förbundet?")
+                % {"name": name, "role": str(Role(membership.role).label).lower()}
+            ),
+            "consequences": _(
+                "Kontot finns kvar, men når inte längre förbundets sidor, och länken till "
+                "årshjulet slutar fungera. Du kan bjuda in igen senare."
+            ),
+            "error": refusal,
+            "cancel_url": _people_url(access),
+        },
+        status=409 if refusal and request.method == "POST" else 200,
+    )
 
 
 def _on_invitation(
-    request: AuthenticatedHttpRequest, slug: str, invitation_id: int,
+    request: AuthenticatedHttpRequest,
+    slug: str,
+    invitation_id: int,
     act: Callable[[AuthenticatedHttpRequest, Invitation], None],
 ) -> HttpResponse:
     """POST: `act` on one of the förbund's invitations, back to the list."""
@@ -225,13 +263,17 @@ def _on_invitation(
 
 @edit_view
 @login_required
-def invitation_resend(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def invitation_resend(
+    request: AuthenticatedHttpRequest, slug: str, invitation_id: int
+) -> HttpResponse:
     return _on_invitation(request, slug, invitation_id, resend_with_message)
 
 
 @edit_view
 @login_required
-def invitation_withdraw(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def invitation_withdraw(
+    request: AuthenticatedHttpRequest, slug: str, invitation_id: int
+) -> HttpResponse:
     return _on_invitation(request, slug, invitation_id, withdraw_with_message)
 
 
@@ -245,28 +287,40 @@ def withdraw_with_message(request: AuthenticatedHttpRequest, invitation: Invitat
     except ValidationError as exc:
         _errors_as_messages(request, exc)
     else:
-        messages.success(request, _("Inbjudan till %(email)s är återkallad; länken i mejlet "
-                                    "fungerar inte längre.") % {"email": invitation.email})
+        messages.success(
+            request,
+            _("Inbjudan till %(email)s är återkallad; länken i mejlet fungerar inte längre.")
+            % {"email": invitation.email},
+        )
 
 
 # --- Taking up an invitation ---------------------------------------------------------
 
 
-def _link_not_valid(request: HttpRequest, state: str, invitation: Invitation | None) -> HttpResponse:
+def _link_not_valid(
+    request: HttpRequest, state: str, invitation: Invitation | None
+) -> HttpResponse:
     """A used, withdrawn, expired or unknown link: what happened (only to the holder
     of a genuine link) and the way forward. 404 for a link that never was one."""
     return render(
         request,
         "people/invitation_invalid.html",
-        {"state": state, "invitation": invitation if state != INVALID else None,
-         "validity_days": invitation_tokens.validity.days},
+        {
+            "state": state,
+            "invitation": invitation if state != INVALID else None,
+            "validity_days": invitation_tokens.validity.days,
+        },
         status=404 if state == INVALID else 410,
     )
 
 
 @never_cache
 def invitation_open(request: HttpRequest, invitation_id: int, token: str) -> HttpResponse:
-    invitation = Invitation.objects.select_related("federation", "accepted_by").filter(pk=invitation_id).first()
+    invitation = (
+        Invitation.objects.select_related("federation", "accepted_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
     if invitation is None:
         return _link_not_valid(request, INVALID, None)
     state = invitation_tokens.state(invitation, token)
@@ -278,7 +332,11 @@ def invitation_open(request: HttpRequest, invitation_id: int, token: str) -> Htt
 
 @never_cache
 def invitation_accept(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    invitation = Invitation.objects.select_related("federation", "accepted_by").filter(pk=invitation_id).first()
+    invitation = (
+        Invitation.objects.select_related("federation", "accepted_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
     token = request.session.get(TOKEN_KEY % invitation_id) if invitation else None
     if invitation is None or not isinstance(token, str):
         return _link_not_valid(request, INVALID, None)
@@ -310,10 +368,16 @@ def _accept_with_account(
     user: Any = request.user
     if not user.is_authenticated or user.pk != account.pk:
         login_url = reverse("login") + "?next=" + reverse("invitation_accept", args=[invitation.pk])
-        return render(request, "people/invitation_accept.html", {
-            **context, "existing": account, "login_url": login_url,
-            "other_user": user if user.is_authenticated else None,
-        })
+        return render(
+            request,
+            "people/invitation_accept.html",
+            {
+                **context,
+                "existing": account,
+                "login_url": login_url,
+                "other_user": user if user.is_authenticated else None,
+            },
+        )
     if request.method == "POST":
         try:
             services.invitation_accept(invitation=invitation, token=token, user=user)
@@ -321,8 +385,9 @@ def _accept_with_account(
             _errors_as_messages(request, exc)
             return redirect("invitation_accept", invitation.pk)
         return _welcome(request, invitation)
-    return render(request, "people/invitation_accept.html", {**context, "existing": account,
-                                                              "confirm": True})
+    return render(
+        request, "people/invitation_accept.html", {**context, "existing": account, "confirm": True}
+    )
 
 
 def _accept_with_new_password(
@@ -330,8 +395,9 @@ def _accept_with_new_password(
 ) -> HttpResponse:
     first, _sep, last = invitation.name.partition(" ")
     target = account if account is not None else new_account(invitation.email)
-    form = NewAccountForm(target, request.POST or None,
-                          initial={"first_name": first, "last_name": last})
+    form = NewAccountForm(
+        target, request.POST or None, initial={"first_name": first, "last_name": last}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             made = services.invitation_accept(
@@ -347,17 +413,28 @@ def _accept_with_new_password(
         else:
             login(request, made, backend=MODEL_BACKEND)
             return _welcome(request, invitation)
-    return render(request, "people/invitation_accept.html", {
-        **context, "form": form, "username": invitation.email,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "people/invitation_accept.html",
+        {
+            **context,
+            "form": form,
+            "username": invitation.email,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _welcome(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     request.session.pop(TOKEN_KEY % invitation.pk, None)
-    messages.success(request, _("Välkommen till %(federation)s! Du är %(role)s.") % {
-        "federation": invitation.federation.name,
-        "role": str(Role(invitation.role).label).lower(),
-    })
+    messages.success(
+        request,
+        _("Välkommen till %(federation)s! Du är %(role)s.")
+        % {
+            "federation": invitation.federation.name,
+            "role": str(Role(invitation.role).label).lower(),
+        },
+    )
     # A förbundschef who must use two-factor login is taken to set it up first
     # (finsam/twofactor/middleware.py), and then here.
     return redirect(invitation.federation.get_absolute_url())

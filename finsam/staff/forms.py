@@ -36,14 +36,18 @@ MAX_ROWS = 60
 
 class FederationCreateForm(forms.Form):
     name = forms.CharField(
-        label=gettext_lazy("Förbundets namn"), max_length=200,
+        label=gettext_lazy("Förbundets namn"),
+        max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "data-slug-source": "1"}),
         error_messages={"required": gettext_lazy("Skriv förbundets namn.")},
     )
     slug = forms.CharField(
-        label=gettext_lazy("Kortnamn (webbadress)"), max_length=SLUG_LENGTH, required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "data-slug-target": "1",
-                                      "spellcheck": "false"}),
+        label=gettext_lazy("Kortnamn (webbadress)"),
+        max_length=SLUG_LENGTH,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "data-slug-target": "1", "spellcheck": "false"}
+        ),
         help_text=gettext_lazy(
             "Kortnamnet blir förbundets permanenta webbadress och kan inte ändras senare: "
             "länkar, kalenderprenumerationer och den publicerade planen bygger på den. "
@@ -51,59 +55,78 @@ class FederationCreateForm(forms.Form):
         ),
     )
     org_number = forms.CharField(
-        label=gettext_lazy("Organisationsnummer"), max_length=20, required=False,
+        label=gettext_lazy("Organisationsnummer"),
+        max_length=20,
+        required=False,
         help_text=gettext_lazy("Tio siffror, t.ex. 222000-1230."),
     )
     address = forms.CharField(
-        label=gettext_lazy("Adress"), required=False,
+        label=gettext_lazy("Adress"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     municipal_split = forms.ChoiceField(
         label=gettext_lazy("Hur kommunerna delar sin fjärdedel"),
-        choices=MunicipalSplit.choices, initial=MunicipalSplit.POPULATION,
+        choices=MunicipalSplit.choices,
+        initial=MunicipalSplit.POPULATION,
         widget=forms.RadioSelect,
         help_text=gettext_lazy("Det som förbundsordningen säger."),
     )
     population_date = forms.DateField(
-        label=gettext_lazy("Folkmängd per datum"), required=False, widget=DateInput(),
+        label=gettext_lazy("Folkmängd per datum"),
+        required=False,
+        widget=DateInput(),
         help_text=gettext_lazy(
             "Vid fördelning efter folkmängd: dagen som folkmängden räknas, t.ex. 1 juli året före."
         ),
     )
     equity_cap_percent = forms.DecimalField(
-        label=gettext_lazy("Tak för eget kapital (%)"), max_digits=5, decimal_places=2,
-        min_value=0, max_value=100, initial=DEFAULT_EQUITY_CAP_PERCENT, localize=True,
+        label=gettext_lazy("Tak för eget kapital (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        initial=DEFAULT_EQUITY_CAP_PERCENT,
+        localize=True,
         help_text=gettext_lazy(
             "Andel av årets medlemsbidrag. Nationella rådet rekommenderar ofta 20 %."
         ),
     )
     equity_floor = AmountField(
-        label=gettext_lazy("Golv för eget kapital (kr)"), required=False, min_value=0,
+        label=gettext_lazy("Golv för eget kapital (kr)"),
+        required=False,
+        min_value=0,
         help_text=gettext_lazy(
             "Lägsta eget kapital för oförutsedda kostnader och semesterlöner. Tomt: inget golv."
         ),
     )
     director_email = forms.EmailField(
-        label=gettext_lazy("Förbundschefens e-postadress"), max_length=150, required=False,
+        label=gettext_lazy("Förbundschefens e-postadress"),
+        max_length=150,
+        required=False,
         help_text=gettext_lazy(
             "Förbundschefen får en inbjudan med en länk där hon väljer lösenord. Tomt: bjud in "
             "senare."
         ),
-        error_messages={"invalid": gettext_lazy(
-            "Skriv en e-postadress, t.ex. anna.andersson@kramfors.se."
-        )},
+        error_messages={
+            "invalid": gettext_lazy("Skriv en e-postadress, t.ex. anna.andersson@kramfors.se.")
+        },
     )
     director_name = forms.CharField(
-        label=gettext_lazy("Förbundschefens namn"), max_length=200, required=False,
+        label=gettext_lazy("Förbundschefens namn"),
+        max_length=200,
+        required=False,
     )
 
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data.get("slug", "").strip()
         if slug and not re.match(SLUG_PATTERN, slug):
-            raise forms.ValidationError(_(
-                "Kortnamnet får bara ha små bokstäver a–z, siffror och bindestreck mellan "
-                "orden (inte å, ä, ö eller mellanslag), t.ex. kramfors."
-            ))
+            raise forms.ValidationError(
+                _(
+                    "Kortnamnet får bara ha små bokstäver a–z, siffror och bindestreck mellan "
+                    "orden (inte å, ä, ö eller mellanslag), t.ex. kramfors."
+                )
+            )
         return slug
 
     def clean_org_number(self) -> str:
@@ -119,8 +142,9 @@ class FederationCreateForm(forms.Form):
         if data.get("slug") and Federation.objects.filter(slug=data["slug"]).exists():
             self.add_error("slug", slug_taken_message(data["slug"]))
         if data.get("director_name") and not data.get("director_email"):
-            self.add_error("director_email", _("Skriv förbundschefens e-postadress, eller töm "
-                                               "namnet."))
+            self.add_error(
+                "director_email", _("Skriv förbundschefens e-postadress, eller töm namnet.")
+            )
         return data
 
 
@@ -130,8 +154,13 @@ class MemberRowForm(forms.Form):
     # Text, so that "10 512" is read as people write it (clean_population).
     population = forms.CharField(label=gettext_lazy("Folkmängd"), max_length=20, required=False)
     fixed_share_percent = forms.DecimalField(
-        label=gettext_lazy("Fast andel (%)"), required=False, min_value=0, max_value=100,
-        max_digits=6, decimal_places=3, localize=True,
+        label=gettext_lazy("Fast andel (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=6,
+        decimal_places=3,
+        localize=True,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -139,10 +168,16 @@ class MemberRowForm(forms.Form):
         attrs = {
             "name": {"class": "form-control", "autocomplete": "off"},
             "kind": {"class": "form-select"},
-            "population": {"class": "form-control text-end", "inputmode": "numeric",
-                           "autocomplete": "off"},
-            "fixed_share_percent": {"class": "form-control text-end", "inputmode": "decimal",
-                                    "autocomplete": "off"},
+            "population": {
+                "class": "form-control text-end",
+                "inputmode": "numeric",
+                "autocomplete": "off",
+            },
+            "fixed_share_percent": {
+                "class": "form-control text-end",
+                "inputmode": "decimal",
+                "autocomplete": "off",
+            },
         }
         for name, field in self.fields.items():
             field.widget.attrs.update(attrs[name])
@@ -196,8 +231,11 @@ class BaseMemberFormSet(forms.BaseFormSet["MemberRowForm"]):
                 continue
             key = member.name.casefold()
             if key in seen:
-                form.add_error("name", _("%(name)s finns redan på rad %(row)d.")
-                               % {"name": member.name, "row": seen[key]})
+                form.add_error(
+                    "name",
+                    _("%(name)s finns redan på rad %(row)d.")
+                    % {"name": member.name, "row": seen[key]},
+                )
             seen.setdefault(key, index)
 
     def mark_invalid(self) -> None:
@@ -214,10 +252,17 @@ class BaseMemberFormSet(forms.BaseFormSet["MemberRowForm"]):
 
 
 # formset_factory is typed as giving a BaseFormSet; it is a subclass of the one given.
-MemberFormSet = cast(type[BaseMemberFormSet], forms.formset_factory(
-    MemberRowForm, formset=BaseMemberFormSet, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS,
-    validate_max=True,
-))
+MemberFormSet = cast(
+    type[BaseMemberFormSet],
+    forms.formset_factory(
+        MemberRowForm,
+        formset=BaseMemberFormSet,
+        extra=0,
+        max_num=MAX_ROWS,
+        absolute_max=MAX_ROWS,
+        validate_max=True,
+    ),
+)
 MEMBERS_PREFIX = "medlemmar"
 
 
@@ -235,20 +280,24 @@ def with_more_rows(data: Any) -> tuple[FederationCreateForm, BaseMemberFormSet]:
     """The button "Fler rader": the forms again, unbound, with what she typed as their
     initial values (so nothing is checked yet, and nothing is lost) and MORE_ROWS
     empty municipality rows more."""
-    form = FederationCreateForm(initial={
-        name: data.get(name, "") for name in FederationCreateForm.base_fields
-    })
+    form = FederationCreateForm(
+        initial={name: data.get(name, "") for name in FederationCreateForm.base_fields}
+    )
     try:
         total = int(data.get(f"{MEMBERS_PREFIX}-TOTAL_FORMS", "0"))
     except ValueError:
         total = 0
     total = max(0, min(total, MAX_ROWS))
     rows = [
-        {name: data.get(f"{MEMBERS_PREFIX}-{index}-{name}", "")
-         for name in MemberRowForm.base_fields}
+        {
+            name: data.get(f"{MEMBERS_PREFIX}-{index}-{name}", "")
+            for name in MemberRowForm.base_fields
+        }
         for index in range(total)
     ]
-    rows += [{"name": "", "kind": MemberKind.MUNICIPALITY}] * max(0, min(MORE_ROWS, MAX_ROWS - total))
+    rows += [{"name": "", "kind": MemberKind.MUNICIPALITY}] * max(
+        0, min(MORE_ROWS, MAX_ROWS - total)
+    )
     return form, MemberFormSet(prefix=MEMBERS_PREFIX, initial=rows)
 
 
@@ -259,4 +308,3 @@ def split_problems(split: str, members: list[NewMember]) -> str | None:
     return fixed_shares_problem(
         [m.fixed_share_percent for m in members if m.kind == MemberKind.MUNICIPALITY]
     )
-

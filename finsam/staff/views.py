@@ -46,16 +46,19 @@ def staff_federations(request: AuthenticatedHttpRequest) -> HttpResponse:
         Federation.objects.annotate(
             open_invitations=Count(
                 "invitations",
-                filter=Q(invitations__accepted_at__isnull=True,
-                         invitations__withdrawn_at__isnull=True),
+                filter=Q(
+                    invitations__accepted_at__isnull=True, invitations__withdrawn_at__isnull=True
+                ),
             ),
             member_count=Count("members", distinct=True),
         )
-        .prefetch_related(Prefetch(
-            "memberships",
-            queryset=Membership.objects.filter(role=Role.DIRECTOR).select_related("user"),
-            to_attr="directors",
-        ))
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(role=Role.DIRECTOR).select_related("user"),
+                to_attr="directors",
+            )
+        )
         .order_by("name")
     )
     return render(request, "staff/federations.html", {"federations": federations})
@@ -95,13 +98,22 @@ def staff_federation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 for field, errors in exc.update_error_dict({}).items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, _("%(name)s är skapat med adressen %(url)s.") % {
-                    "name": federation.name,
-                    "url": request.build_absolute_uri(federation.get_absolute_url()),
-                })
+                messages.success(
+                    request,
+                    _("%(name)s är skapat med adressen %(url)s.")
+                    % {
+                        "name": federation.name,
+                        "url": request.build_absolute_uri(federation.get_absolute_url()),
+                    },
+                )
                 if data["director_email"]:
-                    invite = InviteForm({"email": data["director_email"],
-                                         "name": data["director_name"], "role": Role.DIRECTOR})
+                    invite = InviteForm(
+                        {
+                            "email": data["director_email"],
+                            "name": data["director_name"],
+                            "role": Role.DIRECTOR,
+                        }
+                    )
                     if invite.is_valid() and not invite_and_send(request, federation, invite):
                         for invite_errors in invite.errors.values():
                             for text in invite_errors:  # an ErrorList gives its messages
@@ -117,16 +129,21 @@ def _new_page(
     if checked:
         formset.mark_invalid()
     values = form.data if form.is_bound else form.initial
-    return render(request, "staff/federation_new.html", {
-        "form": form,
-        "formset": formset,
-        "checked": checked,
-        "more_rows_button": MORE_ROWS_BUTTON,
-        "address_base": request.build_absolute_uri("/f/"),
-        "error_summary": error_summary(form, formset) if has_errors else [],
-        "slug_preview": (values.get("slug") or "").strip()
-        or slug_from_name(values.get("name") or "", max_length=SLUG_LENGTH),
-    }, status=400 if has_errors else 200)
+    return render(
+        request,
+        "staff/federation_new.html",
+        {
+            "form": form,
+            "formset": formset,
+            "checked": checked,
+            "more_rows_button": MORE_ROWS_BUTTON,
+            "address_base": request.build_absolute_uri("/f/"),
+            "error_summary": error_summary(form, formset) if has_errors else [],
+            "slug_preview": (values.get("slug") or "").strip()
+            or slug_from_name(values.get("name") or "", max_length=SLUG_LENGTH),
+        },
+        status=400 if has_errors else 200,
+    )
 
 
 def error_summary(
@@ -134,9 +151,13 @@ def error_summary(
 ) -> list[tuple[str, str, str]]:
     """(where, message, anchor) of every error, for the list at the top of the page."""
     found = [
-        (str(form.fields[name].label) if name in form.fields else "", str(message),
-         f"#{form[name].id_for_label}" if name in form.fields else "")
-        for name, errors in form.errors.items() for message in errors
+        (
+            str(form.fields[name].label) if name in form.fields else "",
+            str(message),
+            f"#{form[name].id_for_label}" if name in form.fields else "",
+        )
+        for name, errors in form.errors.items()
+        for message in errors
     ]
     for row, member_form in enumerate(formset.forms, start=1):
         for name, errors in member_form.errors.items():
@@ -157,17 +178,24 @@ def staff_federation(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         if invite_and_send(request, federation, form):
             return redirect(reverse("staff_federation", args=[slug]) + "#inbjudningar")
-    return render(request, "staff/federation.html", {
-        "federation": federation,
-        "address": request.build_absolute_uri(federation.get_absolute_url()),
-        "people": federation_people(federation),
-        "member_count": federation.members.count(),
-        "form": form,
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "staff/federation.html",
+        {
+            "federation": federation,
+            "address": request.build_absolute_uri(federation.get_absolute_url()),
+            "people": federation_people(federation),
+            "member_count": federation.members.count(),
+            "form": form,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _on_invitation(
-    request: AuthenticatedHttpRequest, slug: str, invitation_id: int,
+    request: AuthenticatedHttpRequest,
+    slug: str,
+    invitation_id: int,
     act: Callable[[AuthenticatedHttpRequest, Invitation], None],
 ) -> HttpResponse:
     """POST: `act` on one of the förbund's invitations, back to the staff's page."""
@@ -182,10 +210,14 @@ def _on_invitation(
 
 
 @login_required
-def staff_invitation_resend(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def staff_invitation_resend(
+    request: AuthenticatedHttpRequest, slug: str, invitation_id: int
+) -> HttpResponse:
     return _on_invitation(request, slug, invitation_id, resend_with_message)
 
 
 @login_required
-def staff_invitation_withdraw(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def staff_invitation_withdraw(
+    request: AuthenticatedHttpRequest, slug: str, invitation_id: int
+) -> HttpResponse:
     return _on_invitation(request, slug, invitation_id, withdraw_with_message)

@@ -35,13 +35,16 @@ class TwoFactorUserAdmin(UserAdmin[Any]):
         devices = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
         return super().get_queryset(request).annotate(has_two_factor=Exists(devices))
 
-    @admin.display(description=gettext_lazy("Tvåstegsverifiering"), boolean=True,
-                   ordering="has_two_factor")
+    @admin.display(
+        description=gettext_lazy("Tvåstegsverifiering"), boolean=True, ordering="has_two_factor"
+    )
     def two_factor(self, obj: Any) -> bool:
         return bool(getattr(obj, "has_two_factor", False))
 
-    @admin.action(description=gettext_lazy("Återställ tvåstegsverifiering (borttappad telefon)"),
-                  permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Återställ tvåstegsverifiering (borttappad telefon)"),
+        permissions=["change"],
+    )
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         names = []
         for user in queryset.order_by("username"):
@@ -49,8 +52,10 @@ class TwoFactorUserAdmin(UserAdmin[Any]):
             names.append(user.get_username())
         self.message_user(
             request,
-            _("Tvåstegsverifieringen är återställd för %(users)s. Vid nästa inloggning "
-              "aktiverar de den igen (förbundschefer och administratörer måste).")
+            _(
+                "Tvåstegsverifieringen är återställd för %(users)s. Vid nästa inloggning "
+                "aktiverar de den igen (förbundschefer och administratörer måste)."
+            )
             % {"users": ", ".join(names)},
             messages.SUCCESS,
         )

@@ -9,7 +9,11 @@ class CodeForm(forms.Form):
         label=_("Kod"),
         max_length=40,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false",
-                   "autocapitalize": "off"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "spellcheck": "false",
+                "autocapitalize": "off",
+            }
         ),
     )

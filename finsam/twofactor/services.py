@@ -78,8 +78,12 @@ def backup_codes_create(*, user: Any) -> list[str]:
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise ValidationError(_("Aktivera tvåstegsverifiering först."))
     codes = _new_backup_codes(user)
-    record(action="skapade nya reservkoder", by=user, obj=user.get_username(),
-           changes={"reservkoder": len(codes)})
+    record(
+        action="skapade nya reservkoder",
+        by=user,
+        obj=user.get_username(),
+        changes={"reservkoder": len(codes)},
+    )
     return codes
 
 
@@ -113,8 +117,12 @@ def code_verify(*, user: Any, code: str) -> Device | None:
     if accepted is None:
         record(action=WRONG_CODE, by=user, obj=user.get_username())
     elif isinstance(accepted, StaticDevice):
-        record(action="loggade in med reservkod", by=user, obj=user.get_username(),
-               changes={"reservkoder kvar": backup_codes_left(user)})
+        record(
+            action="loggade in med reservkod",
+            by=user,
+            obj=user.get_username(),
+            changes={"reservkoder kvar": backup_codes_left(user)},
+        )
     return accepted
 
 
@@ -126,8 +134,12 @@ def two_factor_disable(*, user: Any) -> None:
             _("Förbundschefer och administratörer måste använda tvåstegsverifiering.")
         )
     removed = _remove_devices(user)
-    record(action="stängde av tvåstegsverifiering", by=user, obj=user.get_username(),
-           changes={"enheter": removed})
+    record(
+        action="stängde av tvåstegsverifiering",
+        by=user,
+        obj=user.get_username(),
+        changes={"enheter": removed},
+    )
 
 
 @transaction.atomic
@@ -136,8 +148,12 @@ def two_factor_reset(*, user: Any, by: Any) -> int:
     verified sessions lose their device; at the next login she sets up a new one
     (or, where it is optional, logs in with the password). Returns the devices removed."""
     removed = _remove_devices(user)
-    record(action="återställde tvåstegsverifiering", by=by, obj=user.get_username(),
-           changes={"användare": user.get_username(), "enheter": removed})
+    record(
+        action="återställde tvåstegsverifiering",
+        by=by,
+        obj=user.get_username(),
+        changes={"användare": user.get_username(), "enheter": removed},
+    )
     return removed
 
 

@@ -68,11 +68,15 @@ def _complete(request: HttpRequest, device: Device) -> None:
 def overview(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     device = totp_device(user)
-    return render(request, "twofactor/overview.html", {
-        "device": device,
-        "required": two_factor_required(user),
-        "codes_left": backup_codes_left(user) if device else 0,
-    })
+    return render(
+        request,
+        "twofactor/overview.html",
+        {
+            "device": device,
+            "required": two_factor_required(user),
+            "codes_left": backup_codes_left(user) if device else 0,
+        },
+    )
 
 
 @login_required
@@ -97,7 +101,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "twofactor/verify.html",
-        {"form": form, "lock": lock, "next": request.POST.get("next") or request.GET.get("next", "")},
+        {
+            "form": form,
+            "lock": lock,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
         status=429 if lock is not None else 200,
     )
 
@@ -138,14 +146,18 @@ def setup(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("twofactor_backup_codes") + _next_query(request))
     device = TOTPDevice(user=user, key=key)  # not saved: only for its otpauth:// address
     secret = b32encode(unhexlify(key)).decode("ascii")
-    response = render(request, "twofactor/setup.html", {
-        "form": form,
-        "required": two_factor_required(user),
-        "replacing": has_two_factor(user),
-        "qr": qr_data_url(device.config_url),
-        "secret_groups": [secret[i:i + 4] for i in range(0, len(secret), 4)],
-        "next": request.POST.get("next") or request.GET.get("next", ""),
-    })
+    response = render(
+        request,
+        "twofactor/setup.html",
+        {
+            "form": form,
+            "required": two_factor_required(user),
+            "replacing": has_two_factor(user),
+            "qr": qr_data_url(device.config_url),
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -154,12 +166,16 @@ def setup(request: HttpRequest) -> HttpResponse:
 def backup_codes(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     codes = request.session.pop(SHOW_CODES, None)
-    response = render(request, "twofactor/backup_codes.html", {
-        "codes": [f"{c[:4]} {c[4:]}" for c in codes] if isinstance(codes, list) else None,
-        "has_device": has_two_factor(user),
-        "codes_left": backup_codes_left(user),
-        "next_url": _next_url(request),
-    })
+    response = render(
+        request,
+        "twofactor/backup_codes.html",
+        {
+            "codes": [f"{c[:4]} {c[4:]}" for c in codes] if isinstance(codes, list) else None,
+            "has_device": has_two_factor(user),
+            "codes_left": backup_codes_left(user),
+            "next_url": _next_url(request),
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -42,7 +42,10 @@ def url(name: str, federation, year: int = YEAR) -> str:  # type: ignore[no-unty
 
 def plan_for(federation, year: int = YEAR, status: str = PlanStatus.DRAFT) -> Plan:  # type: ignore[no-untyped-def]
     return Plan.objects.create(
-        federation=federation, year=year, title=f"Verksamhetsplan {year}", status=status,
+        federation=federation,
+        year=year,
+        title=f"Verksamhetsplan {year}",
+        status=status,
         decided_on=date(year - 1, 11, 19) if status == PlanStatus.DECIDED else None,
     )
 
@@ -54,18 +57,47 @@ def visible_text(response) -> str:  # type: ignore[no-untyped-def]
 def make_kramfors() -> Federation:
     """A förbund as the trial set it up: not in the demo, its members named as its
     own table names them, one intervention running 2021."""
-    federation = FederationFactory(name="Samordningsförbundet Kramfors", slug="kramfors",
-                                   municipal_split=MunicipalSplit.POPULATION)
-    MemberFactory(federation=federation, key="fk", name="Försäkringskassan",
-                  kind=MemberKind.SOCIAL_INSURANCE, position=1)
-    MemberFactory(federation=federation, key="af", name="Arbetsförmedlingen",
-                  kind=MemberKind.EMPLOYMENT_SERVICE, position=2)
-    MemberFactory(federation=federation, key="region", name="Region Västernorrland",
-                  kind=MemberKind.REGION, position=3)
-    MemberFactory(federation=federation, key="kramfors", name="Kramfors kommun",
-                  kind=MemberKind.MUNICIPALITY, population=18_000, position=4)
-    Intervention.objects.create(federation=federation, key="steget", name="Steget",
-                                start=date(2020, 1, 1), end=date(2022, 12, 31))
+    federation = FederationFactory(
+        name="Samordningsförbundet Kramfors",
+        slug="kramfors",
+        municipal_split=MunicipalSplit.POPULATION,
+    )
+    MemberFactory(
+        federation=federation,
+        key="fk",
+        name="Försäkringskassan",
+        kind=MemberKind.SOCIAL_INSURANCE,
+        position=1,
+    )
+    MemberFactory(
+        federation=federation,
+        key="af",
+        name="Arbetsförmedlingen",
+        kind=MemberKind.EMPLOYMENT_SERVICE,
+        position=2,
+    )
+    MemberFactory(
+        federation=federation,
+        key="region",
+        name="Region Västernorrland",
+        kind=MemberKind.REGION,
+        position=3,
+    )
+    MemberFactory(
+        federation=federation,
+        key="kramfors",
+        name="Kramfors kommun",
+        kind=MemberKind.MUNICIPALITY,
+        population=18_000,
+        position=4,
+    )
+    Intervention.objects.create(
+        federation=federation,
+        key="steget",
+        name="Steget",
+        start=date(2020, 1, 1),
+        end=date(2022, 12, 31),
+    )
     return federation
 
 
@@ -105,7 +137,10 @@ def chief(kramfors):
 )
 def test_a_column_is_named_in_swedish(typed, code):
     assert read_column_name(typed) == code
-    assert column_label(code).casefold() in {typed.strip().casefold(), column_label(code).casefold()}
+    assert column_label(code).casefold() in {
+        typed.strip().casefold(),
+        column_label(code).casefold(),
+    }
 
 
 @pytest.mark.parametrize(
@@ -128,14 +163,26 @@ def test_a_column_that_is_not_one_is_named_in_the_message(typed, message):
 @pytest.mark.parametrize(
     ("columns", "new", "expected"),
     [
-        (["2020:forecast", "2021:budget", "2022:plan"], "2019:actual",
-         ["2019:actual", "2020:forecast", "2021:budget", "2022:plan"]),
-        (["2020:forecast", "2021:budget", "2022:plan"], "2023:plan",
-         ["2020:forecast", "2021:budget", "2022:plan", "2023:plan"]),
-        (["2020:forecast", "2021:budget", "2022:plan"], "2020:actual",
-         ["2020:forecast", "2020:actual", "2021:budget", "2022:plan"]),
-        (["2020:forecast", "2021:budget", "2022:plan"], "2020:budget",
-         ["2020:budget", "2020:forecast", "2021:budget", "2022:plan"]),
+        (
+            ["2020:forecast", "2021:budget", "2022:plan"],
+            "2019:actual",
+            ["2019:actual", "2020:forecast", "2021:budget", "2022:plan"],
+        ),
+        (
+            ["2020:forecast", "2021:budget", "2022:plan"],
+            "2023:plan",
+            ["2020:forecast", "2021:budget", "2022:plan", "2023:plan"],
+        ),
+        (
+            ["2020:forecast", "2021:budget", "2022:plan"],
+            "2020:actual",
+            ["2020:forecast", "2020:actual", "2021:budget", "2022:plan"],
+        ),
+        (
+            ["2020:forecast", "2021:budget", "2022:plan"],
+            "2020:budget",
+            ["2020:budget", "2020:forecast", "2021:budget", "2022:plan"],
+        ),
         ([], "2021:budget", ["2021:budget"]),
     ],
 )
@@ -165,13 +212,22 @@ def test_the_interventions_of_a_new_budget_are_those_of_its_plan_year(kramfors):
     line.amounts.create(column=column, amount=D(1000))
 
     assert [i.key for i in interventions_running(kramfors, YEAR)] == [
-        "steget", "ends-1-jan", "starts-31-dec", "no-dates-ongoing", "no-dates-funded"]
+        "steget",
+        "ends-1-jan",
+        "starts-31-dec",
+        "no-dates-ongoing",
+        "no-dates-funded",
+    ]
 
 
 def test_the_starting_columns_are_prognos_budget_and_two_plan_years_in_year_order():
     assert starting_columns(YEAR) == ["2020:forecast", "2021:budget", "2022:plan", "2023:plan"]
     assert [column_label(c) for c in starting_columns(YEAR)] == [
-        "Prognos 2020", "Budget 2021", "Plan 2022", "Plan 2023"]
+        "Prognos 2020",
+        "Budget 2021",
+        "Plan 2022",
+        "Plan 2023",
+    ]
 
 
 @pytest.mark.django_db
@@ -219,8 +275,13 @@ def test_it_works(client, chief, kramfors):
     federation_page = client.get(reverse("federation_detail", args=[kramfors.slug]))
     assert url("budget_create", kramfors) in federation_page.content.decode()
 
-    for name in ("budget_detail", "budget_grid", "budget_excel_import", "scenario_compare",
-                 "budget_planner"):
+    for name in (
+        "budget_detail",
+        "budget_grid",
+        "budget_excel_import",
+        "scenario_compare",
+        "budget_planner",
+    ):
         missing = client.get(url(name, kramfors))
         assert missing.status_code == 404, name
         assert "Det finns ingen budget för 2021 ännu." in visible_text(missing)
@@ -270,7 +331,7 @@ def test_a_year_without_a_plan_gets_the_plan_first(client, chief, kramfors):
     for name in ("budget_create", "budget_table_import", "budget_detail"):
         page = client.get(url(name, kramfors))
         assert page.status_code == 404
-        assert f'{reverse("plan_create", args=[kramfors.slug])}?ar=2021' in page.content.decode()
+        assert f"{reverse('plan_create', args=[kramfors.slug])}?ar=2021" in page.content.decode()
         assert "Skapa verksamhetsplanen för 2021 först" in visible_text(page)
     with pytest.raises(Exception, match="Skapa planen först"):
         budget_create_empty(federation=kramfors, year=YEAR, by=chief)
@@ -292,8 +353,12 @@ def test_a_year_with_a_budget_goes_to_it(client, chief, kramfors):
 
 def _lines(budget: Budget) -> list[tuple[str, str, str | None, str | None]]:
     return [
-        (line.category, line.label, line.member.key if line.member else None,
-         line.intervention.key if line.intervention else None)
+        (
+            line.category,
+            line.label,
+            line.member.key if line.member else None,
+            line.intervention.key if line.intervention else None,
+        )
         for line in budget.lines.filter(scenario=None).select_related("member", "intervention")
     ]
 
@@ -301,12 +366,19 @@ def _lines(budget: Budget) -> list[tuple[str, str, str | None, str | None]]:
 @pytest.mark.django_db
 def test_an_empty_budget_comes_from_the_federation_itself(client, chief, kramfors):
     plan_for(kramfors)
-    Intervention.objects.create(federation=kramfors, key="slutad", name="Slutad",
-                                start=date(2018, 1, 1), end=date(2020, 12, 31))
-    Intervention.objects.create(federation=kramfors, key="pagar", name="Pågår",
-                                status=InterventionStatus.ONGOING)
-    Intervention.objects.create(federation=kramfors, key="ide", name="En idé",
-                                status=InterventionStatus.IDEA)
+    Intervention.objects.create(
+        federation=kramfors,
+        key="slutad",
+        name="Slutad",
+        start=date(2018, 1, 1),
+        end=date(2020, 12, 31),
+    )
+    Intervention.objects.create(
+        federation=kramfors, key="pagar", name="Pågår", status=InterventionStatus.ONGOING
+    )
+    Intervention.objects.create(
+        federation=kramfors, key="ide", name="En idé", status=InterventionStatus.IDEA
+    )
     client.force_login(chief)
 
     response = client.post(url("budget_create", kramfors), {"start": "empty", "empty-total": ""})
@@ -333,16 +405,18 @@ def test_an_empty_budget_with_a_total_gets_the_planners_split(client, chief, kra
     client.force_login(chief)
     total = D(2_592_000)
 
-    response = client.post(url("budget_create", kramfors),
-                           {"start": "empty", "empty-total": "2 592 000"})
+    response = client.post(
+        url("budget_create", kramfors), {"start": "empty", "empty-total": "2 592 000"}
+    )
 
     assert response.status_code == 302
     budget = Budget.objects.get()
     facts = budget_facts(budget)
     members = [member_facts(m) for m in kramfors.members.order_by("position")]
     expected = split_total(total, members, kramfors.municipal_split).amounts
-    contributions = {line.member: line.amounts for line in facts.lines
-                     if line.category == "contribution"}
+    contributions = {
+        line.member: line.amounts for line in facts.lines if line.category == "contribution"
+    }
     assert {key: amounts for key, amounts in contributions.items() if amounts} == {
         key: {"2021:budget": amount} for key, amount in expected.items()
     }
@@ -356,8 +430,9 @@ def test_an_empty_budget_the_split_cannot_fill_writes_nothing(client, chief, kra
     client.force_login(chief)
     before = row_counts()
 
-    response = client.post(url("budget_create", kramfors),
-                           {"start": "empty", "empty-total": "1 000 000"})
+    response = client.post(
+        url("budget_create", kramfors), {"start": "empty", "empty-total": "1 000 000"}
+    )
 
     assert response.status_code == 422
     assert "Förbundet saknar Försäkringskassan" in visible_text(response)
@@ -375,14 +450,35 @@ def test_an_empty_budget_the_split_cannot_fill_writes_nothing(client, chief, kra
     ("to", "expected"),
     [
         # Next year: exactly the roll-forward (its own default).
-        (2022, [("2021:forecast", "2021:budget"), ("2022:budget", "2022:plan"),
-                ("2023:plan", "2023:plan"), ("2024:plan", "2023:plan")]),
+        (
+            2022,
+            [
+                ("2021:forecast", "2021:budget"),
+                ("2022:budget", "2022:plan"),
+                ("2023:plan", "2023:plan"),
+                ("2024:plan", "2023:plan"),
+            ],
+        ),
         # Two years on: the old budget's plan for the year before is its forecast.
-        (2023, [("2022:forecast", "2022:plan"), ("2023:budget", "2023:plan"),
-                ("2024:plan", "2023:plan"), ("2025:plan", "2023:plan")]),
+        (
+            2023,
+            [
+                ("2022:forecast", "2022:plan"),
+                ("2023:budget", "2023:plan"),
+                ("2024:plan", "2023:plan"),
+                ("2025:plan", "2023:plan"),
+            ],
+        ),
         # Beyond what it planned: copies of its last planning column.
-        (2025, [("2024:forecast", "2023:plan"), ("2025:budget", "2023:plan"),
-                ("2026:plan", "2023:plan"), ("2027:plan", "2023:plan")]),
+        (
+            2025,
+            [
+                ("2024:forecast", "2023:plan"),
+                ("2025:budget", "2023:plan"),
+                ("2026:plan", "2023:plan"),
+                ("2027:plan", "2023:plan"),
+            ],
+        ),
     ],
 )
 def test_columns_move_to_a_later_year_as_the_roll_forward_moves_them(to, expected):
@@ -403,8 +499,9 @@ def test_a_budget_copied_from_an_earlier_year(client, director, federation, year
     page = client.get(url("budget_create", federation, year))
     assert '<option value="2021">Budget 2021</option>' in page.content.decode()
 
-    response = client.post(url("budget_create", federation, year),
-                           {"start": "copy", "copy-source": "2021"})
+    response = client.post(
+        url("budget_create", federation, year), {"start": "copy", "copy-source": "2021"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == url("budget_grid", federation, year)
@@ -414,21 +511,24 @@ def test_a_budget_copied_from_an_earlier_year(client, director, federation, year
     old_facts, new_facts = budget_facts(old), budget_facts(new)
     for code, origin in rolled.columns:
         assert {line.key: line.amounts.get(code) for line in new_facts.lines} == {
-            line.key: line.amounts.get(origin) for line in old_facts.lines}
+            line.key: line.amounts.get(origin) for line in old_facts.lines
+        }
     assert [s.name for s in new.scenarios.all()] == ["Om ESF-projektet beviljas"]
     # The opening equity: the old one and the results of every year up to the new one.
     evaluation = evaluate(old_facts)
     ends = ["2021:budget"] + (["2022:plan"] if year == 2023 else [])
     assert new.opening_equity == old.opening_equity + sum(
-        evaluation.column(code).result for code in ends)
+        evaluation.column(code).result for code in ends
+    )
     grid = client.get(response["Location"])
     assert "är skapad som en kopia av budgeten för 2021" in grid.content.decode()
     assert not CODE.search(visible_text(grid))
 
 
 @pytest.mark.django_db
-def test_a_copy_needs_an_earlier_budget_of_the_federation(client, director, federation,
-                                                          other_federation, row_counts):
+def test_a_copy_needs_an_earlier_budget_of_the_federation(
+    client, director, federation, other_federation, row_counts
+):
     Budget.objects.create(federation=other_federation, year=2020)
     make_budget(federation)  # 2021
     plan_for(federation, year=2022)
@@ -437,8 +537,9 @@ def test_a_copy_needs_an_earlier_budget_of_the_federation(client, director, fede
     before = row_counts()
     # Another förbund's, the same year, one that does not exist, no year.
     for source in ("2020", "2022", "2024", "x"):
-        response = client.post(url("budget_create", federation, 2022),
-                               {"start": "copy", "copy-source": source})
+        response = client.post(
+            url("budget_create", federation, 2022), {"start": "copy", "copy-source": source}
+        )
         assert response.status_code == 422
         assert "Välj en av förbundets budgetar." in visible_text(response)
     assert row_counts() == before
@@ -461,13 +562,17 @@ def test_a_decided_plan_gets_no_budget_created_or_replaced(client, chief, kramfo
     assert client.get(url("budget_create", kramfors)).status_code == 409
     assert client.post(url("budget_create", kramfors), {"start": "empty"}).status_code == 409
     assert client.get(url("budget_table_import", kramfors)).status_code == 409
-    pasted = client.post(url("budget_table_import", kramfors),
-                         {"text": KRAMFORS_TABLE, "action": "preview"})
+    pasted = client.post(
+        url("budget_table_import", kramfors), {"text": KRAMFORS_TABLE, "action": "preview"}
+    )
     assert pasted.status_code == 409
     assert "är fastställd" in visible_text(pasted)
     assert _textarea(pasted) == KRAMFORS_TABLE  # what was pasted stays in the box
     missing = client.get(url("budget_detail", kramfors))
-    assert missing.status_code == 404 and url("budget_create", kramfors) not in missing.content.decode()
+    assert (
+        missing.status_code == 404
+        and url("budget_create", kramfors) not in missing.content.decode()
+    )
     plan_page = client.get(reverse("plan_detail", args=[kramfors.slug, YEAR]))
     assert url("budget_create", kramfors) not in plan_page.content.decode()
     with pytest.raises(Exception, match="fastställd"):
@@ -476,8 +581,9 @@ def test_a_decided_plan_gets_no_budget_created_or_replaced(client, chief, kramfo
 
 
 @pytest.mark.django_db
-def test_a_paste_over_a_plan_decided_after_its_preview_is_refused(client, chief, kramfors,
-                                                                  row_counts):
+def test_a_paste_over_a_plan_decided_after_its_preview_is_refused(
+    client, chief, kramfors, row_counts
+):
     preview = _previewed(client, chief, kramfors)
     plan = Plan.objects.get(federation=kramfors, year=YEAR)
     Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.DECIDED, decided_on=date(2020, 11, 19))
@@ -494,8 +600,9 @@ def test_a_paste_over_a_plan_decided_after_its_preview_is_refused(client, chief,
 
 
 def _textarea(response) -> str:  # type: ignore[no-untyped-def]
-    match = re.search(r'<textarea name="text"[^>]*>\n?(.*?)</textarea>', response.content.decode(),
-                      re.S)
+    match = re.search(
+        r'<textarea name="text"[^>]*>\n?(.*?)</textarea>', response.content.decode(), re.S
+    )
     assert match, "no paste box"
     from html import unescape
 
@@ -507,8 +614,9 @@ def _confirm(preview, text: str, **changes: str) -> dict[str, str]:  # type: ign
     html = preview.content.decode()
     data = {"text": text, "action": "save"}
     data["previewed"] = re.search(r'name="previewed" value="([0-9a-f]+)"', html).group(1)
-    for name, body in re.findall(r'<select[^>]*name="(line-\d+-\w+)"[^>]*>(.*?)</select>', html,
-                                 re.S):
+    for name, body in re.findall(
+        r'<select[^>]*name="(line-\d+-\w+)"[^>]*>(.*?)</select>', html, re.S
+    ):
         selected = re.search(r'<option value="([^"]*)" selected>', body)
         data[name] = selected.group(1) if selected else ""
     data.update(changes)
@@ -533,20 +641,24 @@ def test_a_pasted_table_is_previewed_and_nothing_is_written(client, chief, kramf
     client.force_login(chief)
     before = row_counts()
 
-    preview = client.post(url("budget_table_import", kramfors),
-                          {"text": KRAMFORS_TABLE, "action": "preview"})
+    preview = client.post(
+        url("budget_table_import", kramfors), {"text": KRAMFORS_TABLE, "action": "preview"}
+    )
 
     assert preview.status_code == 200
     assert row_counts() == before
     text = visible_text(preview)
     assert _textarea(preview) == KRAMFORS_TABLE
     assert "Summa kostnader 2022: tryckt 2 625 000 kr, raderna ger 2 652 000 kr (rad 16)" in (
-        text.replace("\u00a0", " "))
+        text.replace("\u00a0", " ")
+    )
     assert not CODE.search(text)
     data = _confirm(preview, KRAMFORS_TABLE)
     assert data[f"line-{_row(KRAMFORS_TABLE, 'Försäkringskassan')}-category"] == "contribution"
     assert data[f"line-{_row(KRAMFORS_TABLE, 'Försäkringskassan')}-link"] == "member:fk"
-    assert data[f"line-{_row(KRAMFORS_TABLE, 'Bidrag Insats Steget')}-link"] == "intervention:steget"
+    assert (
+        data[f"line-{_row(KRAMFORS_TABLE, 'Bidrag Insats Steget')}-link"] == "intervention:steget"
+    )
 
 
 @pytest.mark.django_db
@@ -557,8 +669,10 @@ def test_the_category_chosen_in_the_preview_is_what_is_saved(client, chief, kram
     proposed = _confirm(preview, KRAMFORS_TABLE)[f"line-{row}-category"]
     assert proposed == "intervention"
 
-    saved = client.post(url("budget_table_import", kramfors),
-                        _confirm(preview, KRAMFORS_TABLE, **{f"line-{row}-category": "other_cost"}))
+    saved = client.post(
+        url("budget_table_import", kramfors),
+        _confirm(preview, KRAMFORS_TABLE, **{f"line-{row}-category": "other_cost"}),
+    )
 
     assert saved.status_code == 302 and saved["Location"] == url("budget_detail", kramfors)
     budget = Budget.objects.get(federation=kramfors, year=YEAR)
@@ -569,7 +683,11 @@ def test_the_category_chosen_in_the_preview_is_what_is_saved(client, chief, kram
     assert budget.opening_equity == D(548_077)
     # The columns in year order, whatever order the table had them in.
     assert [c.code for c in budget.columns.order_by("position")] == [
-        "2020:actual", "2021:budget", "2022:plan", "2023:plan"]
+        "2020:actual",
+        "2021:budget",
+        "2022:plan",
+        "2023:plan",
+    ]
     assert plan.sections.count() == Plan.objects.get(pk=plan.pk).sections.count()
     detail = client.get(saved["Location"])
     assert detail.status_code == 200
@@ -584,16 +702,18 @@ def test_a_paste_that_cannot_be_read_keeps_the_text_and_names_row_and_column(
     plan_for(kramfors)
     client.force_login(chief)
     before = row_counts()
-    broken = KRAMFORS_TABLE.replace("-648 000\t-648 000\t-648 000\t-625 000",
-                                    "-648 000\tsexhundra\t-648 000\t-625 000")
+    broken = KRAMFORS_TABLE.replace(
+        "-648 000\t-648 000\t-648 000\t-625 000", "-648 000\tsexhundra\t-648 000\t-625 000"
+    )
 
     for text, where in (
         (broken, "Rad 4, kolumn 4 (Plan 2022): »sexhundra« är inget belopp"),
         ("Försäkringskassan\t1 296 000\nKansli\t935 000", "Rad"),
     ):
         for action in ("preview", "save"):
-            response = client.post(url("budget_table_import", kramfors),
-                                   {"text": text, "action": action})
+            response = client.post(
+                url("budget_table_import", kramfors), {"text": text, "action": action}
+            )
             assert response.status_code == 422
             assert "Tabellen gick inte att läsa" in visible_text(response)
             assert where in visible_text(response)
@@ -611,15 +731,21 @@ def test_choices_that_do_not_fit_keep_text_and_choices_and_save_nothing(
     row = _row(KRAMFORS_TABLE, "Bankkostnader")
     before = row_counts()
 
-    response = client.post(url("budget_table_import", kramfors), _confirm(
-        preview, KRAMFORS_TABLE, **{f"line-{row}-category": "contribution"}))
+    response = client.post(
+        url("budget_table_import", kramfors),
+        _confirm(preview, KRAMFORS_TABLE, **{f"line-{row}-category": "contribution"}),
+    )
 
     assert response.status_code == 422
     assert f"Rad {row}: ett medlemsbidrag ska höra till en av förbundets medlemmar" in (
-        visible_text(response))
+        visible_text(response)
+    )
     assert _textarea(response) == KRAMFORS_TABLE
-    assert re.search(rf'name="line-{row}-category"[^>]*>[^/]*?<option value="contribution" selected>',
-                     response.content.decode(), re.S)
+    assert re.search(
+        rf'name="line-{row}-category"[^>]*>[^/]*?<option value="contribution" selected>',
+        response.content.decode(),
+        re.S,
+    )
     assert row_counts() == before
 
 
@@ -651,8 +777,9 @@ def test_a_pasted_table_replaces_an_existing_budgets_lines(client, chief, kramfo
     _empty_budget(client, chief, kramfors)
     page = client.get(url("budget_table_import", kramfors))
     assert "Det finns redan en budget för 2021" in visible_text(page)
-    preview = client.post(url("budget_table_import", kramfors),
-                          {"text": KRAMFORS_TABLE, "action": "preview"})
+    preview = client.post(
+        url("budget_table_import", kramfors), {"text": KRAMFORS_TABLE, "action": "preview"}
+    )
     saved = client.post(url("budget_table_import", kramfors), _confirm(preview, KRAMFORS_TABLE))
     assert saved.status_code == 302
     labels = set(Line.objects.filter(budget__federation=kramfors).values_list("label", flat=True))
@@ -670,8 +797,12 @@ def _grid_post(client, federation, **extra):  # type: ignore[no-untyped-def]
 
 def _header_labels(response) -> list[str]:  # type: ignore[no-untyped-def]
     html = response.content.decode()
-    return [strip_tags(cell).split("ta bort")[0].strip() for cell in
-            re.findall(r'<th scope="col" class="num col-amount[^"]*">(.*?)</th>', html, re.S)]
+    return [
+        strip_tags(cell).split("ta bort")[0].strip()
+        for cell in re.findall(
+            r'<th scope="col" class="num col-amount[^"]*">(.*?)</th>', html, re.S
+        )
+    ]
 
 
 @pytest.mark.django_db
@@ -682,8 +813,13 @@ def test_columns_are_added_in_swedish_in_year_order(client, chief, kramfors):
     assert not CODE.search(visible_text(grid))
     added = _grid_post(client, kramfors, action="add-column", new_column="Utfall 2019")
     assert added.status_code == 200
-    assert _header_labels(added) == ["Utfall 2019", "Prognos 2020", "Budget 2021", "Plan 2022",
-                                     "Plan 2023"]
+    assert _header_labels(added) == [
+        "Utfall 2019",
+        "Prognos 2020",
+        "Budget 2021",
+        "Plan 2022",
+        "Plan 2023",
+    ]
     assert not CODE.search(visible_text(added))
     # The page posts its columns as shown; saved, they stay in that order.
     shown = dict(re.findall(r'name="(column-\d+)" value="([^"]+)"', added.content.decode()))

@@ -21,23 +21,35 @@ D = Decimal
 
 CASES = [
     (
-        "sodra-vatterbygden-2020.json", None, "785670",
-        ["-648800", "-38300", "-35000"], ["136870", "98570", "63570"],
+        "sodra-vatterbygden-2020.json",
+        None,
+        "785670",
+        ["-648800", "-38300", "-35000"],
+        ["136870", "98570", "63570"],
     ),
     (
         # The printed personnel subtotals are 42 kr over (2024) and 1 kr under (2025)
         # the lines; with the lines the results are 536 153 and 1 453 341, not the
         # printed 536 111 and 1 453 342.
-        "burlov-kavlinge-staffanstorp-vellinge-2024.json", None, "2512371",
-        ["536153", "1453341", "1580569"], ["3048524", "4501865", "6082434"],
+        "burlov-kavlinge-staffanstorp-vellinge-2024.json",
+        None,
+        "2512371",
+        ["536153", "1453341", "1580569"],
+        ["3048524", "4501865", "6082434"],
     ),
     (
-        "sundbyberg-2020.json", None, "535000",
-        ["-270000", "-235000", "-255000"], ["265000", "30000", "-225000"],
+        "sundbyberg-2020.json",
+        None,
+        "535000",
+        ["-270000", "-235000", "-255000"],
+        ["265000", "30000", "-225000"],
     ),
     (
-        "sundbyberg-2020.json", "Om ESF MIA Vidare beviljas", "535000",
-        ["-115000", "179000", "-14650"], ["420000", "599000", "584350"],
+        "sundbyberg-2020.json",
+        "Om ESF MIA Vidare beviljas",
+        "535000",
+        ["-115000", "179000", "-14650"],
+        ["420000", "599000", "584350"],
     ),
 ]
 

@@ -775,7 +775,9 @@ def test_a_formula_with_a_saved_value_is_read(federation, monkeypatch):
     not compute, so the test plays the saved value."""
     budget = make_budget(federation)
     data = _edited(budget, _set("Budget", "H16", "=900000+35000"))
-    monkeypatch.setattr(excel_import._Reader, "cached_value", lambda self, title, coordinate: 935000)
+    monkeypatch.setattr(
+        excel_import._Reader, "cached_value", lambda self, title, coordinate: 935000
+    )
     kansli = next(line for line in parse_workbook(data, budget)[0].lines if line.key == "kansli")
     assert kansli.amounts["2021:budget"] == D(935000)
 
@@ -930,8 +932,14 @@ def test_an_old_file_without_its_version_does_not_overwrite_later_saves(
     `<cp:version>` is imported. The later save stays."""
     budget = make_budget(federation)
     data = _without_version(
-        _edited(budget, _set("Budget", _cell(_open(export_xlsx(budget))["Budget"], "Budget 2021",
-                                             key="enter"), 2_000_000))
+        _edited(
+            budget,
+            _set(
+                "Budget",
+                _cell(_open(export_xlsx(budget))["Budget"], "Budget 2021", key="enter"),
+                2_000_000,
+            ),
+        )
     )
     _type_in_grid(budget, {("kansli", "2021:budget"): D(900_000)})
     client.force_login(director)
@@ -941,7 +949,9 @@ def test_an_old_file_without_its_version_does_not_overwrite_later_saves(
     response = client.post(url, {"file": upload})
     assert response.status_code == 200
     assert "saknar uppgift om vilken version" in response.content.decode()
-    stored = {line.key: line.amounts for line in budget_facts(Budget.objects.get(pk=budget.pk)).lines}
+    stored = {
+        line.key: line.amounts for line in budget_facts(Budget.objects.get(pk=budget.pk)).lines
+    }
     assert stored["kansli"]["2021:budget"] == D(900_000)
     assert stored["enter"]["2021:budget"] == D(1_910_000)
 
@@ -957,5 +967,7 @@ def test_an_older_file_through_the_import_page_saves_nothing(client, director, f
     upload.name = "budget.xlsx"
     response = client.post(url, {"file": upload})
     assert "sparats igen sedan filen exporterades" in response.content.decode()
-    stored = {line.key: line.amounts for line in budget_facts(Budget.objects.get(pk=budget.pk)).lines}
+    stored = {
+        line.key: line.amounts for line in budget_facts(Budget.objects.get(pk=budget.pk)).lines
+    }
     assert stored["kansli"]["2021:budget"] == D(900_000)

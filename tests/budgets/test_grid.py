@@ -21,8 +21,11 @@ def grid_post(budget: Budget, scenario: str | None = None, **changes: str) -> di
     """The post the grid page would send, with `changes` applied."""
     facts = budget_facts(budget)
     draft = stored_draft(facts, budget, scenario)
-    data = {"version": str(budget.version), "opening_equity": draft.raw_opening_equity,
-            "deficit_reason": draft.deficit_reason}
+    data = {
+        "version": str(budget.version),
+        "opening_equity": draft.raw_opening_equity,
+        "deficit_reason": draft.deficit_reason,
+    }
     if scenario:
         data["scenario"] = scenario
     for j, code in enumerate(draft.columns):
@@ -31,8 +34,11 @@ def grid_post(budget: Budget, scenario: str | None = None, **changes: str) -> di
         data[f"line-{i}-key"] = line.key
         data[f"line-{i}-label"] = line.label
         data[f"line-{i}-category"] = line.category
-        link = f"member:{line.member}" if line.member else (
-            f"intervention:{line.intervention}" if line.intervention else "")
+        link = (
+            f"member:{line.member}"
+            if line.member
+            else (f"intervention:{line.intervention}" if line.intervention else "")
+        )
         data[f"line-{i}-link"] = link
         for j, code in enumerate(draft.columns):
             data[f"line-{i}-amount-{j}"] = line.raw.get(code, "")
@@ -42,13 +48,22 @@ def grid_post(budget: Budget, scenario: str | None = None, **changes: str) -> di
 
 def test_parse_draft_reads_swedish_numbers_and_keeps_bad_input():
     data = {
-        "column-0": "2021:budget", "column-1": "2022:plan",
-        "line-0-key": "fk", "line-0-label": "FK", "line-0-category": "contribution",
-        "line-0-link": "member:fk", "line-0-amount-0": "1\u00a0296\u00a0000,50",
+        "column-0": "2021:budget",
+        "column-1": "2022:plan",
+        "line-0-key": "fk",
+        "line-0-label": "FK",
+        "line-0-category": "contribution",
+        "line-0-link": "member:fk",
+        "line-0-amount-0": "1\u00a0296\u00a0000,50",
         "line-0-amount-1": "1\u202f296\u202f000",
-        "line-1-key": "kansli", "line-1-label": "Kansli", "line-1-category": "administration",
-        "line-1-link": "", "line-1-amount-0": "12 tusen", "line-1-amount-1": "935 000",
-        "opening_equity": "548 077", "version": "3",
+        "line-1-key": "kansli",
+        "line-1-label": "Kansli",
+        "line-1-category": "administration",
+        "line-1-link": "",
+        "line-1-amount-0": "12 tusen",
+        "line-1-amount-1": "935 000",
+        "opening_equity": "548 077",
+        "version": "3",
     }
     draft, errors = parse_draft(data, members={"fk"}, interventions=set())
     assert draft.lines[0].amounts == {"2021:budget": D("1296000.50"), "2022:plan": D(1296000)}
@@ -61,8 +76,13 @@ def test_parse_draft_reads_swedish_numbers_and_keeps_bad_input():
 
 
 def test_parse_draft_requires_a_member_on_contributions():
-    data = {"column-0": "2021:budget", "line-0-label": "Bidrag", "line-0-category": "contribution",
-            "line-0-link": "", "line-0-amount-0": "5"}
+    data = {
+        "column-0": "2021:budget",
+        "line-0-label": "Bidrag",
+        "line-0-category": "contribution",
+        "line-0-link": "",
+        "line-0-amount-0": "5",
+    }
     _, errors = parse_draft(data, members={"fk"}, interventions=set())
     assert "line-0-member" in errors.fields
 
@@ -81,12 +101,16 @@ def test_it_works(client, director, federation):
     response = client.post(reverse("budget_grid_recompute", args=[federation.slug, 2021]), data)
     assert response.status_code == 200
     assert "\u2212318\u00a0000\u00a0kr" in response.content.decode()  # 2 592 000 − 2 910 000
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(935000)
+    assert Amount.objects.get(
+        line__key="kansli", line__scenario=None, column__year=2021
+    ).amount == D(935000)
 
     # Save: one transaction, then the stored figures follow.
     response = client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data)
     assert response.status_code == 302
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(1000000)
+    assert Amount.objects.get(
+        line__key="kansli", line__scenario=None, column__year=2021
+    ).amount == D(1000000)
     budget.refresh_from_db()
     assert budget.version == 2 and budget.updated_by == director
 
@@ -101,7 +125,9 @@ def test_bad_cell_is_not_saved_and_keeps_every_input(client, director, federatio
     html = response.content.decode()
     assert "Inte ett belopp" in html
     assert 'value="abc"' in html and 'value="2 000 000"' in html
-    assert Amount.objects.get(line__key="enter", line__scenario=None, column__year=2021).amount == D(1910000)
+    assert Amount.objects.get(
+        line__key="enter", line__scenario=None, column__year=2021
+    ).amount == D(1910000)
 
 
 @pytest.mark.django_db
@@ -119,14 +145,18 @@ def test_conflict_keeps_input_and_names_who_saved(client, director, federation):
     assert director.get_full_name() in html
     assert "900\u00a0000\u00a0kr" in html and "950\u00a0000\u00a0kr" in html
     assert 'value="950 000"' in html
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(900000)
+    assert Amount.objects.get(
+        line__key="kansli", line__scenario=None, column__year=2021
+    ).amount == D(900000)
     # Saving again from the conflict page: only once she has picked her value.
     assert 'name="version" value="2"' in html
     again = form_fields(html)
     assert client.post(url, {**again, "action": "save"}).status_code == 409
     again["pick-amount|kansli|2021:budget"] = "mine"
     assert client.post(url, {**again, "action": "save"}).status_code == 302
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(950000)
+    assert Amount.objects.get(
+        line__key="kansli", line__scenario=None, column__year=2021
+    ).amount == D(950000)
 
 
 @pytest.mark.django_db
@@ -137,7 +167,9 @@ def test_layout_actions_change_the_draft_not_the_database(client, director, fede
     lines = Line.objects.count()
     html = client.post(url, {**grid_post(budget), "action": "add-line-other_cost"}).content.decode()
     assert 'name="line-6-label"' in html
-    html = client.post(url, {**grid_post(budget), "action": "add-column", "new_column": "2024:plan"}).content.decode()
+    html = client.post(
+        url, {**grid_post(budget), "action": "add-column", "new_column": "2024:plan"}
+    ).content.decode()
     assert "Plan 2024" in html
     html = client.post(url, {**grid_post(budget), "action": "delete-line-5"}).content.decode()
     assert 'value="Kansli"' not in html
@@ -152,14 +184,23 @@ def test_scenario_save_stores_only_differences(client, director, federation):
     client.force_login(director)
     name = "Om ESF-projektet beviljas"
     data = grid_post(budget, scenario=name, line_5_amount_1="800 000")
-    assert client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data).status_code == 302
+    assert (
+        client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data).status_code
+        == 302
+    )
     stored = Line.objects.filter(scenario__name=name).order_by("key")
     assert [line.key for line in stored] == ["esf", "kansli"]
     facts = budget_facts(budget)
-    grid = editor_grid(facts, stored_draft(facts, budget, name), parse_draft({}, members=set(), interventions=set())[1])
+    grid = editor_grid(
+        facts,
+        stored_draft(facts, budget, name),
+        parse_draft({}, members=set(), interventions=set())[1],
+    )
     assert grid.columns[1].figures.administration_costs == D(800000)
     # The base is untouched.
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == D(935000)
+    assert Amount.objects.get(
+        line__key="kansli", line__scenario=None, column__year=2021
+    ).amount == D(935000)
 
 
 @pytest.mark.django_db
@@ -172,8 +213,16 @@ def test_read_only_roles_see_the_grid_but_cannot_save(client, request, federatio
     assert "<fieldset disabled>" in page.content.decode()
     assert "{#" not in page.content.decode()  # no template comment shown as text
     data = grid_post(budget, line_5_amount_1="1")
-    assert client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data).status_code == 403
-    assert client.post(reverse("budget_grid_recompute", args=[federation.slug, 2021]), data).status_code == 403
+    assert (
+        client.post(reverse("budget_grid_save", args=[federation.slug, 2021]), data).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("budget_grid_recompute", args=[federation.slug, 2021]), data
+        ).status_code
+        == 403
+    )
 
 
 @pytest.mark.django_db
@@ -182,13 +231,22 @@ def test_it_checks_access(client, outsider, federation):
     client.force_login(outsider)
     for name in ("budget_grid", "budget_grid_recompute", "budget_grid_save"):
         assert client.get(reverse(name, args=[federation.slug, 2021])).status_code == 404
-        assert client.post(reverse(name, args=[federation.slug, 2021]), grid_post(budget)).status_code == 404
+        assert (
+            client.post(reverse(name, args=[federation.slug, 2021]), grid_post(budget)).status_code
+            == 404
+        )
 
 
 def test_parse_draft_makes_any_posted_key_a_short_slug_and_limits_labels():
-    data = {"column-0": "2021:budget", "line-0-key": "9" * 300 + " ÅÄÖ!", "line-0-label": "Kansli",
-            "line-0-category": "administration", "line-1-key": "", "line-1-label": "x" * 201,
-            "line-1-category": "administration"}
+    data = {
+        "column-0": "2021:budget",
+        "line-0-key": "9" * 300 + " ÅÄÖ!",
+        "line-0-label": "Kansli",
+        "line-0-category": "administration",
+        "line-1-key": "",
+        "line-1-label": "x" * 201,
+        "line-1-category": "administration",
+    }
     draft, errors = parse_draft(data, members=set(), interventions=set())
     assert len(draft.lines[0].key) == 80 and draft.lines[0].key == "9" * 80
     assert "line-1-label" in errors.fields and "line-0-label" not in errors.fields

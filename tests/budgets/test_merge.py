@@ -32,21 +32,35 @@ from finsam.models import AuditEntry, Federation, Role
 from tests.factories import MembershipFactory, UserFactory
 
 D = Decimal
-DEMO = Path(settings.BASE_DIR) / "documents" / "demo" / "burlov-kavlinge-staffanstorp-vellinge-2024.json"
+DEMO = (
+    Path(settings.BASE_DIR)
+    / "documents"
+    / "demo"
+    / "burlov-kavlinge-staffanstorp-vellinge-2024.json"
+)
 B24 = "2024:budget"
 
 
 # --- the pure merge ------------------------------------------------------------------
 
 
-def _draft(lines: dict[str, dict[str, int]], *, labels: dict[str, str] | None = None,
-           columns: tuple[str, ...] = ("2024:budget", "2025:plan"), version: int = 1) -> BudgetDraft:
+def _draft(
+    lines: dict[str, dict[str, int]],
+    *,
+    labels: dict[str, str] | None = None,
+    columns: tuple[str, ...] = ("2024:budget", "2025:plan"),
+    version: int = 1,
+) -> BudgetDraft:
     labels = labels or {}
     return BudgetDraft(
         columns=list(columns),
         lines=[
-            DraftLine(key=key, category="administration", label=labels.get(key, key.title()),
-                      amounts={code: D(v) for code, v in amounts.items()})
+            DraftLine(
+                key=key,
+                category="administration",
+                label=labels.get(key, key.title()),
+                amounts={code: D(v) for code, v in amounts.items()},
+            )
             for key, amounts in lines.items()
         ],
         version=version,
@@ -64,14 +78,26 @@ def _amounts(draft: BudgetDraft) -> dict[str, dict[str, Decimal]]:
     ("mine", "theirs", "expected", "conflicts"),
     [
         # Each side changed another cell: both changes stay.
-        ({"styrelse": {B24: 260000}}, {"resor": {B24: 48000}},
-         {"styrelse": 260000, "resor": 48000, "kansli": 900000}, []),
+        (
+            {"styrelse": {B24: 260000}},
+            {"resor": {B24: 48000}},
+            {"styrelse": 260000, "resor": 48000, "kansli": 900000},
+            [],
+        ),
         # Both changed the same cell to the same value: no conflict.
-        ({"resor": {B24: 48000}}, {"resor": {B24: 48000}},
-         {"styrelse": 250000, "resor": 48000, "kansli": 900000}, []),
+        (
+            {"resor": {B24: 48000}},
+            {"resor": {B24: 48000}},
+            {"styrelse": 250000, "resor": 48000, "kansli": 900000},
+            [],
+        ),
         # Both changed the same cell to different values: a conflict, mine held.
-        ({"resor": {B24: 49000}}, {"resor": {B24: 48000}},
-         {"styrelse": 250000, "resor": 49000, "kansli": 900000}, ["amount|resor|2024:budget"]),
+        (
+            {"resor": {B24: 49000}},
+            {"resor": {B24: 48000}},
+            {"styrelse": 250000, "resor": 49000, "kansli": 900000},
+            ["amount|resor|2024:budget"],
+        ),
         # Only the colleague changed anything: theirs throughout.
         ({}, {"kansli": {B24: 1}}, {"styrelse": 250000, "resor": 47000, "kansli": 1}, []),
     ],
@@ -116,12 +142,16 @@ def test_labels_and_order_merge():
     base = _draft(BASE)
     mine = _draft(BASE, labels={"resor": "Resor och logi"})
     # The colleague moved kansli first and renamed styrelse.
-    theirs = _draft({"kansli": BASE["kansli"], "styrelse": BASE["styrelse"], "resor": BASE["resor"]},
-                    labels={"styrelse": "Styrelsearvoden"})
+    theirs = _draft(
+        {"kansli": BASE["kansli"], "styrelse": BASE["styrelse"], "resor": BASE["resor"]},
+        labels={"styrelse": "Styrelsearvoden"},
+    )
     merged = merge_drafts(base, mine, theirs)
     assert not merged.conflicts
     assert [(line.key, line.label) for line in merged.draft.lines] == [
-        ("kansli", "Kansli"), ("styrelse", "Styrelsearvoden"), ("resor", "Resor och logi"),
+        ("kansli", "Kansli"),
+        ("styrelse", "Styrelsearvoden"),
+        ("resor", "Resor och logi"),
     ]
     both = merge_drafts(base, mine, _draft(BASE, labels={"resor": "Resekostnader"}))
     assert [c.part for c in both.conflicts] == [Part(LABEL, "resor")]
@@ -141,7 +171,8 @@ def test_without_a_base_every_difference_is_a_conflict():
     theirs = _draft({**BASE, "resor": {B24: 48000}})
     merged = merge_drafts(None, mine, theirs)
     assert sorted(c.part.id for c in merged.conflicts) == [
-        "amount|resor|2024:budget", "amount|styrelse|2024:budget",
+        "amount|resor|2024:budget",
+        "amount|styrelse|2024:budget",
     ]
 
 
@@ -158,7 +189,9 @@ def test_picks_are_all_needed_and_theirs_puts_the_stored_value_back():
     picks = {"amount|resor|2024:budget": "theirs", "amount|styrelse|2024:budget": "mine"}
     assert apply_picks(draft, theirs, parts, picks) == []
     assert {k: v[B24] for k, v in _amounts(draft).items()} == {
-        "styrelse": D(1), "resor": D(48000), "kansli": D(900000)
+        "styrelse": D(1),
+        "resor": D(48000),
+        "kansli": D(900000),
     }
 
 
@@ -198,11 +231,16 @@ def test_repro_a_colleagues_change_stays_when_a_saves_from_an_older_version(bksv
 
     theirs = copy.deepcopy(opened)  # B edits Resor and saves first
     _line(theirs, "resor").amounts[B24] = D(48000)
-    budget_save(budget=Budget.objects.get(pk=bksv.pk), draft=theirs,
-                expected_version=opened.version)
+    budget_save(
+        budget=Budget.objects.get(pk=bksv.pk), draft=theirs, expected_version=opened.version
+    )
 
-    budget_save(budget=Budget.objects.get(pk=bksv.pk), draft=mine,
-                expected_version=opened.version, base=opened)
+    budget_save(
+        budget=Budget.objects.get(pk=bksv.pk),
+        draft=mine,
+        expected_version=opened.version,
+        base=opened,
+    )
     stored = _stored(bksv)
     assert stored["resor"][B24] == D(48000)
     assert stored["styrelse"][B24] == D(275000)
@@ -219,10 +257,16 @@ def test_both_changing_a_cell_writes_nothing(bksv):
     _line(mine, "resor").amounts[B24] = D(49000)
     _line(mine, "styrelse").amounts[B24] = D(275000)
     _line(theirs, "resor").amounts[B24] = D(48000)
-    budget_save(budget=Budget.objects.get(pk=bksv.pk), draft=theirs, expected_version=opened.version)
+    budget_save(
+        budget=Budget.objects.get(pk=bksv.pk), draft=theirs, expected_version=opened.version
+    )
     with pytest.raises(BudgetConflict) as caught:
-        budget_save(budget=Budget.objects.get(pk=bksv.pk), draft=mine,
-                    expected_version=opened.version, base=opened)
+        budget_save(
+            budget=Budget.objects.get(pk=bksv.pk),
+            draft=mine,
+            expected_version=opened.version,
+            base=opened,
+        )
     assert [c.part.id for c in caught.value.conflicts] == ["amount|resor|2024:budget"]
     stored = _stored(bksv)
     assert stored["resor"][B24] == D(48000) and stored["styrelse"][B24] == D(250000)
@@ -268,7 +312,9 @@ class _Form(HTMLParser):
         if tag == "form":
             self.inside = False
         elif tag == "select" and self.select is not None:
-            chosen = [v for v, selected in self.options if selected] or [v for v, _ in self.options[:1]]
+            chosen = [v for v, selected in self.options if selected] or [
+                v for v, _ in self.options[:1]
+            ]
             self.fields.append((self.select, chosen[0] if chosen else ""))
             self.select = None
         elif tag == "textarea" and self.textarea is not None:
@@ -284,8 +330,9 @@ def form_fields(html: str) -> dict[str, str]:
 
 def _named(fields: dict[str, str], label: str, code_index: int = 0) -> str:
     """The amount field of the line labelled `label` in column `code_index`."""
-    row = next(name for name, value in fields.items()
-               if name.endswith("-label") and value == label).removesuffix("-label")
+    row = next(
+        name for name, value in fields.items() if name.endswith("-label") and value == label
+    ).removesuffix("-label")
     return f"{row}-amount-{code_index}"
 
 
@@ -341,9 +388,17 @@ def test_both_changed_cells_are_picked_one_by_one_in_the_grid(bksv):
     html = response.content.decode()
     assert "Någon annan har sparat budgeten" in html
     # Both values of each cell both changed, whose and when, columns in Swedish.
-    for text in ("Resekostnader", "Kommunikation", "Budget 2024", "Plan 2025", "48\u00a0000\u00a0kr",
-                 "49\u00a0000\u00a0kr", "60\u00a0000\u00a0kr", "55\u00a0000\u00a0kr",
-                 "Bertil Exempel"):
+    for text in (
+        "Resekostnader",
+        "Kommunikation",
+        "Budget 2024",
+        "Plan 2025",
+        "48\u00a0000\u00a0kr",
+        "49\u00a0000\u00a0kr",
+        "60\u00a0000\u00a0kr",
+        "55\u00a0000\u00a0kr",
+        "Bertil Exempel",
+    ):
         assert text in html, text
     box = html.split('id="conflict"')[1].split("</table>")[0]
     assert not re.search(r"\d{4}:(budget|plan)", re.sub(r"<[^>]*>", "", box))  # never a code
@@ -414,8 +469,10 @@ def test_a_scenario_saved_from_an_older_version_keeps_a_base_change(bksv):
     assert client_a.post(save, {**form_a, "action": "save"}).status_code == 302
 
     facts = budget_facts(Budget.objects.get(pk=bksv.pk))
-    effective = {line.key: line.amounts for line in
-                 evaluate(facts, find_scenario(facts, "Om ESF beviljas")).lines}
+    effective = {
+        line.key: line.amounts
+        for line in evaluate(facts, find_scenario(facts, "Om ESF beviljas")).lines
+    }
     assert effective["styrelse"][B24] == D(300000)
     assert effective["resor"][B24] == D(48000)
     assert _stored(bksv)["styrelse"][B24] == D(250000)  # the base budget is untouched by A
@@ -437,14 +494,20 @@ def test_a_scenario_cell_both_changed_names_who_changed_it(bksv):
     response = client_a.post(save, {**form_a, "action": "save"})
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Bertil Exempel" in html and "310\u00a0000\u00a0kr" in html and "300\u00a0000\u00a0kr" in html
+    assert (
+        "Bertil Exempel" in html
+        and "310\u00a0000\u00a0kr" in html
+        and "300\u00a0000\u00a0kr" in html
+    )
     again = form_fields(html)
     assert again["scenario"] == "Om ESF beviljas"
     again["pick-amount|styrelse|2024:budget"] = "mine"
     assert client_a.post(save, {**again, "action": "save"}).status_code == 302
     facts = budget_facts(Budget.objects.get(pk=bksv.pk))
-    effective = {line.key: line.amounts for line in
-                 evaluate(facts, find_scenario(facts, "Om ESF beviljas")).lines}
+    effective = {
+        line.key: line.amounts
+        for line in evaluate(facts, find_scenario(facts, "Om ESF beviljas")).lines
+    }
     assert effective["styrelse"][B24] == D(300000)
 
 

@@ -46,7 +46,9 @@ def contributions(total: int) -> tuple[LineFacts, ...]:
     return (
         LineFacts("fk", "contribution", "Försäkringskassan", every_year(total // 2), member="fk"),
         LineFacts("region", "contribution", "Regionen", every_year(total // 4), member="region"),
-        LineFacts("kramfors", "contribution", "Kramfors", every_year(total // 4), member="kramfors"),
+        LineFacts(
+            "kramfors", "contribution", "Kramfors", every_year(total // 4), member="kramfors"
+        ),
     )
 
 
@@ -58,9 +60,11 @@ def facts(
     extra: tuple[LineFacts, ...] = (),
     **kwargs,
 ) -> BudgetFacts:
-    lines = contributions(total) + (
-        LineFacts("kansli", "administration", "Kansli", every_year(costs)),
-    ) + extra
+    lines = (
+        contributions(total)
+        + (LineFacts("kansli", "administration", "Kansli", every_year(costs)),)
+        + extra
+    )
     return BudgetFacts(
         federation="test",
         year=2021,
@@ -72,7 +76,9 @@ def facts(
     )
 
 
-def rules_of(budget: BudgetFacts, scenario: ScenarioFacts | None = None) -> list[tuple[str, str, int]]:
+def rules_of(
+    budget: BudgetFacts, scenario: ScenarioFacts | None = None
+) -> list[tuple[str, str, int]]:
     return [(f.rule, f.severity, f.year) for f in evaluate(budget, scenario).findings]
 
 
@@ -85,9 +91,16 @@ def test_figures_of_a_balanced_budget():
     ev = evaluate(facts(opening=100_000))
     col = ev.column(BUDGET)
     assert (col.contributions, col.state, col.region, col.municipalities) == (
-        D(2_000_000), D(1_000_000), D(500_000), D(500_000),
+        D(2_000_000),
+        D(1_000_000),
+        D(500_000),
+        D(500_000),
     )
-    assert (col.state_share, col.region_share, col.municipal_share) == (D("50.00"), D("25.00"), D("25.00"))
+    assert (col.state_share, col.region_share, col.municipal_share) == (
+        D("50.00"),
+        D("25.00"),
+        D("25.00"),
+    )
     assert col.result == 0
     assert (col.opening_equity, col.closing_equity) == (D(100_000), D(100_000))
     assert col.equity_cap == D(400_000)
@@ -145,7 +158,11 @@ def test_negative_equity_threshold(opening, expected):
     [
         (2_000_000, None, []),
         (2_000_001, None, [("budget-balance", "error", y) for y in (2021, 2022, 2023)]),
-        (2_000_001, "Eget kapital ska ned mot rekommenderad nivå", [("budget-balance", "warning", y) for y in (2021, 2022, 2023)]),
+        (
+            2_000_001,
+            "Eget kapital ska ned mot rekommenderad nivå",
+            [("budget-balance", "warning", y) for y in (2021, 2022, 2023)],
+        ),
         (2_000_001, "   ", [("budget-balance", "error", y) for y in (2021, 2022, 2023)]),
     ],
 )
@@ -165,11 +182,18 @@ def _split(state: str, region: str, municipalities: str) -> BudgetFacts:
     lines = (
         LineFacts("fk", "contribution", "FK", {BUDGET: D(state)}, member="fk"),
         LineFacts("region", "contribution", "Region", {BUDGET: D(region)}, member="region"),
-        LineFacts("kramfors", "contribution", "Kramfors", {BUDGET: D(municipalities)}, member="kramfors"),
+        LineFacts(
+            "kramfors", "contribution", "Kramfors", {BUDGET: D(municipalities)}, member="kramfors"
+        ),
     )
     return BudgetFacts(
-        federation="test", year=2021, columns=(BUDGET,), opening_equity=D(0),
-        lines=lines, members=MEMBERS, equity_cap_percent=D(100000),
+        federation="test",
+        year=2021,
+        columns=(BUDGET,),
+        opening_equity=D(0),
+        lines=lines,
+        members=MEMBERS,
+        equity_cap_percent=D(100000),
     )
 
 
@@ -191,7 +215,9 @@ def test_funding_split_tolerance(state, region, municipalities, expected):
     assert len(split) == len(expected)
     assert all(f.severity == "error" and f.year == 2021 for f in split)
     for finding, group in zip(split, expected, strict=True):
-        assert {"state": "Staten", "region": "Regionen", "municipalities": "Kommunerna"}[group] in finding.message
+        assert {"state": "Staten", "region": "Regionen", "municipalities": "Kommunerna"}[
+            group
+        ] in finding.message
 
 
 def test_funding_split_just_over_one_krona():
@@ -212,7 +238,11 @@ def _municipal(a_amount: str, b_amount: str, a_pop: int = 7500, b_pop: int = 250
         LineFacts("b", "contribution", "B", {BUDGET: D(b_amount)}, member="b"),
     )
     return BudgetFacts(
-        federation="test", year=2021, columns=(BUDGET,), opening_equity=D(0), lines=lines,
+        federation="test",
+        year=2021,
+        columns=(BUDGET,),
+        opening_equity=D(0),
+        lines=lines,
         members=members,
     )
 
@@ -238,7 +268,11 @@ def test_municipal_split_by_population(a_amount, b_amount, expected):
 def test_municipal_split_needs_every_population():
     budget = _municipal("99000", "1000")
     members = budget.members[:4] + (MemberFacts("b", "B kommun", "municipality", population=None),)
-    assert [f for f in evaluate(replace(budget, members=members)).findings if f.rule == "municipal-split"] == []
+    assert [
+        f
+        for f in evaluate(replace(budget, members=members)).findings
+        if f.rule == "municipal-split"
+    ] == []
 
 
 def _with_interventions(*interventions: InterventionFacts, amounts=None) -> BudgetFacts:
@@ -246,8 +280,12 @@ def _with_interventions(*interventions: InterventionFacts, amounts=None) -> Budg
         LineFacts(i.key, "intervention", i.name, amounts or every_year(100_000), intervention=i.key)
         for i in interventions
     ) + (LineFacts("reserv", "intervention", "Kvar att fördela", every_year(100_000)),)
-    return facts(costs=2_000_000 - 100_000 * (len(interventions) + 1), opening=0, extra=lines,
-                 interventions=interventions)
+    return facts(
+        costs=2_000_000 - 100_000 * (len(interventions) + 1),
+        opening=0,
+        extra=lines,
+        interventions=interventions,
+    )
 
 
 def test_individual_and_structural_share_weighted_by_linked_lines():
@@ -334,7 +372,9 @@ def test_intervention_members_year_is_first_year_with_money():
     )
     found = [f for f in evaluate(budget).findings if f.rule == "intervention-members"]
     assert [f.year for f in found] == [2022]
-    no_money = _with_interventions(InterventionFacts("x", "X", D(100), ("fk",)), amounts={"2020:actual": D(7)})
+    no_money = _with_interventions(
+        InterventionFacts("x", "X", D(100), ("fk",)), amounts={"2020:actual": D(7)}
+    )
     assert [f for f in evaluate(no_money).findings if f.rule == "intervention-members"] == []
 
 
@@ -389,8 +429,14 @@ def test_scaling_every_contribution_keeps_the_shares(amounts, factor):
             LineFacts(m.key, "contribution", m.name, {BUDGET: amount * scale}, member=m.key)
             for m, amount in zip(MEMBERS, amounts, strict=True)
         )
-        return BudgetFacts(federation="t", year=2021, columns=(BUDGET,), opening_equity=D(0),
-                           lines=lines, members=MEMBERS)
+        return BudgetFacts(
+            federation="t",
+            year=2021,
+            columns=(BUDGET,),
+            opening_equity=D(0),
+            lines=lines,
+            members=MEMBERS,
+        )
 
     before = evaluate(budget(D(1))).column(BUDGET)
     after = evaluate(budget(factor)).column(BUDGET)
@@ -419,8 +465,17 @@ def test_column_label_and_back(code, label):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "Budget", "2020", "Budget 20", "Budget 20201", "Budget 2020 x", "Resultat 2020",
-             "Budget ٢٠٢٠"],
+    "text",
+    [
+        "",
+        "Budget",
+        "2020",
+        "Budget 20",
+        "Budget 20201",
+        "Budget 2020 x",
+        "Resultat 2020",
+        "Budget ٢٠٢٠",
+    ],
 )
 def test_parse_column_label_refuses_the_rest(text):
     assert parse_column_label(text) is None

@@ -100,7 +100,9 @@ def change_forbund_data(slug: str) -> None:
     municipality's population, an intervention's individual share, and an
     intervention that ended made continuing; and the förbund's equity cap."""
     federation = Federation.objects.get(slug=slug)
-    for n, municipality in enumerate(Member.objects.filter(federation=federation, kind="municipality")):
+    for n, municipality in enumerate(
+        Member.objects.filter(federation=federation, kind="municipality")
+    ):
         municipality.population = (municipality.population or 1000) * (n + 3)
         municipality.save()
     region = Member.objects.get(federation=federation, kind="region")
@@ -222,8 +224,13 @@ def test_an_unreadable_snapshot_bundle_leaves_the_year_to_the_stored_rows(db, bu
     budget = bundle_import(data=bundle)
     plan = Plan.objects.get(federation=budget.federation, year=budget.year)
     Snapshot.objects.create(
-        plan=plan, revision=plan.revision, decided_on=date(2019, 11, 19), bundle="{}",
-        bundle_sha256="f" * 64, pdf=b"%PDF-1.7", pdf_sha256="0" * 64,
+        plan=plan,
+        revision=plan.revision,
+        decided_on=date(2019, 11, 19),
+        bundle="{}",
+        bundle_sha256="f" * 64,
+        pdf=b"%PDF-1.7",
+        pdf_sha256="0" * 64,
     )
     assert budget_facts(budget).opening_equity == budget.opening_equity
 
@@ -250,8 +257,9 @@ def test_new_revision_imports_a_draft_and_keeps_the_adopted_version(demo, tmp_pa
     kept = Snapshot.objects.get(plan=plan)
     assert (kept.pk, kept.revision, kept.bundle_sha256) == (snapshot.pk, 1, snapshot.bundle_sha256)
     assert hashlib.sha256(kept.bundle.encode()).hexdigest() == snapshot.bundle_sha256
-    stored = Line.objects.get(budget__federation__slug=slug, budget__year=year, key=line["key"],
-                              scenario=None)
+    stored = Line.objects.get(
+        budget__federation__slug=slug, budget__year=year, key=line["key"], scenario=None
+    )
     assert stored.amounts.get(column__year=year, column__kind="budget").amount == Decimal(
         line["amounts"][f"{year}:budget"]
     )
@@ -437,7 +445,9 @@ def test_every_note_of_the_demo_files_is_exported(db, name):
     out = export_bundle(budget.federation, budget.year)
 
     def notes(bundle: dict[str, Any]) -> list[tuple[str, str]]:
-        found = [(line["key"], line["note"]) for line in bundle["budget"]["lines"] if "note" in line]
+        found = [
+            (line["key"], line["note"]) for line in bundle["budget"]["lines"] if "note" in line
+        ]
         found += [(s["name"], s["note"]) for s in bundle["budget"]["scenarios"] if "note" in s]
         return found
 
@@ -479,7 +489,9 @@ def test_budget_page_shows_line_and_scenario_notes(db, bundle, client):
     page = client.get(reverse("budget_detail", args=[budget.federation.slug, budget.year]))
     html = page.content.decode()
     assert 'Kansli <span class="note-mark">a)</span>' in html
-    assert '<span class="note-mark">a)</span> Förbundschef och förbundssekreterare på heltid' in html
+    assert (
+        '<span class="note-mark">a)</span> Förbundschef och förbundssekreterare på heltid' in html
+    )
     assert "ESF-ansökan lämnas in i mars" in html
 
 
@@ -497,7 +509,9 @@ def test_grid_save_keeps_the_notes(db, bundle):
     draft = stored_draft(budget_facts(budget), budget, None)
     draft.lines[0].amounts["2020:budget"] = Decimal(1)
     budget_save(budget=budget, draft=draft, expected_version=budget.version, by=None)
-    assert Line.objects.get(budget=budget, key="kansli", scenario=None).note.startswith("Förbundschef")
+    assert Line.objects.get(budget=budget, key="kansli", scenario=None).note.startswith(
+        "Förbundschef"
+    )
 
 
 def _excel_budget(bundle: dict[str, Any]) -> Budget:
@@ -516,7 +530,8 @@ def test_excel_round_trip_keeps_and_changes_notes(db, bundle):
     ws.cell(rows["fk"], note_column).value = "Statens del"
     scenario = workbook[sorted(set(workbook.sheetnames) - {"Budget", "Kontroller"})[0]]
     note_row = next(
-        r for r in range(4, scenario.max_row + 1)
+        r
+        for r in range(4, scenario.max_row + 1)
         if scenario.cell(r, 2).value == "Notering om scenariot"
     )
     assert scenario.cell(note_row, note_column).value == "ESF-ansökan lämnas in i mars"
@@ -546,7 +561,9 @@ def test_excel_file_without_the_note_column_keeps_the_notes(db, bundle):
     buffer = io.BytesIO()
     workbook.save(buffer)
     import_xlsx(budget=budget, file=buffer.getvalue())
-    assert Line.objects.get(budget=budget, key="kansli", scenario=None).note.startswith("Förbundschef")
+    assert Line.objects.get(budget=budget, key="kansli", scenario=None).note.startswith(
+        "Förbundschef"
+    )
     assert Scenario.objects.get(budget=budget, name="Om ESF-projektet beviljas").note
 
 

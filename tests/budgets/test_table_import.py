@@ -108,11 +108,12 @@ def test_sundbyberg_2_252_000_is_named(row_counts):
     assert "Totalt (totalt om ESF MIA) 2020: tryckt 2 252 000 kr, raderna ger 2 270 000 kr" in out
     assert "Tryckta summor som inte stämmer med raderna (7):" in out
     assert "Inget sparades (--dry-run)." in out
-    assert out.startswith("Kolumner: Budget 2019, Förväntat utfall 2019 (Prognos 2019), Budget "
-                          "2020, Budget 2021 (Plan 2021), Budget 2022 (Plan 2022). Belopp i kr.")
+    assert out.startswith(
+        "Kolumner: Budget 2019, Förväntat utfall 2019 (Prognos 2019), Budget "
+        "2020, Budget 2021 (Plan 2021), Budget 2022 (Plan 2022). Belopp i kr."
+    )
 
-    code, out, _err = run("sundbyberg", 2020, TABLES / "sundbyberg-2020.tsv", "--dry-run",
-                          "--json")
+    code, out, _err = run("sundbyberg", 2020, TABLES / "sundbyberg-2020.tsv", "--dry-run", "--json")
     named = [t for t in json.loads(out)["printed_totals"] if t["printed"] == "2252000"]
     assert [(t["year"], t["computed"], t["matches"]) for t in named] == [(2020, "2270000", False)]
 
@@ -120,8 +121,9 @@ def test_sundbyberg_2_252_000_is_named(row_counts):
 @pytest.mark.django_db
 def test_dry_run_needs_no_plan_or_budget(federation, row_counts):
     before = row_counts()
-    code, out, err = run(federation.slug, 2017, TABLES / "stockholm-2017-tkr.tsv",
-                         "--dry-run", "--json")
+    code, out, err = run(
+        federation.slug, 2017, TABLES / "stockholm-2017-tkr.tsv", "--dry-run", "--json"
+    )
     assert (code, err) == (0, "")
     assert row_counts() == before
     assert not Plan.objects.filter(federation=federation).exists()
@@ -138,8 +140,9 @@ def test_dry_run_matches_the_förbunds_own_names(db):
     federation = complete_federation(slug="kramfors", name="Samordningsförbundet Kramfors")
     federation.members.filter(key="region").update(name="Region Västernorrland")
     federation.members.filter(key="kommun-a").update(name="Kramfors kommun")
-    code, out, _err = run("kramfors", 2021, TABLES / "kramfors-2021-bokforingstecken.tsv",
-                          "--dry-run", "--json")
+    code, out, _err = run(
+        "kramfors", 2021, TABLES / "kramfors-2021-bokforingstecken.tsv", "--dry-run", "--json"
+    )
     assert code == 0
     data = json.loads(out)
     assert [line["member"] for line in data["lines"][:3]] == ["fk", "region", "kommun-a"]
@@ -226,8 +229,10 @@ def test_a_plan_year_without_a_plan_is_refused(federation, row_counts):
     before = row_counts()
     code, out, err = run(federation.slug, 2022, TABLES / "test-2022-mkr-summarader.tsv")
     assert (code, out) == (1, "")
-    assert err.startswith("Tabellen sparades inte, inget ändrades. Det finns ingen "
-                          "verksamhetsplan 2022 för Samordningsförbundet Alfa.")
+    assert err.startswith(
+        "Tabellen sparades inte, inget ändrades. Det finns ingen "
+        "verksamhetsplan 2022 för Samordningsförbundet Alfa."
+    )
     assert row_counts() == before
 
 
@@ -305,15 +310,21 @@ def test_the_service_refuses_a_frozen_year_and_rolls_back(federation):
 @pytest.mark.django_db
 def test_table_names(federation):
     names = table_names(federation)
-    assert list(names.members.items())[:2] == [("Försäkringskassan", "fk"),
-                                               ("Arbetsförmedlingen", "af")]
+    assert list(names.members.items())[:2] == [
+        ("Försäkringskassan", "fk"),
+        ("Arbetsförmedlingen", "af"),
+    ]
     assert names.interventions == {}
 
 
 def test_files_as_excel_and_word_save_text():
     text = "\tBudget 2021\nKansli\t800 000\n"
-    for data in (text.encode("utf-8"), text.encode("utf-8-sig"), text.encode("utf-16"),
-                 "Löner\t1\n".encode("cp1252")):
+    for data in (
+        text.encode("utf-8"),
+        text.encode("utf-8-sig"),
+        text.encode("utf-16"),
+        "Löner\t1\n".encode("cp1252"),
+    ):
         assert "\t" in read_text(data)
     assert read_text("Löner".encode("cp1252")) == "Löner"
     assert read_text("Löner".encode("utf-16")) == "Löner"

@@ -105,18 +105,27 @@ def test_sundbyberg_reads_as_the_demo_bundle_holds_it():
     # "Överskott från föregående år" is equity, not income (shared/spec/bundle.md).
     assert (t.opening_equity, t.opening_equity_row) == (D(535_000), 6)
     assert [line.member for line in t.lines if line.category == CONTRIBUTION] == [
-        "Region Stockholm", "Försäkringskassan", "Sundbybergs stad",
+        "Region Stockholm",
+        "Försäkringskassan",
+        "Sundbybergs stad",
     ]
     assert t.lines[6].intervention == "Samordnande team – Finsamteam"
     assert t.lines[7].intervention == "Insatskatalog"
     # The ESF alternatives in brackets are named, not read; so is the second heading.
     assert any("Rad 25" in w and "1 160 000" in w.replace(NBSP, " ") for w in t.warnings)
     assert any("»Utfall 2019« skiljer sig från »Förväntat utfall 2019«" in w for w in t.warnings)
-    assert t.lines[3].alternatives == {"2020:budget": D(545_000), "2021:plan": D(934_000),
-                                       "2022:plan": D(725_500)}
+    assert t.lines[3].alternatives == {
+        "2020:budget": D(545_000),
+        "2021:plan": D(934_000),
+        "2022:plan": D(725_500),
+    }
     # The page number and the footnotes between the two parts are not lines.
     assert {s.label[:1] for s in t.skipped if s.reason == "fotnot eller sidnummer"} == {
-        "8", "²", "³", "⁴", "⁵"
+        "8",
+        "²",
+        "³",
+        "⁴",
+        "⁵",
     }
 
 
@@ -144,8 +153,10 @@ def test_burlov_kavlinge_staffanstorp_vellinge_summa_sections_and_equity():
     assert by_label["Anställda"].section == "Personalkostnader"
     assert by_label["AKTIV"].intervention == "AKTIV"
     assert by_label["Uppföljning/utvärdering/effektmätning"].category == "other_cost"
-    demo = {line["label"].casefold(): line for line in bundle_lines(
-        "burlov-kavlinge-staffanstorp-vellinge-2024")}
+    demo = {
+        line["label"].casefold(): line
+        for line in bundle_lines("burlov-kavlinge-staffanstorp-vellinge-2024")
+    }
     for line in t.lines[1:]:
         if line.label.casefold() in demo:
             assert line.category == demo[line.label.casefold()]["category"], line.label
@@ -153,7 +164,9 @@ def test_burlov_kavlinge_staffanstorp_vellinge_summa_sections_and_equity():
     assert by_label["Nettoomsättning"].category == OTHER_INCOME
     assert any("Rad 2 (Nettoomsättning) ser ut som medlemsbidrag" in w for w in t.warnings)
     assert {code: t.result for code, t in t.totals().items()} == {
-        "2024:budget": D(536_153), "2025:plan": D(1_453_341), "2026:plan": D(1_580_569),
+        "2024:budget": D(536_153),
+        "2025:plan": D(1_453_341),
+        "2026:plan": D(1_580_569),
     }
 
 
@@ -164,12 +177,19 @@ def test_sodra_vatterbygden_adds_up_and_reads_as_the_demo_bundle():
     demo = bundle_lines("sodra-vatterbygden-2020")
     assert [line.category for line in t.lines] == [line["category"] for line in demo]
     assert [line.member or line.intervention for line in t.lines][:7] == [
-        "Habo kommun", "Jönköpings kommun", "Mullsjö kommun", "Vaggeryds kommun",
-        "Region Jönköpings län", "Försäkringskassan", "Enter",
+        "Habo kommun",
+        "Jönköpings kommun",
+        "Mullsjö kommun",
+        "Vaggeryds kommun",
+        "Region Jönköpings län",
+        "Försäkringskassan",
+        "Enter",
     ]
     links = {line["label"]: line.get("intervention") for line in demo}
-    keys = {i["name"]: i["key"] for i in json.loads(
-        (DEMO / "sodra-vatterbygden-2020.json").read_text())["interventions"]}
+    keys = {
+        i["name"]: i["key"]
+        for i in json.loads((DEMO / "sodra-vatterbygden-2020.json").read_text())["interventions"]
+    }
     for line in t.lines:
         if line.category == INTERVENTION:
             assert (keys[line.intervention] if line.intervention else None) == links[line.label]
@@ -191,15 +211,25 @@ def test_the_issues_json_example():
     ]
     lokal = next(line for line in data["lines"] if line["label"] == "Lokal")
     assert {k: lokal[k] for k in ("label", "category", "amounts")} == {
-        "label": "Lokal", "category": "administration", "amounts": {"2018": "300000"},
+        "label": "Lokal",
+        "category": "administration",
+        "amounts": {"2018": "300000"},
     }
     assert data["totals"] == {"2018": {"income": "24000000", "costs": "24000000", "result": "0"}}
     wrong = [
         {k: p[k] for k in ("label", "year", "printed", "computed", "matches")}
-        for p in data["printed_totals"] if not p["matches"]
+        for p in data["printed_totals"]
+        if not p["matches"]
     ]
-    assert wrong == [{"label": "Summa kostnader totalt", "year": 2018, "printed": "19000000",
-                      "computed": "24000000", "matches": False}]
+    assert wrong == [
+        {
+            "label": "Summa kostnader totalt",
+            "year": 2018,
+            "printed": "19000000",
+            "computed": "24000000",
+            "matches": False,
+        }
+    ]
     assert json.loads(json.dumps(data)) == data  # plain values only
 
 
@@ -207,24 +237,33 @@ def test_accounting_signs_are_normalised_and_checked_as_printed():
     t = parse_table(
         (TABLES / "kramfors-2021-bokforingstecken.tsv").read_text(),
         year=2021,
-        members=["Försäkringskassan", "Arbetsförmedlingen", "Region Västernorrland",
-                 "Kramfors kommun"],
+        members=[
+            "Försäkringskassan",
+            "Arbetsförmedlingen",
+            "Region Västernorrland",
+            "Kramfors kommun",
+        ],
         interventions=["Steget"],
     )
     assert t.sign_convention == "income_negative"
     totals = t.totals()["2021:budget"]
     # The spec's Kramfors report: 2 592 000 in, 2 845 000 out, IB 548 077.
-    assert (totals.income, totals.costs, totals.result) == (D(2_592_000), D(2_845_000),
-                                                            D(-253_000))
+    assert (totals.income, totals.costs, totals.result) == (D(2_592_000), D(2_845_000), D(-253_000))
     assert t.opening_equity == D(548_077)
     # Printed totals are compared in the table's own signs; one is wrong.
     assert mismatches(t) == [("Summa kostnader", "2022:plan", 2_625_000, 2_652_000)]
     assert {p.label for p in t.printed_totals} == {
-        "Summa intäkter", "Summa kostnader", "Resultat", "Eget kapital vid årets slut (UB)"
+        "Summa intäkter",
+        "Summa kostnader",
+        "Resultat",
+        "Eget kapital vid årets slut (UB)",
     }
     first = t.lines[0]
-    assert (first.label, first.account, first.member) == ("Försäkringskassan", "3010",
-                                                          "Försäkringskassan")
+    assert (first.label, first.account, first.member) == (
+        "Försäkringskassan",
+        "3010",
+        "Försäkringskassan",
+    )
     assert first.amounts["2020:actual"] == D(1_250_000)
     assert t.lines[4].intervention == "Steget"
     assert (t.lines[5].category, t.lines[5].intervention) == (INTERVENTION, None)
@@ -235,12 +274,14 @@ def test_summa_only_sections_mkr_blank_cells_notes_and_percentages():
     t = parse_table((TABLES / "test-2022-mkr-summarader.tsv").read_text(), year=2022)
     assert t.unit == "Mkr" and t.sign_convention == "costs_negative"
     assert [(line.row, line.label, line.category, dict(line.amounts)) for line in t.lines] == [
-        (6, "Medlemsbidrag", OTHER_INCOME, {"2022:budget": D(4_000_000),
-                                            "2023:plan": D(4_200_000)}),
-        (11, "Kansli", "administration", {"2022:budget": D(1_200_000),
-                                          "2023:plan": D(1_250_000)}),
-        (13, "Insatser", INTERVENTION, {"2022:budget": D(3_000_000),
-                                        "2023:plan": D(3_500_000)}),
+        (
+            6,
+            "Medlemsbidrag",
+            OTHER_INCOME,
+            {"2022:budget": D(4_000_000), "2023:plan": D(4_200_000)},
+        ),
+        (11, "Kansli", "administration", {"2022:budget": D(1_200_000), "2023:plan": D(1_250_000)}),
+        (13, "Insatser", INTERVENTION, {"2022:budget": D(3_000_000), "2023:plan": D(3_500_000)}),
     ]
     assert [line.from_summa for line in t.lines] == [True, True, True]
     assert [line.note for line in t.lines] == ["Enligt medlemssamrådet i maj", "", "Två insatser"]
@@ -447,11 +488,17 @@ def test_rows_by_their_label(label, costs_started, after_result, kind):
     [
         ("Habo kommun", ["Habo kommun", "Jönköpings kommun"], "Habo kommun"),
         ("Jönköping", ["Habo kommun", "Jönköpings kommun"], "Jönköpings kommun"),
-        ("Staten gm Försäkringskassan", ["Arbetsförmedlingen", "Försäkringskassan"],
-         "Försäkringskassan"),
+        (
+            "Staten gm Försäkringskassan",
+            ["Arbetsförmedlingen", "Försäkringskassan"],
+            "Försäkringskassan",
+        ),
         # The state's half is paid by Försäkringskassan (5 § lag (2003:1210)).
-        ("Arbetsförmedlingen + Försäkringskassan", ["Arbetsförmedlingen", "Försäkringskassan"],
-         "Försäkringskassan"),
+        (
+            "Arbetsförmedlingen + Försäkringskassan",
+            ["Arbetsförmedlingen", "Försäkringskassan"],
+            "Försäkringskassan",
+        ),
         ("Staten", ["Arbetsförmedlingen", "Försäkringskassan"], "Försäkringskassan"),
         ("FK", ["Arbetsförmedlingen", "Försäkringskassan"], "Försäkringskassan"),
         ("Region", ["Region Skåne", "Burlövs kommun"], "Region Skåne"),
@@ -480,17 +527,23 @@ def test_members_by_name(label, names, found):
     ],
 )
 def test_interventions_by_name(label, found):
-    names = ["IT-spåret i Eksjö", "Projekt Efterstöd",
-             "Projekt SAMS – SAMverkan i Södra Vätterbygden",
-             "Projekt SE-N, Supported Employment för nyanlända",
-             "Kunskapssatsning stressrelaterad ohälsa", "Funktionsnedsatta i arbete (FIA)",
-             "Samordnande team – Finsamteam", "Insatskatalog"]
+    names = [
+        "IT-spåret i Eksjö",
+        "Projekt Efterstöd",
+        "Projekt SAMS – SAMverkan i Södra Vätterbygden",
+        "Projekt SE-N, Supported Employment för nyanlända",
+        "Kunskapssatsning stressrelaterad ohälsa",
+        "Funktionsnedsatta i arbete (FIA)",
+        "Samordnande team – Finsamteam",
+        "Insatskatalog",
+    ]
     assert match_name(label, names)[0] == found
 
 
 def test_an_ambiguous_line_is_named_for_the_preview():
-    t = table(" | Budget 2021", "Kostnader", "Projekt | 100", interventions=["Projekt A",
-                                                                             "Projekt B"])
+    t = table(
+        " | Budget 2021", "Kostnader", "Projekt | 100", interventions=["Projekt A", "Projekt B"]
+    )
     assert t.lines[0].intervention is None
     assert t.warnings[0] == (
         "Rad 3 (Projekt) kan gälla flera: Projekt A, Projekt B; välj i förhandsvisningen."
@@ -536,8 +589,11 @@ def test_choices_and_the_draft():
         "Rad 2, kolumn 1: ett medlemsbidrag ska höra till en av förbundets medlemmar",
     ]
 
-    draft = staten.draft(member_keys={"Försäkringskassan": "fk"},
-                         intervention_keys={"AKTIV": "aktiv"}, keys={5: "aktiv-gammal"})
+    draft = staten.draft(
+        member_keys={"Försäkringskassan": "fk"},
+        intervention_keys={"AKTIV": "aktiv"},
+        keys={5: "aktiv-gammal"},
+    )
     assert draft.columns == ["2024:budget", "2025:plan", "2026:plan"]
     assert draft.opening_equity == D(2_512_371)
     assert (draft.lines[0].member, draft.lines[0].key) == ("fk", "nettoomsattning")
@@ -551,7 +607,10 @@ def test_choices_and_the_draft():
 def test_columns_of_the_draft_are_in_year_order():
     t = table(" | Utfall 2020 | Plan 2022 | Budget 2021 | Prognos 2020", "Kansli | 1 | 2 | 3 | 4")
     assert t.draft(member_keys={}, intervention_keys={}).columns == [
-        "2020:forecast", "2020:actual", "2021:budget", "2022:plan"
+        "2020:forecast",
+        "2020:actual",
+        "2021:budget",
+        "2022:plan",
     ]
 
 
@@ -591,15 +650,66 @@ def test_excel_quotes_a_cell_with_a_line_break():
 
 # --- anything pasted ------------------------------------------------------------------------
 
-HEADINGS = ["Budget 2021", "Plan 2022", "Prognos 2020", "Utfall 2019", "2021", "Not", "Konto", "tkr",
-            "", "Förändring", "Budget"]
-LABELS = ["", "Summa", "Summa intäkter", "Summa kostnader", "Totalt", "Resultat", "IB", "UB",
-          "Eget kapital", "Intäkter", "Kostnader", "Kansli", "Försäkringskassan", "Prognos 2023",
-          "Överskott från föregående år", "Balanserat resultat", "Summa kansli", "² fotnot", "8.",
-          "Kvar att disponera", "20% av", "fortsättning Kostnader", '"Citat', "x" * 201]
-CELLS = ["", "", "1 296 000", "-1 296 000", "(545 000)", "770 000 (1 160 000)", "12 %", "–",
-         "310 000 ²", "0", "1,5", "1.500", "x", "Budget 2021", "8 000 tkr", "a)",
-         "1 000 000 000 000", "0,001", "١٢"]
+HEADINGS = [
+    "Budget 2021",
+    "Plan 2022",
+    "Prognos 2020",
+    "Utfall 2019",
+    "2021",
+    "Not",
+    "Konto",
+    "tkr",
+    "",
+    "Förändring",
+    "Budget",
+]
+LABELS = [
+    "",
+    "Summa",
+    "Summa intäkter",
+    "Summa kostnader",
+    "Totalt",
+    "Resultat",
+    "IB",
+    "UB",
+    "Eget kapital",
+    "Intäkter",
+    "Kostnader",
+    "Kansli",
+    "Försäkringskassan",
+    "Prognos 2023",
+    "Överskott från föregående år",
+    "Balanserat resultat",
+    "Summa kansli",
+    "² fotnot",
+    "8.",
+    "Kvar att disponera",
+    "20% av",
+    "fortsättning Kostnader",
+    '"Citat',
+    "x" * 201,
+]
+CELLS = [
+    "",
+    "",
+    "1 296 000",
+    "-1 296 000",
+    "(545 000)",
+    "770 000 (1 160 000)",
+    "12 %",
+    "–",
+    "310 000 ²",
+    "0",
+    "1,5",
+    "1.500",
+    "x",
+    "Budget 2021",
+    "8 000 tkr",
+    "a)",
+    "1 000 000 000 000",
+    "0,001",
+    "١٢",
+]
 
 
 @hypothesis_settings(max_examples=300, deadline=None)

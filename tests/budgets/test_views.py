@@ -38,8 +38,15 @@ def make_budget(federation, *, extra_lines: int = 0) -> Budget:
         ("kansli", "administration", "Kansli", None, None, 935_000),
     ] + [(f"rad-{i}", "other_cost", f"Rad {i}", None, None, 0) for i in range(extra_lines)]
     lines = Line.objects.bulk_create(
-        Line(budget=budget, key=key, category=cat, label=label, member=member,
-             intervention=iv, position=i)
+        Line(
+            budget=budget,
+            key=key,
+            category=cat,
+            label=label,
+            member=member,
+            intervention=iv,
+            position=i,
+        )
         for i, (key, cat, label, member, iv, _) in enumerate(specs)
     )
     Amount.objects.bulk_create(
@@ -48,8 +55,14 @@ def make_budget(federation, *, extra_lines: int = 0) -> Budget:
         for col in columns
     )
     scenario = Scenario.objects.create(budget=budget, name="Om ESF-projektet beviljas")
-    esf = Line.objects.create(budget=budget, scenario=scenario, key="esf", category="other_income",
-                              label="ESF", position=99)
+    esf = Line.objects.create(
+        budget=budget,
+        scenario=scenario,
+        key="esf",
+        category="other_income",
+        label="ESF",
+        position=99,
+    )
     Amount.objects.create(line=esf, column=columns[1], amount=D(545_000))
     return budget
 
@@ -76,7 +89,9 @@ def test_it_works(client, director, federation):
 def test_every_role_reads_the_budget(client, request, federation, role):
     budget = make_budget(federation)
     client.force_login(request.getfixturevalue(role))
-    assert client.get(reverse("budget_detail", args=[federation.slug, budget.year])).status_code == 200
+    assert (
+        client.get(reverse("budget_detail", args=[federation.slug, budget.year])).status_code == 200
+    )
 
 
 @pytest.mark.django_db
@@ -87,13 +102,23 @@ def test_an_adopted_year_offers_no_editors_that_would_refuse(client, director, f
 
     budget = make_budget(federation)
     client.force_login(director)
-    pages = [reverse(n, args=[federation.slug, budget.year]) for n in ("budget_detail", "scenario_compare")]
-    editors = [reverse(n, args=[federation.slug, budget.year])
-               for n in ("budget_planner", "budget_excel_import", "scenario_create")]
+    pages = [
+        reverse(n, args=[federation.slug, budget.year])
+        for n in ("budget_detail", "scenario_compare")
+    ]
+    editors = [
+        reverse(n, args=[federation.slug, budget.year])
+        for n in ("budget_planner", "budget_excel_import", "scenario_create")
+    ]
     before = "".join(client.get(page).content.decode() for page in pages)
     assert all(url in before for url in editors)
-    Plan.objects.create(federation=federation, year=budget.year, title="Plan",
-                        status=PlanStatus.DECIDED, decided_on=date(budget.year - 1, 11, 19))
+    Plan.objects.create(
+        federation=federation,
+        year=budget.year,
+        title="Plan",
+        status=PlanStatus.DECIDED,
+        decided_on=date(budget.year - 1, 11, 19),
+    )
     after = "".join(client.get(page).content.decode() for page in pages)
     assert not any(url in after for url in editors)
     assert "är fastställd, så budgeten kan inte ändras här" in after
@@ -121,9 +146,15 @@ def test_json_report_equals_the_cli(client, director, federation):
     assert report == json.loads(out.getvalue())
     assert report["format"] == "finsam-report/1"
     year = report["years"]["2021"]
-    assert (year["contributions"], year["state"], year["result"]) == ("2592000", "1296000", "-253000")
+    assert (year["contributions"], year["state"], year["result"]) == (
+        "2592000",
+        "1296000",
+        "-253000",
+    )
     assert (year["opening_equity"], year["closing_equity"], year["equity_cap"]) == (
-        "548077", "295077", "518400",
+        "548077",
+        "295077",
+        "518400",
     )
     assert (year["intervention_share"], year["administration_share"]) == ("73.69", "36.07")
     assert (year["individual_share"], year["structural_share"]) == ("100.00", "0.00")

@@ -172,8 +172,9 @@ class Checker:
 
 def _new_context(browser: Browser, base_url: str) -> BrowserContext:
     # The CSP forbids inline scripts, axe's included: let this test's context inject it.
-    context = browser.new_context(base_url=base_url, locale="sv-SE", bypass_csp=True,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=base_url, locale="sv-SE", bypass_csp=True, viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(15_000)
     return context
 
@@ -188,8 +189,13 @@ def _more_states() -> None:
     draft = Plan.objects.filter(status=PlanStatus.DRAFT).order_by("federation__slug").first()
     assert draft is not None, "demodata utan utkast"
     plan_send_to_review(plan=draft, by=chef)
-    comment_add(plan=draft, by=reviewer, role=Role.REVIEWER, body="Förtydliga målgruppen.",
-                section=draft.sections.first())
+    comment_add(
+        plan=draft,
+        by=reviewer,
+        role=Role.REVIEWER,
+        body="Förtydliga målgruppen.",
+        section=draft.sections.first(),
+    )
     member = draft.federation.members.first()
     BoardSeat.objects.create(member=member, person="Anna Andersson", role=SeatRole.MEMBER)
     decided = Plan.objects.filter(status=PlanStatus.DECIDED).first()
@@ -201,7 +207,8 @@ def _more_states() -> None:
 
 
 def test_axe_finds_no_serious_violation_on_any_page_for_any_role(
-    browser: Browser, live_server  # type: ignore[no-untyped-def]
+    browser: Browser,
+    live_server,  # type: ignore[no-untyped-def]
 ) -> None:
     assert AXE_JS.exists(), f"{AXE_JS} saknas: kör `make setup` (npm ci)."
     call_command("load_demo", verbosity=0)
@@ -228,16 +235,27 @@ def test_axe_finds_no_serious_violation_on_any_page_for_any_role(
         checker.crawl(page, username, live_server.url, per_federation=username == "chef")
         if username == "chef":
             # A form sent back with errors (crispy marks the fields and their messages).
-            page.goto(Plan.objects.order_by("pk").first().federation.get_absolute_url() + "insatser/ny/")
+            page.goto(
+                Plan.objects.order_by("pk").first().federation.get_absolute_url() + "insatser/ny/"
+            )
             page.get_by_role("button", name="Lägg till insatsen").click()
             page.wait_for_selector(".invalid-feedback")
             checker.check(page, username, "ny insats med fel")
             # A section saved by someone else while this user wrote: the conflict page.
             section = Section.objects.filter(plan__status=PlanStatus.DRAFT).first()
-            page.goto(reverse("section_edit", args=[
-                section.plan.federation.slug, section.plan.year, section.pk]))
-            section_update(section=section, by=None, heading=section.heading,
-                           kind=section.kind, body=section.body + " Tillägg.")
+            page.goto(
+                reverse(
+                    "section_edit",
+                    args=[section.plan.federation.slug, section.plan.year, section.pk],
+                )
+            )
+            section_update(
+                section=section,
+                by=None,
+                heading=section.heading,
+                kind=section.kind,
+                body=section.body + " Tillägg.",
+            )
             page.get_by_role("button", name="Spara", exact=True).click()
             page.wait_for_selector("#konflikt-rubrik")
             checker.check(page, username, "avsnitt med konflikt")
@@ -249,4 +267,6 @@ def test_axe_finds_no_serious_violation_on_any_page_for_any_role(
         f"Sidor som ingen roll nådde via länkar (länka dit, eller lägg dem i NOT_PAGES): {unreached}"
     )
     assert not checker.violations, json.dumps(checker.violations, ensure_ascii=False, indent=1)
-    assert all(checker.checked[u] > 10 for u in ROLE_USERS), f"För få sidor: {dict(checker.checked)}"
+    assert all(checker.checked[u] > 10 for u in ROLE_USERS), (
+        f"För få sidor: {dict(checker.checked)}"
+    )

@@ -46,7 +46,10 @@ def test_director_types_saves_and_reloads(page: Page, director, federation, pass
     page.fill(KANSLI_2021, "682 000")
     expect(result_2021(page)).to_have_text("0\u00a0kr")
     expect(page.locator("#grid-findings")).not_to_contain_text("2021 är inte i balans")
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == 935000
+    assert (
+        Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount
+        == 935000
+    )
 
     # A bad value: a message beside the cell, and the other input stays.
     page.fill(ENTER_2021, "tjugo")
@@ -67,7 +70,9 @@ def test_director_types_saves_and_reloads(page: Page, director, federation, pass
     expect(result_2021(page)).to_have_text("0\u00a0kr")
 
 
-def test_second_browser_saving_first_gives_a_conflict(browser: Browser, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_second_browser_saving_first_gives_a_conflict(
+    browser: Browser, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     make_budget(federation)
     pages = []
     for _ in range(2):
@@ -88,7 +93,10 @@ def test_second_browser_saving_first_gives_a_conflict(browser: Browser, live_ser
     expect(conflict).to_contain_text("Någon annan har sparat budgeten")
     expect(conflict).to_contain_text(re.compile("800\u00a0000\u00a0kr"))
     expect(second.locator(KANSLI_2021)).to_have_value("900 000")
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == 800000
+    assert (
+        Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount
+        == 800000
+    )
     for page in pages:
         page.context.close()
 
@@ -125,8 +133,13 @@ def _cell(page: Page, label: str):  # type: ignore[no-untyped-def]
 
 
 def _stored(budget, key: str) -> Decimal:  # type: ignore[no-untyped-def]
-    return Amount.objects.get(line__budget=budget, line__key=key, line__scenario=None,
-                              column__year=2024, column__kind="budget").amount
+    return Amount.objects.get(
+        line__budget=budget,
+        line__key=key,
+        line__scenario=None,
+        column__year=2024,
+        column__kind="budget",
+    ).amount
 
 
 def test_repro_a_colleagues_change_stays(browser: Browser, live_server, password) -> None:  # type: ignore[no-untyped-def]
@@ -190,7 +203,9 @@ def test_a_cell_both_changed_is_picked(browser: Browser, live_server, password) 
         page.context.close()
 
 
-def test_enter_in_a_line_name_deletes_nothing_and_ctrl_s_saves(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_enter_in_a_line_name_deletes_nothing_and_ctrl_s_saves(
+    page: Page, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     """Enter in a line's name used to press the form's first button, a column's
     "ta bort"; Ctrl+S saves from any field, the name too."""
     make_budget(federation)

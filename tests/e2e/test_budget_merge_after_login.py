@@ -18,9 +18,7 @@ def test_a_restored_draft_keeps_a_colleagues_save(browser: Browser, live_server,
     budget, (a, b) = _bksv_pages(browser, live_server, password)
     _cell(a, "Styrelse").fill("275 000")  # A edits Styrelse
     # The draft is kept in her browser (session.js stores it just after the edit).
-    a.wait_for_function(
-        "() => Object.keys(localStorage).some(k => k.startsWith('finsam-draft:'))"
-    )
+    a.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('finsam-draft:'))")
     # A's session ends; B (logged in again) changes Resor and saves.
     Session.objects.all().delete()
     b.reload()

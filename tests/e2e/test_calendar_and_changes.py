@@ -44,9 +44,11 @@ def test_the_decided_plan_page_has_the_calendar_link_and_byt_lank(  # type: igno
     _shot(page, "decided-calendar-link")
     card.get_by_role("button", name="Byt länk").click()
     expect(page.get_by_role("status").first).to_contain_text("Kalenderlänken är bytt")
-    new = page.get_by_role("region", name="Årshjulet i din kalender").get_by_label(
-        "Kalenderns adress"
-    ).input_value()
+    new = (
+        page.get_by_role("region", name="Årshjulet i din kalender")
+        .get_by_label("Kalenderns adress")
+        .input_value()
+    )
     assert new != old
     assert page.request.get(old).status == 404
     assert page.request.get(new).status == 200
@@ -71,9 +73,9 @@ def test_changes_since_review_show_budget_and_intervention_changes(  # type: ign
     expect(row).to_contain_text("Budget 2021")
     expect(row).to_contain_text("935\u00a0000\u00a0kr")
     expect(row).to_contain_text("900\u00a0000\u00a0kr")
-    expect(page.get_by_role("region", name="Insatser").get_by_role("row", name="Enter")).to_contain_text(
-        "individinriktad andel (%)"
-    )
+    expect(
+        page.get_by_role("region", name="Insatser").get_by_role("row", name="Enter")
+    ).to_contain_text("individinriktad andel (%)")
     _shot(page, "changes-since-review")
 
 
@@ -81,8 +83,9 @@ def test_the_adoption_form_checks_the_date_being_entered(  # type: ignore[no-unt
     page: Page, director, federation, password
 ) -> None:
     plan = make_plan(federation)
-    services.plan_update(plan=plan, by=director, title=plan.title,
-                         decision_meeting_on=date(2020, 11, 19))
+    services.plan_update(
+        plan=plan, by=director, title=plan.title, decision_meeting_on=date(2020, 11, 19)
+    )
     adoption.plan_send_to_review(plan=plan, by=director)
     log_in(page, director.username, password)
     page.goto(plan.get_absolute_url())

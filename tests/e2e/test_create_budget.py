@@ -45,7 +45,9 @@ def wide_page(browser: Browser, live_server):  # type: ignore[no-untyped-def]
     """A laptop's 1366 px, with the clipboard, so that the table is pasted as a user
     pastes it."""
     context = browser.new_context(
-        base_url=live_server.url, locale="sv-SE", viewport={"width": 1366, "height": 768},
+        base_url=live_server.url,
+        locale="sv-SE",
+        viewport={"width": 1366, "height": 768},
         permissions=["clipboard-read", "clipboard-write"],
     )
     context.set_default_timeout(10_000)
@@ -89,14 +91,17 @@ def test_a_chief_pastes_her_table_fixes_a_category_and_sees_the_budget(  # type:
     page.get_by_role("button", name="Spara budgeten").click()
 
     expect(page).to_have_url(re.compile(r"/f/kramfors/budget/2021/$"))
-    expect(page.locator("main")).to_contain_text("Budgeten för 2021 är sparad från tabellen: 11 rader.")
+    expect(page.locator("main")).to_contain_text(
+        "Budgeten för 2021 är sparad från tabellen: 11 rader."
+    )
     expect(page.get_by_role("heading", name=re.compile("Budget 2021"))).to_be_visible()
     table = page.locator("main table").first
     expect(table).to_contain_text("Bidrag Kvar att fördela")
     expect(table.locator("thead th").nth(1)).to_have_text(re.compile(r"2020\s*Utfall"))
     shot(page, "4-budgeten")
     line = Budget.objects.get(federation=kramfors, year=2021).lines.get(
-        label="Bidrag Kvar att fördela", scenario=None)
+        label="Bidrag Kvar att fördela", scenario=None
+    )
     assert (line.category, line.intervention_id) == ("other_cost", None)
 
     page.get_by_role("link", name="Verksamhetsplan 2021").first.click()

@@ -25,19 +25,27 @@ def test_the_lock_page_says_when_to_try_again(page: Page, director) -> None:  # 
     expect(alert).to_contain_text("Du kan försöka igen")
     # (The minute may turn between the attempt and this line.)
     shown = alert.inner_text()
-    assert f"kl. {retry:%H:%M}" in shown or f"kl. {retry - timezone.timedelta(minutes=1):%H:%M}" in shown
+    assert (
+        f"kl. {retry:%H:%M}" in shown
+        or f"kl. {retry - timezone.timedelta(minutes=1):%H:%M}" in shown
+    )
     page.screenshot(path=str(SHOTS / "finsam-locked.png"), full_page=True)
 
 
-def test_an_upload_over_the_limit_gets_the_413_page(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_over_the_limit_gets_the_413_page(
+    page: Page, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     page.set_default_timeout(60_000)
     budget = make_budget(federation)
     log_in(page, director.username, password)
     page.goto(f"/f/{federation.slug}/budget/{budget.year}/excel/importera/")
     page.set_input_files(
         "input[type=file]",
-        {"name": "budget.xlsx", "mimeType": "application/octet-stream",
-         "buffer": b"x" * (settings.REQUEST_BODY_MAX_BYTES + 1)},
+        {
+            "name": "budget.xlsx",
+            "mimeType": "application/octet-stream",
+            "buffer": b"x" * (settings.REQUEST_BODY_MAX_BYTES + 1),
+        },
     )
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.locator("form[enctype='multipart/form-data'] button[type=submit]").click()

@@ -34,8 +34,14 @@ def test_no_payload_runs_in_the_browser(page: Page, live_server, director, feder
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    page.on("console", lambda m: violations.append(m.text)
-            if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(m.text)
+            if "Content Security Policy" in m.text or "Refused to" in m.text
+            else None
+        ),
+    )
     page.on("request", lambda r: requests.append(r.url))
 
     # The watch works: a dialog opened on purpose is seen, and so is an inline
@@ -64,8 +70,9 @@ def test_no_payload_runs_in_the_browser(page: Page, live_server, director, feder
 
     assert dialogs == [], dialogs
     assert violations == [], violations
-    fetched = [u for u in requests if u.startswith(("file:", "http://127.0.0.1:1/"))
-               or "javascript:" in u]
+    fetched = [
+        u for u in requests if u.startswith(("file:", "http://127.0.0.1:1/")) or "javascript:" in u
+    ]
     assert fetched == [], fetched
     assert all(u.startswith(live_server.url) for u in requests), [
         u for u in requests if not u.startswith(live_server.url)

@@ -25,7 +25,9 @@ def figure(page: Page, label: str):  # type: ignore[no-untyped-def]
 
 
 def test_director_creates_links_and_follows_up(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
-    enter = make_intervention(federation, "enter", name="Enter", individual_share_percent=Decimal(100))
+    enter = make_intervention(
+        federation, "enter", name="Enter", individual_share_percent=Decimal(100)
+    )
     make_budget(federation, interventions={enter: 300_000}, reserve=100_000)
     log_in(page, director.username, password)
 
@@ -84,7 +86,9 @@ def test_director_creates_links_and_follows_up(page: Page, director, federation,
     page.get_by_label("Utfall 2021: Nöjda deltagare").fill("87,5")
     page.get_by_label("Utfall 2021: Ärenden per år").fill("24")
     page.get_by_role("button", name="Spara utfallet").click()
-    expect(page.get_by_role("status")).to_contain_text("Utfallet 2021 för Processtöd Alfa är sparat")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Utfallet 2021 för Processtöd Alfa är sparat"
+    )
     row = page.locator('.goals-table tr:has(th:text-is("Nöjda deltagare")) td[data-year="2021"]')
     expect(row).to_contain_text("87,5")
     expect(row).to_contain_text("uppnått")

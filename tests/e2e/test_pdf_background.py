@@ -33,9 +33,16 @@ def db_worker() -> Iterator[None]:
     from django.db import connection
     from django_tasks_db.management.commands.db_worker import Worker
 
-    worker = Worker(queue_names=["default"], interval=0.2, batch=False, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id="e2e-worker",
-                    excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["default"],
+        interval=0.2,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="e2e-worker",
+        excluded_queue_names=[],
+    )
 
     def run() -> None:
         try:
@@ -77,7 +84,9 @@ def test_the_pdf_is_prepared_then_downloads_and_adoption_shows_progress(  # type
     with db_worker():
         with page.expect_download() as first:
             pass  # the page asks again by itself, then the PDF comes
-        assert first.value.suggested_filename == f"verksamhetsplan-{federation.slug}-{PLAN_YEAR}.pdf"
+        assert (
+            first.value.suggested_filename == f"verksamhetsplan-{federation.slug}-{PLAN_YEAR}.pdf"
+        )
         expect(page.get_by_role("heading", name="PDF:en är klar")).to_be_visible()
         assert NEW_TEXT not in pdf_text(first.value.path())
 

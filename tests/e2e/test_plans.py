@@ -14,16 +14,22 @@ from tests.plans.conftest import make_plan
 pytestmark = pytest.mark.e2e
 
 
-def test_director_edits_a_section_with_the_preview(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_director_edits_a_section_with_the_preview(
+    page: Page, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     plan = make_plan(federation)
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     log_in(page, director.username, password)
     page.goto(plan.get_absolute_url())
     expect(page.get_by_role("heading", level=1)).to_have_text(plan.title)
     expect(page.locator("svg.annual-cycle")).to_be_visible()
 
-    risks = page.locator("section.chapter", has=page.get_by_role("heading", name="Risker", exact=True))
+    risks = page.locator(
+        "section.chapter", has=page.get_by_role("heading", name="Risker", exact=True)
+    )
     risks.get_by_role("link", name=re.compile("^Redigera")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Redigera Risker")
     body = field(page, "Text")
@@ -36,7 +42,9 @@ def test_director_edits_a_section_with_the_preview(page: Page, director, federat
     page.get_by_role("button", name="Spara").click()
 
     expect(page.get_by_role("status")).to_contain_text("Avsnittet Risker är sparat.")
-    chapter = page.locator("section.chapter", has=page.get_by_role("heading", name="Risker", exact=True))
+    chapter = page.locator(
+        "section.chapter", has=page.get_by_role("heading", name="Risker", exact=True)
+    )
     expect(chapter.locator("strong")).to_have_text("minskar")
     chapter.get_by_role("button", name=re.compile("Flytta upp")).click()
     headings = page.locator("section.chapter h2").all_inner_texts()

@@ -68,7 +68,9 @@ def _log_in_here(page: Page, username: str, password: str) -> None:
     page.get_by_role("button", name="Logga in").click()
 
 
-def test_expired_session_in_the_grid_is_said_and_the_input_comes_back(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_expired_session_in_the_grid_is_said_and_the_input_comes_back(
+    page: Page, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     make_budget(federation)
     log_in(page, director.username, password)
     page.goto(_grid(federation))
@@ -101,14 +103,19 @@ def test_expired_session_in_the_grid_is_said_and_the_input_comes_back(page: Page
 
     page.get_by_role("button", name="Spara budgeten").click()
     expect(page.get_by_role("status")).to_contain_text("Budgeten är sparad")
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == 682000
+    assert (
+        Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount
+        == 682000
+    )
     assert _drafts(page) == {}  # a save that succeeds removes the draft
     page.reload()
     expect(page.locator(KANSLI_2021)).to_have_value("682 000")
     expect(page.locator("#draft-offer")).to_have_count(0)
 
 
-def test_expired_session_in_the_section_editor_keeps_the_text(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_expired_session_in_the_section_editor_keeps_the_text(
+    page: Page, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     plan = make_plan(federation)
     section = Section.objects.filter(plan=plan).order_by("position").first()
     url = reverse("section_edit", args=[federation.slug, plan.year, section.pk])
@@ -160,7 +167,9 @@ def test_discarding_the_offer_removes_the_draft(page: Page, director, federation
     expect(page.locator("#draft-offer")).to_have_count(0)
 
 
-def test_drafts_belong_to_one_user_and_go_at_logout(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_belong_to_one_user_and_go_at_logout(
+    page: Page, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     make_budget(federation)
     colleague = UserFactory(username="colleague")
     MembershipFactory(user=colleague, federation=federation, role=Role.DIRECTOR)
@@ -189,7 +198,9 @@ def test_drafts_belong_to_one_user_and_go_at_logout(page: Page, live_server, dir
     assert _drafts(page) == {}
 
 
-def test_warning_before_the_idle_limit_and_keep_working_renews(page: Page, director, federation, password, settings) -> None:  # type: ignore[no-untyped-def]
+def test_warning_before_the_idle_limit_and_keep_working_renews(
+    page: Page, director, federation, password, settings
+) -> None:  # type: ignore[no-untyped-def]
     # A short idle limit: saved sessions live 5 minutes, so surely 4 after a request
     # (the last save may be a minute old); the warning comes 2 minutes before.
     settings.SESSION_COOKIE_AGE = 5 * 60
@@ -219,7 +230,9 @@ def test_warning_before_the_idle_limit_and_keep_working_renews(page: Page, direc
     expect(result_2021(page)).to_have_text("0\u00a0kr")  # still logged in
 
 
-def test_a_save_sent_when_logged_out_comes_back_to_the_grid(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_a_save_sent_when_logged_out_comes_back_to_the_grid(
+    page: Page, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     make_budget(federation)
     log_in(page, director.username, password)
     page.goto(_grid(federation))
@@ -238,7 +251,9 @@ def test_a_save_sent_when_logged_out_comes_back_to_the_grid(page: Page, live_ser
     expect(result_2021(page)).to_have_text("0\u00a0kr")
 
 
-def test_a_layout_change_sent_when_logged_out_is_rebuilt(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_a_layout_change_sent_when_logged_out_is_rebuilt(
+    page: Page, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     """A row added (not saved) before the session ended: the draft has another shape
     than the stored budget, so the server rebuilds the grid from it, unsaved."""
     make_budget(federation)
@@ -261,7 +276,9 @@ def test_a_layout_change_sent_when_logged_out_is_rebuilt(page: Page, live_server
     assert not Amount.objects.filter(line__label="Ny rad").exists()  # nothing saved
 
 
-def test_leaving_with_unsaved_edits_asks_but_saving_does_not(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_leaving_with_unsaved_edits_asks_but_saving_does_not(
+    page: Page, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     make_budget(federation)
     log_in(page, director.username, password)
     page.goto(_grid(federation))
@@ -287,7 +304,9 @@ def test_leaving_with_unsaved_edits_asks_but_saving_does_not(page: Page, live_se
     assert dialogs == ["beforeunload"]  # saving asked nothing
 
 
-def test_the_messages_pass_axe(browser, live_server, director, federation, password, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_messages_pass_axe(
+    browser, live_server, director, federation, password, settings
+) -> None:  # type: ignore[no-untyped-def]
     """The warning, the logged-out alert and the offer, each shown, checked by axe-core
     (WCAG 2.1 AA: no serious or critical violation), as tests/e2e/test_accessibility.py
     checks every page."""
@@ -297,8 +316,12 @@ def test_the_messages_pass_axe(browser, live_server, director, federation, passw
     settings.SESSION_REFRESH_INTERVAL = timedelta(minutes=1)
     make_budget(federation)
     # The CSP forbids inline scripts, axe's included: this context may inject it.
-    context = browser.new_context(base_url=live_server.url, locale="sv-SE", bypass_csp=True,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="sv-SE",
+        bypass_csp=True,
+        viewport={"width": 1280, "height": 900},
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     checker = Checker()
@@ -324,7 +347,9 @@ def test_the_messages_pass_axe(browser, live_server, director, federation, passw
     assert not checker.violations, checker.violations
 
 
-def test_logging_in_in_another_tab_lets_the_editor_go_on(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_logging_in_in_another_tab_lets_the_editor_go_on(
+    page: Page, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     """The new login gives a new CSRF token; the editor takes it up when she comes
     back to its tab, so the save that follows is accepted."""
     make_budget(federation)
@@ -346,10 +371,15 @@ def test_logging_in_in_another_tab_lets_the_editor_go_on(page: Page, live_server
     expect(result_2021(page)).to_have_text("0\u00a0kr")  # recomputed again
     page.get_by_role("button", name="Spara budgeten").click()
     expect(page.get_by_role("status")).to_contain_text("Budgeten är sparad")
-    assert Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount == 682000
+    assert (
+        Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount
+        == 682000
+    )
 
 
-def test_a_save_that_fails_keeps_the_draft(page: Page, director, federation, password, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_save_that_fails_keeps_the_draft(
+    page: Page, director, federation, password, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """A server error page (which has no script) and then back: the draft is offered."""
     import budgets.views
 
@@ -371,7 +401,9 @@ def test_a_save_that_fails_keeps_the_draft(page: Page, director, federation, pas
     expect(page.locator(KANSLI_2021)).to_have_value("682 000")
 
 
-def test_every_cookie_gone_is_a_logout_too(page: Page, live_server, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_every_cookie_gone_is_a_logout_too(
+    page: Page, live_server, director, federation, password
+) -> None:  # type: ignore[no-untyped-def]
     """The trial cleared every cookie, the CSRF cookie with the session's: the
     recompute was refused by the CSRF check (403) and the totals froze without a
     word, and the save ended on the CSRF page. Both now say she is logged out."""
@@ -385,7 +417,9 @@ def test_every_cookie_gone_is_a_logout_too(page: Page, live_server, director, fe
     expect(page.get_by_role("alert").filter(has_text="Du är utloggad")).to_be_visible()
     page.get_by_role("button", name="Spara budgeten").click()
     expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
-    expect(page.get_by_role("status").filter(has_text="det du skickade är inte sparat")).to_have_count(1)
+    expect(
+        page.get_by_role("status").filter(has_text="det du skickade är inte sparat")
+    ).to_have_count(1)
     _shot(page, "all-cookies-gone-login")
     _log_in_here(page, director.username, password)
     expect(page).to_have_url(live_server.url + _grid(federation))

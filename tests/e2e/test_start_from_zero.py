@@ -48,8 +48,7 @@ def link_in_last_mail(to: str) -> str:
 
 @pytest.fixture
 def staff_with_app(db):
-    user = UserFactory(username="personal", first_name="Karin", last_name="Ekström",
-                       is_staff=True)
+    user = UserFactory(username="personal", first_name="Karin", last_name="Ekström", is_staff=True)
     device = TOTPDevice.objects.create(user=user, name="Telefon", confirmed=True)
     return user, device.key
 
@@ -57,7 +56,9 @@ def staff_with_app(db):
 def test_staff_create_a_federation_and_its_director_starts(page: Page, staff_with_app) -> None:  # type: ignore[no-untyped-def]
     staff, staff_key = staff_with_app
     refused: list[str] = []
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     violations: list[str] = []
 
     # Site staff log in (password and code) and find the förbund pages in the menu.
@@ -65,7 +66,9 @@ def test_staff_create_a_federation_and_its_director_starts(page: Page, staff_wit
     field(page, "Kod").fill(code(staff_key))
     page.get_by_role("button", name="Verifiera").click()
     expect(page.get_by_text("Som webbplatsens personal skapar du förbund")).to_be_visible()
-    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Alla förbund").click()
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role(
+        "link", name="Alla förbund"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Alla förbund")
     axe(page, "alla förbund", violations)
     page.get_by_role("link", name="Nytt samordningsförbund").click()
@@ -94,8 +97,9 @@ def test_staff_create_a_federation_and_its_director_starts(page: Page, staff_wit
     # A mistyped organisation number: said in Swedish, nothing typed is lost.
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("Förbundet är inte skapat")
-    expect(summary).to_contain_text("Organisationsnummer: Organisationsnumret 222000-1234 stämmer "
-                                    "inte (kontrollsiffran).")
+    expect(summary).to_contain_text(
+        "Organisationsnummer: Organisationsnumret 222000-1234 stämmer inte (kontrollsiffran)."
+    )
     summary.get_by_role("link", name="Organisationsnummer").click()
     expect(field(page, "Organisationsnummer")).to_be_focused()
     expect(page.locator(".invalid-feedback")).to_contain_text("stämmer inte (kontrollsiffran)")
@@ -108,7 +112,9 @@ def test_staff_create_a_federation_and_its_director_starts(page: Page, staff_wit
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Samordningsförbundet Kramfors")
     expect(page.get_by_role("status").first).to_contain_text("/f/kramfors/")
-    expect(page.get_by_text("En inbjudan är skickad till anna.andersson@kramfors.se.")).to_be_visible()
+    expect(
+        page.get_by_text("En inbjudan är skickad till anna.andersson@kramfors.se.")
+    ).to_be_visible()
     expect(page.locator(".invitations-table")).to_contain_text("Förbundschef")
     shot(page, "04-personalens-forbundssida")
     axe(page, "personalens förbundssida", violations)
@@ -121,7 +127,8 @@ def test_staff_create_a_federation_and_its_director_starts(page: Page, staff_wit
     page.goto(link)
     expect(page).to_have_url(re.compile(r"/inbjudan/\d+/svara/$"))  # no token in the address
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Välkommen till Samordningsförbundet Kramfors")
+        "Välkommen till Samordningsförbundet Kramfors"
+    )
     expect(field(page, "Förnamn")).to_have_value("Anna")
     shot(page, "05-inbjudan")
     axe(page, "inbjudan", violations)

@@ -33,7 +33,9 @@ def axe(page: Page, label: str, found: list[str]) -> None:
         page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;0")
     for violation in page.evaluate(AXE_RUN):
         if violation["impact"] in BLOCKING:
-            found.append(f"{label}: {violation['id']} ({violation['help']}) at {violation['nodes']}")
+            found.append(
+                f"{label}: {violation['id']} ({violation['help']}) at {violation['nodes']}"
+            )
 
 
 def shot(page: Page, name: str) -> None:
@@ -49,7 +51,9 @@ def code(key_hex: str, step_offset: int = 0) -> str:
 
 def test_director_sets_up_and_logs_in_with_the_code(page: Page, director, password) -> None:  # type: ignore[no-untyped-def]
     refused: list[str] = []
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     violations: list[str] = []
 
     log_in(page, director.username, password)
@@ -107,7 +111,9 @@ def test_director_sets_up_and_logs_in_with_the_code(page: Page, director, passwo
     log_in(page, director.username, password)
     field(page, "Kod").fill(codes[0])
     page.get_by_role("button", name="Verifiera").click()
-    expect(page.get_by_role("status")).to_contain_text("Du loggade in med en reservkod. Du har 9 reservkoder kvar.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Du loggade in med en reservkod. Du har 9 reservkoder kvar."
+    )
     shot(page, "7-inloggad-med-reservkod")
 
     assert not violations, violations

@@ -31,7 +31,9 @@ def log_out(page: Page) -> None:
 
 
 def chapter(page: Page, heading: str):  # type: ignore[no-untyped-def]
-    return page.locator("section.chapter", has=page.get_by_role("heading", name=heading, exact=True))
+    return page.locator(
+        "section.chapter", has=page.get_by_role("heading", name=heading, exact=True)
+    )
 
 
 def test_the_director_sends_to_review_and_a_reviewer_comments_quoting_a_sentence(  # type: ignore[no-untyped-def]
@@ -39,7 +41,10 @@ def test_the_director_sends_to_review_and_a_reviewer_comments_quoting_a_sentence
 ) -> None:
     plan = make_plan(federation)
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text else None)
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text else None,
+    )
 
     log_in(page, director.username, password)
     page.goto(plan.get_absolute_url())
@@ -86,7 +91,9 @@ def test_the_director_sends_to_review_and_a_reviewer_comments_quoting_a_sentence
     page.get_by_role("button", name="Spara kommentaren").click()
 
     expect(page.get_by_role("status")).to_contain_text("Din kommentar är sparad.")
-    expect(chapter(page, "Uppföljning").locator(".chapter-comments")).to_contain_text("1 öppen kommentar")
+    expect(chapter(page, "Uppföljning").locator(".chapter-comments")).to_contain_text(
+        "1 öppen kommentar"
+    )
     comments = page.get_by_role("region", name=re.compile("Öppna kommentarer"))
     expect(comments).to_contain_text(SENTENCE)
     expect(comments).to_contain_text("Räcker det med uppföljning")
@@ -104,8 +111,9 @@ def test_the_director_resolves_the_comment_edits_and_sees_the_diff(  # type: ign
     plan = make_plan(federation)
     adoption.plan_send_to_review(plan=plan, by=director)
     section = plan.sections.get(heading="Uppföljning")
-    plan_comments.comment_add(plan=plan, by=reviewer, role="reviewer", section=section,
-                              quote=SENTENCE, body="Räcker det?")
+    plan_comments.comment_add(
+        plan=plan, by=reviewer, role="reviewer", section=section, quote=SENTENCE, body="Räcker det?"
+    )
 
     log_in(page, director.username, password)
     page.goto(plan.get_absolute_url())
@@ -119,7 +127,11 @@ def test_the_director_resolves_the_comment_edits_and_sees_the_diff(  # type: ign
 
     chapter(page, "Uppföljning").get_by_role("link", name=re.compile("^Redigera")).click()
     body = field(page, "Text")
-    body.fill(body.input_value().replace(SENTENCE, "Budgeten följs upp vid varje styrelsemöte och i delårsrapporten."))
+    body.fill(
+        body.input_value().replace(
+            SENTENCE, "Budgeten följs upp vid varje styrelsemöte och i delårsrapporten."
+        )
+    )
     page.get_by_role("button", name="Spara").click()
     expect(page.get_by_role("status")).to_contain_text("Avsnittet Uppföljning är sparat.")
 

@@ -26,31 +26,63 @@ from tests.factories import FederationFactory, MemberFactory, MembershipFactory,
 
 
 def town(name: str, population: int | None = None, share: str | None = None) -> MunicipalityFacts:
-    return MunicipalityFacts(key=name.lower(), name=name, population=population,
-                             fixed_share_percent=None if share is None else Decimal(share))
+    return MunicipalityFacts(
+        key=name.lower(),
+        name=name,
+        population=population,
+        fixed_share_percent=None if share is None else Decimal(share),
+    )
 
 
 JULY = date(2019, 7, 1)
 
 
-@pytest.mark.parametrize(("split", "day", "towns", "messages"), [
-    ("equal", None, [town("Habo")], []),
-    ("population", JULY, [], []),
-    ("population", JULY, [town("Habo", 12000), town("Mullsjö", 7000)], []),
-    ("population", JULY, [town("Habo", 12000), town("Mullsjö")], ["Folkmängd saknas för Mullsjö."]),
-    ("population", None, [town("Habo", 12000)],
-     ["Ange vilket datum folkmängden gäller (förbundets uppgifter)."]),
-    ("population", JULY, [town("Habo", 0)], ["Folkmängd saknas för Habo."]),
-    ("fixed", None, [town("Habo", share="60"), town("Mullsjö", share="40")], []),
-    ("fixed", None, [town("Habo", share="60"), town("Mullsjö", share="39.99")],
-     ["Kommunernas fasta andelar är tillsammans 99,99\u00a0%; de ska bli 100 %."]),
-    ("fixed", None, [town("Habo", share="60"), town("Mullsjö", share="40.01")],
-     ["Kommunernas fasta andelar är tillsammans 100,01\u00a0%; de ska bli 100 %."]),
-    ("fixed", None, [town("Habo", share="100"), town("Mullsjö")],
-     ["Ange en fast andel för varje kommun (1 av 2 har en)."]),
-    ("fixed", None, [town("Habo"), town("Mullsjö")],
-     ["Ange kommunernas fasta andelar av kommunernas del."]),
-])
+@pytest.mark.parametrize(
+    ("split", "day", "towns", "messages"),
+    [
+        ("equal", None, [town("Habo")], []),
+        ("population", JULY, [], []),
+        ("population", JULY, [town("Habo", 12000), town("Mullsjö", 7000)], []),
+        (
+            "population",
+            JULY,
+            [town("Habo", 12000), town("Mullsjö")],
+            ["Folkmängd saknas för Mullsjö."],
+        ),
+        (
+            "population",
+            None,
+            [town("Habo", 12000)],
+            ["Ange vilket datum folkmängden gäller (förbundets uppgifter)."],
+        ),
+        ("population", JULY, [town("Habo", 0)], ["Folkmängd saknas för Habo."]),
+        ("fixed", None, [town("Habo", share="60"), town("Mullsjö", share="40")], []),
+        (
+            "fixed",
+            None,
+            [town("Habo", share="60"), town("Mullsjö", share="39.99")],
+            ["Kommunernas fasta andelar är tillsammans 99,99\u00a0%; de ska bli 100 %."],
+        ),
+        (
+            "fixed",
+            None,
+            [town("Habo", share="60"), town("Mullsjö", share="40.01")],
+            ["Kommunernas fasta andelar är tillsammans 100,01\u00a0%; de ska bli 100 %."],
+        ),
+        (
+            "fixed",
+            None,
+            [town("Habo", share="100"), town("Mullsjö")],
+            ["Ange en fast andel för varje kommun (1 av 2 har en)."],
+        ),
+        (
+            "fixed",
+            None,
+            [town("Habo"), town("Mullsjö")],
+            ["Ange kommunernas fasta andelar av kommunernas del."],
+        ),
+    ],
+)
 def test_split_basis_findings(split, day, towns, messages):
     findings = split_basis_findings(split, day, towns)
     assert [f.message for f in findings] == messages
@@ -73,13 +105,26 @@ def test_an_empty_federation_lacks_everything(client, db):
     MembershipFactory(user=director, federation=federation, role=Role.DIRECTOR)
     client.force_login(director)
     page = client.get(federation.get_absolute_url())
-    assert steps(page) == {"members": False, "seats": False, "split": False, "plan": False,
-                           "people": False}
+    assert steps(page) == {
+        "members": False,
+        "seats": False,
+        "split": False,
+        "plan": False,
+        "people": False,
+    }
     assert [s.key for s in page.context["getting_started"].steps] == [
-        "members", "seats", "split", "plan", "people"]
+        "members",
+        "seats",
+        "split",
+        "plan",
+        "people",
+    ]
     assert "Kom igång" in page.text and "5 av 5 steg kvar" in page.text
-    for url in (reverse("member_create", args=["kramfors"]), reverse("plan_create", args=["kramfors"]),
-                reverse("people", args=["kramfors"])):
+    for url in (
+        reverse("member_create", args=["kramfors"]),
+        reverse("plan_create", args=["kramfors"]),
+        reverse("people", args=["kramfors"]),
+    ):
         assert f'href="{url}"' in page.text
     assert "Lägg till Försäkringskassan, Arbetsförmedlingen, minst en region" in page.text
     assert "Skapa förbundets första verksamhetsplan" in page.text
@@ -90,16 +135,22 @@ def test_each_step_is_done_when_its_part_is_there(client, director, federation):
     the budget and the people, one by one."""
     client.force_login(director)
     page = client.get(federation.get_absolute_url())
-    assert steps(page) == {"members": True, "seats": True, "split": False, "plan": False,
-                           "people": False}
+    assert steps(page) == {
+        "members": True,
+        "seats": True,
+        "split": False,
+        "plan": False,
+        "people": False,
+    }
     # The fixture's municipalities have populations but the förbund no date.
     assert "Ange vilket datum folkmängden gäller" in page.text
     assert f'href="{reverse("federation_edit", args=[federation.slug])}"' in page.text
 
     federation.population_date = date(2025, 7, 1)
     federation.save()
-    town_without = MemberFactory(federation=federation, name="C kommun", key="c",
-                                 kind=MemberKind.MUNICIPALITY, position=9)
+    town_without = MemberFactory(
+        federation=federation, name="C kommun", key="c", kind=MemberKind.MUNICIPALITY, position=9
+    )
     page = client.get(federation.get_absolute_url())
     assert "Folkmängd saknas för C kommun." in page.text
     assert f'href="{reverse("member_edit", args=[federation.slug, town_without.pk])}"' in page.text
@@ -111,7 +162,8 @@ def test_each_step_is_done_when_its_part_is_there(client, director, federation):
     assert "Verksamhetsplanen för 2027 har ingen budget ännu." in page.text
     assert f'href="{reverse("plan_detail", args=[federation.slug, 2027])}"' in page.text
     assert f'href="{reverse("budget_create", args=[federation.slug, 2027])}">Skapa budget 2027' in (
-        page.text)
+        page.text
+    )
 
     Budget.objects.create(federation=federation, year=2027)
     Invitation.objects.create(federation=federation, email="b@alfa.se", role=Role.BOARD)
@@ -125,8 +177,11 @@ def test_equal_parts_need_no_population(client, director, federation):
     federation.municipal_split = "equal"
     federation.save()
     client.force_login(director)
-    step = next(s for s in client.get(federation.get_absolute_url()).context[
-        "getting_started"].steps if s.key == "split")
+    step = next(
+        s
+        for s in client.get(federation.get_absolute_url()).context["getting_started"].steps
+        if s.key == "split"
+    )
     assert step.done and step.detail == "Kommunerna delar lika; ingen folkmängd behövs."
 
 

@@ -24,8 +24,10 @@ NEW_PASSWORD = "Ljusblå-kaffekopp-2026"
 def invited(client, director, federation):
     """Anna is invited as förbundschef; the mail's link (a path); the director is logged out."""
     client.force_login(director)
-    client.post(reverse("people", args=[federation.slug]),
-                {"email": "anna@kramfors.se", "name": "Anna Andersson", "role": Role.DIRECTOR})
+    client.post(
+        reverse("people", args=[federation.slug]),
+        {"email": "anna@kramfors.se", "name": "Anna Andersson", "role": Role.DIRECTOR},
+    )
     client.logout()
     return last_link("anna@kramfors.se")
 
@@ -33,10 +35,16 @@ def invited(client, director, federation):
 def set_password(client, path: str, **data):
     response = client.get(path)
     assert response.status_code == 302, response.status_code
-    return client.post(response.url, {
-        "first_name": "Anna", "last_name": "Andersson",
-        "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD, **data,
-    })
+    return client.post(
+        response.url,
+        {
+            "first_name": "Anna",
+            "last_name": "Andersson",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+            **data,
+        },
+    )
 
 
 def test_a_new_account_sets_its_password_from_the_link(client, invited, federation):
@@ -47,18 +55,28 @@ def test_a_new_account_sets_its_password_from_the_link(client, invited, federati
     page = client.get(response.url)
     assert page.status_code == 200
     assert "Välkommen till Samordningsförbundet Alfa" in page.text
-    assert "Ditt användarnamn blir din e-postadress" in page.text and "anna@kramfors.se" in page.text
+    assert (
+        "Ditt användarnamn blir din e-postadress" in page.text and "anna@kramfors.se" in page.text
+    )
     assert 'value="Anna"' in page.text and 'value="Andersson"' in page.text
 
-    response = client.post(response.url, {
-        "first_name": "Anna", "last_name": "Andersson",
-        "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
-    }, follow=True)
+    response = client.post(
+        response.url,
+        {
+            "first_name": "Anna",
+            "last_name": "Andersson",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == federation.get_absolute_url()
     assert "Välkommen till Samordningsförbundet Alfa! Du är förbundschef." in response.text
     user = get_user_model().objects.get(username="anna@kramfors.se")
     assert (user.email, user.get_full_name(), user.check_password(NEW_PASSWORD)) == (
-        "anna@kramfors.se", "Anna Andersson", True
+        "anna@kramfors.se",
+        "Anna Andersson",
+        True,
     )
     assert Membership.objects.get(user=user, federation=federation).role == Role.DIRECTOR
     invitation.refresh_from_db()
@@ -68,7 +86,9 @@ def test_a_new_account_sets_its_password_from_the_link(client, invited, federati
     )
     # She can log in with the address and the password.
     client.logout()
-    login = client.post(reverse("login"), {"username": "anna@kramfors.se", "password": NEW_PASSWORD})
+    login = client.post(
+        reverse("login"), {"username": "anna@kramfors.se", "password": NEW_PASSWORD}
+    )
     assert login.status_code == 302 and login.url == reverse("home")
 
 
@@ -83,8 +103,9 @@ def test_the_link_works_once(client, invited):
 
 
 def test_password_errors_are_swedish_and_keep_the_names(client, invited):
-    response = set_password(client, invited, first_name="Annika", new_password1="kort",
-                            new_password2="kortare")
+    response = set_password(
+        client, invited, first_name="Annika", new_password1="kort", new_password2="kortare"
+    )
     assert response.status_code == 400
     assert "De två lösenordsfälten stämmer inte överens." in response.text
     assert 'value="Annika"' in response.text
@@ -129,9 +150,15 @@ def test_a_link_opened_but_not_finished_expires_too(client, invited):
     """Her session (with the token) ends long before the link; then the link again."""
     accept = client.get(invited).url
     with time_machine.travel(timezone.localtime() + timedelta(days=8)):
-        response = client.post(accept, {"first_name": "A", "last_name": "B",
-                                         "new_password1": NEW_PASSWORD,
-                                         "new_password2": NEW_PASSWORD})
+        response = client.post(
+            accept,
+            {
+                "first_name": "A",
+                "last_name": "B",
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+        )
         assert response.status_code == 404
         assert "Länken gäller inte" in response.text
         assert client.get(invited).status_code == 410
@@ -151,11 +178,14 @@ def test_a_made_up_link_is_not_found(client, invited):
         assert "Länken gäller inte" in response.text
 
 
-def test_an_existing_account_logs_in_and_takes_it_up(client, director, federation, other_federation):
+def test_an_existing_account_logs_in_and_takes_it_up(
+    client, director, federation, other_federation
+):
     karin = UserFactory(username="karin", email="karin@beta.se")
     client.force_login(director)
-    client.post(reverse("people", args=[federation.slug]),
-                {"email": "Karin@Beta.se", "role": Role.REVIEWER})
+    client.post(
+        reverse("people", args=[federation.slug]), {"email": "Karin@Beta.se", "role": Role.REVIEWER}
+    )
     client.logout()
     invitation = Invitation.objects.get()
     accept = client.get(last_link("karin@beta.se")).url
@@ -181,15 +211,25 @@ def test_someone_else_logged_in_cannot_take_it_up(client, invited, reviewer):
     accept = client.get(invited).url
     page = client.get(accept)
     assert "Du är inloggad som reviewer, men inbjudan gäller anna@kramfors.se" in page.text
-    client.post(accept, {"first_name": "A", "last_name": "B", "new_password1": NEW_PASSWORD,
-                         "new_password2": NEW_PASSWORD})
+    client.post(
+        accept,
+        {
+            "first_name": "A",
+            "last_name": "B",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
     assert not get_user_model().objects.filter(username="anna@kramfors.se").exists()
     with pytest.raises(Exception, match="Logga in med det kontot"):
-        services.invitation_accept(invitation=Invitation.objects.get(), user=reviewer,
-                                   token=invited.split("/")[-2])
+        services.invitation_accept(
+            invitation=Invitation.objects.get(), user=reviewer, token=invited.split("/")[-2]
+        )
 
 
-def test_a_new_director_sets_up_two_factor_after_the_password(client, invited, federation, settings):
+def test_a_new_director_sets_up_two_factor_after_the_password(
+    client, invited, federation, settings
+):
     settings.FINSAM_OTP_REQUIRED = True
     response = set_password(client, invited)
     assert response.url == federation.get_absolute_url()

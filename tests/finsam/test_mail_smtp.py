@@ -37,7 +37,8 @@ class Mailbox:
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-            LOGIN.encode(), SECRET.encode()
+            LOGIN.encode(),
+            SECRET.encode(),
         )
         if ok:
             self.logins.append(auth_data.login.decode())
@@ -45,8 +46,9 @@ class Mailbox:
         return AuthResult(success=ok, handled=False)
 
     def messages(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(e.content, policy=email.policy.default)
-                for e in self.envelopes]
+        return [
+            email.message_from_bytes(e.content, policy=email.policy.default) for e in self.envelopes
+        ]
 
 
 def _free_port() -> int:
@@ -59,8 +61,11 @@ def _free_port() -> int:
 def smtp(settings) -> Iterator[Mailbox]:
     mailbox = Mailbox()
     controller = Controller(
-        mailbox, hostname="127.0.0.1", port=_free_port(),
-        authenticator=mailbox.authenticate, auth_require_tls=False,
+        mailbox,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        authenticator=mailbox.authenticate,
+        auth_require_tls=False,
     )
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -74,11 +79,15 @@ def smtp(settings) -> Iterator[Mailbox]:
         controller.stop()
 
 
-def test_an_invitation_is_delivered_over_smtp_and_its_link_works(client, director, federation, smtp):
+def test_an_invitation_is_delivered_over_smtp_and_its_link_works(
+    client, director, federation, smtp
+):
     client.force_login(director)
-    response = client.post(reverse("people", args=[federation.slug]),
-                           {"email": "anna@kramfors.se", "name": "Anna", "role": Role.REVIEWER},
-                           follow=True)
+    response = client.post(
+        reverse("people", args=[federation.slug]),
+        {"email": "anna@kramfors.se", "name": "Anna", "role": Role.REVIEWER},
+        follow=True,
+    )
     assert "En inbjudan är skickad till anna@kramfors.se." in response.text
     [envelope] = smtp.envelopes
     assert smtp.logins == [LOGIN]
@@ -96,16 +105,26 @@ def test_an_invitation_is_delivered_over_smtp_and_its_link_works(client, directo
     client.logout()
     accept = client.get(urlsplit(link).path).url
     password = "Smtp-levererad-länk-2026"
-    client.post(accept, {"first_name": "Anna", "last_name": "Ek", "new_password1": password,
-                         "new_password2": password})
+    client.post(
+        accept,
+        {
+            "first_name": "Anna",
+            "last_name": "Ek",
+            "new_password1": password,
+            "new_password2": password,
+        },
+    )
     assert Membership.objects.get(user__username="anna@kramfors.se").role == Role.REVIEWER
 
 
 def test_a_refused_smtp_login_is_said_in_swedish(client, director, federation, smtp, settings):
     settings.EMAIL_HOST_PASSWORD = "fel"
     client.force_login(director)
-    response = client.post(reverse("people", args=[federation.slug]),
-                           {"email": "anna@kramfors.se", "role": Role.VIEWER}, follow=True)
+    response = client.post(
+        reverse("people", args=[federation.slug]),
+        {"email": "anna@kramfors.se", "role": Role.VIEWER},
+        follow=True,
+    )
     assert "e-postservern godtog inte inloggningen" in response.text
     assert smtp.envelopes == []
     assert Invitation.objects.get().send_count == 0
@@ -128,20 +147,43 @@ def _settings_in(env: dict[str, str]) -> list[str]:
         "print(s.EMAIL_BACKEND.rsplit('.', 2)[-2], s.EMAIL_HOST, s.EMAIL_PORT, "
         "s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, repr(s.DEFAULT_FROM_EMAIL))"
     )
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith(("EMAIL_", "DEFAULT_FROM", "PYTEST", "DEBUG", "DATABASE_URL"))}
-    result = subprocess.run([sys.executable, "-c", code], cwd=django_settings.BASE_DIR,
-                            env={**keep, **env}, capture_output=True, text=True, timeout=120)
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("EMAIL_", "DEFAULT_FROM", "PYTEST", "DEBUG", "DATABASE_URL"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env={**keep, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().split(" ", 6)
 
 
 def test_mail_settings_come_from_the_environment():
-    assert _settings_in({
-        "DEBUG": "0", "EMAIL_HOST": "smtp.kramfors.se", "EMAIL_PORT": "587",
-        "EMAIL_HOST_USER": "finsam", "EMAIL_HOST_PASSWORD": "x", "EMAIL_USE_TLS": "1",
-        "DEFAULT_FROM_EMAIL": "Finsam <noreply@kramfors.se>",
-    }) == ["smtp", "smtp.kramfors.se", "587", "finsam", "x", "True", "'Finsam <noreply@kramfors.se>'"]
+    assert _settings_in(
+        {
+            "DEBUG": "0",
+            "EMAIL_HOST": "smtp.kramfors.se",
+            "EMAIL_PORT": "587",
+            "EMAIL_HOST_USER": "finsam",
+            "EMAIL_HOST_PASSWORD": "x",
+            "EMAIL_USE_TLS": "1",
+            "DEFAULT_FROM_EMAIL": "Finsam <noreply@kramfors.se>",
+        }
+    ) == [
+        "smtp",
+        "smtp.kramfors.se",
+        "587",
+        "finsam",
+        "x",
+        "True",
+        "'Finsam <noreply@kramfors.se>'",
+    ]
     # A DEBUG server prints mails on the console, unless it is given a mail server.
     assert _settings_in({"DEBUG": "1"})[0] == "console"
     assert _settings_in({"DEBUG": "1", "EMAIL_HOST": "127.0.0.1"})[0] == "smtp"

@@ -1,4 +1,4 @@
-""""Glömt lösenordet?": a Swedish mail with a one-time link (Django's token, living
+""" "Glömt lösenordet?": a Swedish mail with a one-time link (Django's token, living
 24 hours), the same answer whether or not the address has an account, a limit on
 mails, and every step in the audit log."""
 
@@ -41,8 +41,9 @@ def test_it_works(client, db):
     assert response.status_code == 302  # the token moves into the session
     page = client.get(response.url)
     assert "Välj nytt lösenord" in page.text
-    response = client.post(response.url, {"new_password1": NEW_PASSWORD,
-                                           "new_password2": NEW_PASSWORD}, follow=True)
+    response = client.post(
+        response.url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
+    )
     assert "Ditt nya lösenord är sparat och du är inloggad." in response.text
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)

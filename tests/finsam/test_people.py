@@ -29,12 +29,19 @@ def test_it_works(client, director, reviewer, federation):
     assert "Personer" in page.text and reviewer.username in page.text
     assert "Förbundets enda förbundschef" in page.text  # her role cannot be changed
 
-    response = invite(client, federation, email=" Anna.Andersson@Kramfors.se ", name="Anna Andersson",
-                      role=Role.BOARD)
+    response = invite(
+        client,
+        federation,
+        email=" Anna.Andersson@Kramfors.se ",
+        name="Anna Andersson",
+        role=Role.BOARD,
+    )
     assert "En inbjudan är skickad till anna.andersson@kramfors.se." in response.text
     invitation = Invitation.objects.get()
     assert (invitation.email, invitation.role, invitation.send_count) == (
-        "anna.andersson@kramfors.se", Role.BOARD, 1
+        "anna.andersson@kramfors.se",
+        Role.BOARD,
+        1,
     )
     [message] = mail.outbox
     assert message.to == ["anna.andersson@kramfors.se"]
@@ -48,37 +55,51 @@ def test_it_works(client, director, reviewer, federation):
     assert reverse("invitation_resend", args=[federation.slug, invitation.pk]) in response.text
 
     first_link = last_link()
-    response = client.post(reverse("invitation_resend", args=[federation.slug, invitation.pk]),
-                           follow=True)
+    response = client.post(
+        reverse("invitation_resend", args=[federation.slug, invitation.pk]), follow=True
+    )
     assert "Den förra länken fungerar inte längre" in response.text
     assert len(mail.outbox) == 2 and last_link() != first_link
     invitation.refresh_from_db()
     assert invitation.send_count == 2
 
-    response = client.post(reverse("invitation_withdraw", args=[federation.slug, invitation.pk]),
-                           follow=True)
+    response = client.post(
+        reverse("invitation_withdraw", args=[federation.slug, invitation.pk]), follow=True
+    )
     assert "är återkallad" in response.text
     invitation.refresh_from_db()
     assert invitation.withdrawn_at is not None
     assert "Inga inbjudningar väntar på svar." in response.text
 
     membership = Membership.objects.get(user=reviewer)
-    response = client.post(reverse("person_role", args=[federation.slug, membership.pk]),
-                           {"role": Role.BOARD}, follow=True)
+    response = client.post(
+        reverse("person_role", args=[federation.slug, membership.pk]),
+        {"role": Role.BOARD},
+        follow=True,
+    )
     assert f"{reviewer.get_full_name()} är nu styrelse." in response.text
     membership.refresh_from_db()
     assert membership.role == Role.BOARD
 
     confirm = client.get(reverse("person_remove", args=[federation.slug, membership.pk]))
     assert "Vill du ta bort" in confirm.text
-    response = client.post(reverse("person_remove", args=[federation.slug, membership.pk]),
-                           follow=True)
+    response = client.post(
+        reverse("person_remove", args=[federation.slug, membership.pk]), follow=True
+    )
     assert "har inte längre tillgång till förbundet" in response.text
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
-    actions = list(AuditEntry.objects.filter(federation=federation).values_list("action", flat=True))
-    for action in ("bjöd in", "skickade inbjudan", "skickade inbjudan igen",
-                   "återkallade inbjudan", "ändrade roll", "tog bort behörighet"):
+    actions = list(
+        AuditEntry.objects.filter(federation=federation).values_list("action", flat=True)
+    )
+    for action in (
+        "bjöd in",
+        "skickade inbjudan",
+        "skickade inbjudan igen",
+        "återkallade inbjudan",
+        "ändrade roll",
+        "tog bort behörighet",
+    ):
         assert action in actions, action
     changed = AuditEntry.objects.get(action="ändrade roll")
     assert changed.actor == director and changed.changes == {"role": ["reviewer", "board"]}
@@ -100,7 +121,9 @@ def test_it_checks_access(client, director, reviewer, board_member, viewer, outs
     assert url in client.get(federation.get_absolute_url()).text
 
 
-def test_invitation_errors_are_swedish_and_keep_what_she_typed(client, director, reviewer, federation):
+def test_invitation_errors_are_swedish_and_keep_what_she_typed(
+    client, director, reviewer, federation
+):
     reviewer.email = "granskare@alfa.se"
     reviewer.save()
     client.force_login(director)
@@ -131,8 +154,9 @@ def test_a_mail_that_cannot_be_sent_keeps_the_invitation_and_its_link(
     # Nothing listens on this port: the mail server cannot be reached.
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
-    response = client.post(reverse("invitation_resend", args=[federation.slug, invitation.pk]),
-                           follow=True)
+    response = client.post(
+        reverse("invitation_resend", args=[federation.slug, invitation.pk]), follow=True
+    )
     assert "mejlet gick inte iväg" in response.text
     assert "e-postservern gick inte att nå" in response.text
     invitation.refresh_from_db()
@@ -147,8 +171,9 @@ def test_the_last_director_can_be_neither_removed_nor_given_another_role(
 ):
     own = Membership.objects.get(user=director)
     client.force_login(director)
-    response = client.post(reverse("person_role", args=[federation.slug, own.pk]),
-                           {"role": Role.VIEWER}, follow=True)
+    response = client.post(
+        reverse("person_role", args=[federation.slug, own.pk]), {"role": Role.VIEWER}, follow=True
+    )
     assert "Förbundet måste ha minst en förbundschef" in response.text
     confirm = client.get(reverse("person_remove", args=[federation.slug, own.pk]))
     assert "Förbundet måste ha minst en förbundschef" in confirm.text
@@ -158,10 +183,12 @@ def test_the_last_director_can_be_neither_removed_nor_given_another_role(
     assert own.role == Role.DIRECTOR
 
     # With a second förbundschef she may step down, and then leave.
-    other = MembershipFactory(federation=federation, role=Role.DIRECTOR,
-                              user=UserFactory(username="andra"))
-    response = client.post(reverse("person_role", args=[federation.slug, own.pk]),
-                           {"role": Role.VIEWER}, follow=True)
+    other = MembershipFactory(
+        federation=federation, role=Role.DIRECTOR, user=UserFactory(username="andra")
+    )
+    response = client.post(
+        reverse("person_role", args=[federation.slug, own.pk]), {"role": Role.VIEWER}, follow=True
+    )
     assert response.redirect_chain[-1][0] == federation.get_absolute_url()
     own.refresh_from_db()
     assert own.role == Role.VIEWER

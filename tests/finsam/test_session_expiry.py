@@ -118,7 +118,8 @@ def test_a_post_only_url_sends_her_back_to_the_page_she_was_on(client, federatio
     make_budget(federation)
     page = _grid(federation) + "?scenario=ESF"
     response = client.post(
-        _grid(federation, "budget_grid_save"), {"action": "save"},
+        _grid(federation, "budget_grid_save"),
+        {"action": "save"},
         headers={"Referer": "http://testserver" + page},
     )
     assert _next(response) == page
@@ -154,7 +155,9 @@ def test_a_foreign_or_useless_referer_is_not_followed(client, federation, refere
 def test_an_https_site_does_not_follow_an_http_referer(client, federation):
     make_budget(federation)
     response = client.post(
-        _grid(federation, "budget_grid_save"), {"action": "save"}, secure=True,
+        _grid(federation, "budget_grid_save"),
+        {"action": "save"},
+        secure=True,
         headers={"Referer": "http://testserver/"},
     )
     assert _next(response) == _grid(federation)
@@ -180,7 +183,8 @@ def test_after_login_she_lands_on_the_page(client, director, federation, passwor
     make_budget(federation)
     page = _grid(federation)
     response = client.post(
-        _grid(federation, "budget_grid_save"), {"action": "save"},
+        _grid(federation, "budget_grid_save"),
+        {"action": "save"},
         headers={"Referer": "http://testserver" + page},
     )
     login = client.post(

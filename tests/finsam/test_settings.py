@@ -13,7 +13,11 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTEST_VERSION", "DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(extra)
     return env
 
@@ -27,14 +31,25 @@ def test_check_deploy_passes_in_production_mode():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_debug_is_off_unless_set():
     code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='finsam.settings'; django.setup(); from django.conf import settings as s; print(s.DEBUG, s.LANGUAGE_CODE, s.TIME_ZONE)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.stdout.split() == ["False", "sv", "Europe/Stockholm"], result.stderr
 
 
@@ -46,8 +61,14 @@ def test_production_shares_one_pdf_cache_between_workers(tmp_path):
         "sys.argv[1:] == ['set'] and c.set('k', b'%PDF'); print(type(c).__name__, c.get('k'))"
     )
     runs = [
-        subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120, env=_env(FINSAM_CACHE_DIR=str(tmp_path)))
+        subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=_env(FINSAM_CACHE_DIR=str(tmp_path)),
+        )
         for args in (["set"], [])
     ]
     assert [r.stdout.split() for r in runs] == [["FileBasedCache", "b'%PDF'"]] * 2, runs

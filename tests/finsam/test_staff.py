@@ -21,11 +21,14 @@ PREFIX = "medlemmar"
 def rows(*members: tuple[str, str, str, str]) -> dict[str, str]:
     data = {f"{PREFIX}-TOTAL_FORMS": str(len(members)), f"{PREFIX}-INITIAL_FORMS": "0"}
     for index, (name, kind, population, share) in enumerate(members):
-        data.update({
-            f"{PREFIX}-{index}-name": name, f"{PREFIX}-{index}-kind": kind,
-            f"{PREFIX}-{index}-population": population,
-            f"{PREFIX}-{index}-fixed_share_percent": share,
-        })
+        data.update(
+            {
+                f"{PREFIX}-{index}-name": name,
+                f"{PREFIX}-{index}-kind": kind,
+                f"{PREFIX}-{index}-population": population,
+                f"{PREFIX}-{index}-fixed_share_percent": share,
+            }
+        )
     return data
 
 
@@ -40,11 +43,18 @@ KRAMFORS_MEMBERS = rows(
 
 def kramfors(**changes: str) -> dict[str, str]:
     return {
-        "name": "Samordningsförbundet Kramfors", "slug": "", "org_number": "222000-1230",
-        "address": "Box 1\n872 80 Kramfors", "municipal_split": "population",
-        "population_date": "2020-11-01", "equity_cap_percent": "20", "equity_floor": "180 000",
-        "director_email": "anna@kramfors.se", "director_name": "Anna Andersson",
-        **KRAMFORS_MEMBERS, **changes,
+        "name": "Samordningsförbundet Kramfors",
+        "slug": "",
+        "org_number": "222000-1230",
+        "address": "Box 1\n872 80 Kramfors",
+        "municipal_split": "population",
+        "population_date": "2020-11-01",
+        "equity_cap_percent": "20",
+        "equity_floor": "180 000",
+        "director_email": "anna@kramfors.se",
+        "director_name": "Anna Andersson",
+        **KRAMFORS_MEMBERS,
+        **changes,
     }
 
 
@@ -63,10 +73,15 @@ def test_it_works(client, staff):
     response = client.post(NEW, kramfors(), follow=True)
     federation = Federation.objects.get()
     assert response.redirect_chain[-1][0] == reverse("staff_federation", args=["kramfors"])
-    assert "Samordningsförbundet Kramfors är skapat med adressen http://testserver/f/kramfors/." in response.text
+    assert (
+        "Samordningsförbundet Kramfors är skapat med adressen http://testserver/f/kramfors/."
+        in response.text
+    )
     assert "En inbjudan är skickad till anna@kramfors.se." in response.text
     assert (federation.slug, federation.org_number, federation.equity_floor) == (
-        "kramfors", "222000-1230", Decimal("180000")
+        "kramfors",
+        "222000-1230",
+        Decimal("180000"),
     )
     assert federation.municipal_split == "population"
     assert str(federation.population_date) == "2020-11-01"
@@ -79,13 +94,16 @@ def test_it_works(client, staff):
     ]
     invitation = Invitation.objects.get()
     assert (invitation.federation, invitation.role, invitation.name) == (
-        federation, Role.DIRECTOR, "Anna Andersson"
+        federation,
+        Role.DIRECTOR,
+        "Anna Andersson",
     )
     assert mail.outbox[0].to == ["anna@kramfors.se"]
     assert "Du blir förbundschef" in mail.outbox[0].body
     assert last_link("anna@kramfors.se").startswith(f"/inbjudan/{invitation.pk}/")
     assert "skapade förbundet" in AuditEntry.objects.filter(actor=staff).values_list(
-        "action", flat=True)
+        "action", flat=True
+    )
     # The staff's page of the förbund shows the address and the invitation.
     assert "http://testserver/f/kramfors/" in response.text
     assert "anna@kramfors.se" in response.text
@@ -97,7 +115,9 @@ def test_it_works(client, staff):
 
 def test_it_checks_access(client, director, federation):
     staff_urls = [
-        reverse("staff_federations"), NEW, reverse("staff_federation", args=[federation.slug]),
+        reverse("staff_federations"),
+        NEW,
+        reverse("staff_federation", args=[federation.slug]),
     ]
     for url in staff_urls:
         assert client.get(url).status_code == 302  # to the login page
@@ -109,16 +129,21 @@ def test_it_checks_access(client, director, federation):
     assert reverse("staff_federations") not in client.get(reverse("home")).text
 
 
-@pytest.mark.parametrize(("name", "slug"), [
-    ("Samordningsförbundet Kramfors", "kramfors"),
-    ("Samordningsförbundet Södra Vätterbygden", "sodra-vatterbygden"),
-    ("Finsam Östra Södertörn", "finsam-ostra-sodertorn"),
-    ("Samordningsförbundet Burlöv-Kävlinge-Staffanstorp-Vellinge",
-     "burlov-kavlinge-staffanstorp-vellinge"),
-    ("Samordningsförbundet", "samordningsforbundet"),
-    ("Ærø  Finsam_förbund", "aero-finsam-forbund"),
-    ("!!!", ""),
-])
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Samordningsförbundet Kramfors", "kramfors"),
+        ("Samordningsförbundet Södra Vätterbygden", "sodra-vatterbygden"),
+        ("Finsam Östra Södertörn", "finsam-ostra-sodertorn"),
+        (
+            "Samordningsförbundet Burlöv-Kävlinge-Staffanstorp-Vellinge",
+            "burlov-kavlinge-staffanstorp-vellinge",
+        ),
+        ("Samordningsförbundet", "samordningsforbundet"),
+        ("Ærø  Finsam_förbund", "aero-finsam-forbund"),
+        ("!!!", ""),
+    ],
+)
 def test_the_address_is_derived_from_the_name(name, slug):
     assert slug_from_name(name) == slug
 
@@ -148,10 +173,14 @@ def test_a_typed_address_is_kept_and_checked(client, staff, federation):
 def test_errors_are_swedish_and_nothing_typed_is_lost(client, staff):
     client.force_login(staff)
     data = kramfors(
-        org_number="222000-1234", equity_cap_percent="120", equity_floor="mycket",
-        **rows(("Försäkringskassan", "social_insurance", "500", ""),
-               ("", "municipality", "1 000", ""),
-               ("Kramfors kommun", "municipality", "tjugo", "")),
+        org_number="222000-1234",
+        equity_cap_percent="120",
+        equity_floor="mycket",
+        **rows(
+            ("Försäkringskassan", "social_insurance", "500", ""),
+            ("", "municipality", "1 000", ""),
+            ("Kramfors kommun", "municipality", "tjugo", ""),
+        ),
     )
     response = client.post(NEW, data)
     assert response.status_code == 400
@@ -161,7 +190,10 @@ def test_errors_are_swedish_and_nothing_typed_is_lost(client, staff):
         "Anges bara för kommuner.",
         "Skriv medlemmens namn, eller töm raden.",
         "Skriv folkmängden som ett heltal",
-        'value="tjugo"', 'value="mycket"', 'value="1 000"', 'value="222000-1234"',
+        'value="tjugo"',
+        'value="mycket"',
+        'value="1 000"',
+        'value="222000-1234"',
         "Box 1\n872 80 Kramfors",
     ):
         assert text in response.text, text
@@ -171,17 +203,25 @@ def test_errors_are_swedish_and_nothing_typed_is_lost(client, staff):
 
 def test_fixed_percentages_add_up_to_a_hundred(client, staff):
     client.force_login(staff)
-    members = rows(("Försäkringskassan", "social_insurance", "", ""),
-                   ("Ö kommun", "municipality", "", "60"), ("Ä kommun", "municipality", "", "30,5"))
+    members = rows(
+        ("Försäkringskassan", "social_insurance", "", ""),
+        ("Ö kommun", "municipality", "", "60"),
+        ("Ä kommun", "municipality", "", "30,5"),
+    )
     response = client.post(NEW, kramfors(municipal_split="fixed", **members))
     assert response.status_code == 400
-    assert "Kommunernas fasta andelar är tillsammans 90,50\u00a0%; de ska bli 100 %." in response.text
+    assert (
+        "Kommunernas fasta andelar är tillsammans 90,50\u00a0%; de ska bli 100 %." in response.text
+    )
     assert 'value="30,5"' in response.text
     members[f"{PREFIX}-2-fixed_share_percent"] = "40"
     client.post(NEW, kramfors(municipal_split="fixed", **members))
     federation = Federation.objects.get()
-    assert sorted(federation.members.values_list("fixed_share_percent", flat=True)
-                  .exclude(fixed_share_percent=None)) == [Decimal("40"), Decimal("60")]
+    assert sorted(
+        federation.members.values_list("fixed_share_percent", flat=True).exclude(
+            fixed_share_percent=None
+        )
+    ) == [Decimal("40"), Decimal("60")]
 
 
 def test_more_rows_keeps_everything_and_checks_nothing(client, staff):
@@ -202,16 +242,20 @@ def test_staff_send_again_and_withdraw(client, staff):
     invitation = Invitation.objects.get()
     page = reverse("staff_federation", args=["kramfors"])
     response = client.post(
-        reverse("staff_invitation_resend", args=["kramfors", invitation.pk]), follow=True)
+        reverse("staff_invitation_resend", args=["kramfors", invitation.pk]), follow=True
+    )
     assert "Inbjudan är skickad igen till anna@kramfors.se." in response.text
     assert len(mail.outbox) == 2
     response = client.post(
-        reverse("staff_invitation_withdraw", args=["kramfors", invitation.pk]), follow=True)
+        reverse("staff_invitation_withdraw", args=["kramfors", invitation.pk]), follow=True
+    )
     assert response.redirect_chain[-1][0] == page + "#inbjudningar"
     invitation.refresh_from_db()
     assert invitation.withdrawn_at is not None
     # A new invitation from the staff's page, a förbundschef unless told otherwise.
     response = client.post(page, {"email": "bo@kramfors.se", "role": Role.DIRECTOR}, follow=True)
     assert "En inbjudan är skickad till bo@kramfors.se." in response.text
-    assert client.get(
-        reverse("staff_invitation_resend", args=["kramfors", invitation.pk])).status_code == 405
+    assert (
+        client.get(reverse("staff_invitation_resend", args=["kramfors", invitation.pk])).status_code
+        == 405
+    )

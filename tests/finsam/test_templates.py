@@ -15,6 +15,8 @@ def test_no_template_has_a_comment_over_several_lines():
         f"{path.relative_to(ROOT)}:{number}"
         for path in templates
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if "{#" in line and "#}" not in line[line.index("{#"):]
+        if "{#" in line and "#}" not in line[line.index("{#") :]
     ]
-    assert not unclosed, f"{{# … #}} över flera rader syns på sidan; använd {{% comment %}}: {unclosed}"
+    assert not unclosed, (
+        f"{{# … #}} över flera rader syns på sidan; använd {{% comment %}}: {unclosed}"
+    )

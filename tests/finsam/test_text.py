@@ -13,16 +13,22 @@ from tests.factories import FederationFactory, MemberFactory, MembershipFactory
 @pytest.mark.parametrize(
     "names, expected",
     [
-        (["Ödeshög", "Ale", "Åmål", "Älmhult", "Zinkgruvan"],
-         ["Ale", "Zinkgruvan", "Åmål", "Älmhult", "Ödeshög"]),
+        (
+            ["Ödeshög", "Ale", "Åmål", "Älmhult", "Zinkgruvan"],
+            ["Ale", "Zinkgruvan", "Åmål", "Älmhult", "Ödeshög"],
+        ),
         (["ö", "Ä", "å", "Z", "a"], ["a", "Z", "å", "Ä", "ö"]),  # case does not matter
         (["Åre", "Aneby", "Ånge", "Arvika"], ["Aneby", "Arvika", "Ånge", "Åre"]),
-        (["Västerås", "Växjö", "Vännäs", "Wadköping"],
-         ["Vännäs", "Västerås", "Växjö", "Wadköping"]),  # w after v
+        (
+            ["Västerås", "Växjö", "Vännäs", "Wadköping"],
+            ["Vännäs", "Västerås", "Växjö", "Wadköping"],
+        ),  # w after v
         (["Émile", "Eda", "Ekerö"], ["Eda", "Ekerö", "Émile"]),  # é as e
         (["Müller", "Myra", "Mora"], ["Mora", "Müller", "Myra"]),  # ü as y
-        (["Øresund", "Ørnsköldsvik", "Ödeshög", "Zeta"],
-         ["Zeta", "Ödeshög", "Øresund", "Ørnsköldsvik"]),  # ø as ö
+        (
+            ["Øresund", "Ørnsköldsvik", "Ödeshög", "Zeta"],
+            ["Zeta", "Ödeshög", "Øresund", "Ørnsköldsvik"],
+        ),  # ø as ö
         (["Region 2", "Region 10", "Region"], ["Region", "Region 10", "Region 2"]),
     ],
 )
@@ -38,8 +44,12 @@ def test_code_point_order_would_be_wrong():
 
 @pytest.mark.django_db
 def test_start_page_lists_federations_in_swedish_order(client, director):
-    for name in ("Samordningsförbundet Östra", "Samordningsförbundet Älvdalen",
-                 "Samordningsförbundet Åsele", "Samordningsförbundet Zeta"):
+    for name in (
+        "Samordningsförbundet Östra",
+        "Samordningsförbundet Älvdalen",
+        "Samordningsförbundet Åsele",
+        "Samordningsförbundet Zeta",
+    ):
         MembershipFactory(user=director, federation=FederationFactory(name=name))
     names = [e.federation.name.split()[-1] for e in federations_with_role(director)]
     assert names == ["Alfa", "Zeta", "Åsele", "Älvdalen", "Östra"]
@@ -54,10 +64,19 @@ def test_members_keep_their_position_and_ties_sort_in_swedish_order(federation):
     for name in ("Östersunds kommun", "Åre kommun", "Älvdalens kommun", "Zinkgruvans kommun"):
         MemberFactory(federation=federation, name=name, position=10)
     names = [row.member.name for row in federation_overview(federation).members]
-    assert names[:5] == ["Försäkringskassan", "Arbetsförmedlingen", "Region Test", "A kommun",
-                         "B kommun"]  # the förbund's order (position 1–5)
-    assert names[5:] == ["Zinkgruvans kommun", "Åre kommun", "Älvdalens kommun",
-                         "Östersunds kommun"]
+    assert names[:5] == [
+        "Försäkringskassan",
+        "Arbetsförmedlingen",
+        "Region Test",
+        "A kommun",
+        "B kommun",
+    ]  # the förbund's order (position 1–5)
+    assert names[5:] == [
+        "Zinkgruvans kommun",
+        "Åre kommun",
+        "Älvdalens kommun",
+        "Östersunds kommun",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -70,8 +89,16 @@ def test_and_list(names, text):
 
 @pytest.mark.parametrize(
     ("text", "whole"),
-    [("2021", True), ("0", True), ("", False), ("²", False), ("٣", False), ("３", False),
-     ("-1", False), ("1 000", False)],
+    [
+        ("2021", True),
+        ("0", True),
+        ("", False),
+        ("²", False),
+        ("٣", False),
+        ("３", False),
+        ("-1", False),
+        ("1 000", False),
+    ],
 )
 def test_a_whole_number_is_ascii_digits_only(text: str, whole: bool) -> None:
     # "²".isdigit() is true and int("²") a ValueError: a server error on a form.

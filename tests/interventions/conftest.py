@@ -62,17 +62,21 @@ def make_budget(
         ("region", "contribution", "Region Test", by_key["region"], None, 500_000),
         ("kommun-a", "contribution", "A kommun", by_key["kommun-a"], None, 375_000),
         ("kommun-b", "contribution", "B kommun", by_key["kommun-b"], None, 125_000),
-        *(
-            (i.key, "intervention", i.name, None, i, amount)
-            for i, amount in interventions.items()
-        ),
+        *((i.key, "intervention", i.name, None, i, amount) for i, amount in interventions.items()),
         ("kansli", "administration", "Kansli", None, None, 2_000_000 - spent),
     ]
     if reserve:
         specs.append(("reserv", "intervention", "Kvar att fördela", None, None, reserve))
     lines = Line.objects.bulk_create(
-        Line(budget=budget, key=key, category=cat, label=label, member=member,
-             intervention=iv, position=n)
+        Line(
+            budget=budget,
+            key=key,
+            category=cat,
+            label=label,
+            member=member,
+            intervention=iv,
+            position=n,
+        )
         for n, (key, cat, label, member, iv, _) in enumerate(specs)
     )
     Amount.objects.bulk_create(

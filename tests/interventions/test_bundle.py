@@ -41,9 +41,15 @@ def bundle() -> dict[str, Any]:
     enter = data["interventions"][0]
     enter.update(FULL)
     enter["goals"] = [
-        {"text": "Andel som går till arbete eller studier", "target": "40", "unit": "%",
-         "outcomes": [{"year": 2019, "value": "38", "note": "Vakans"},
-                      {"year": 2020, "value": "42.5", "note": ""}]},
+        {
+            "text": "Andel som går till arbete eller studier",
+            "target": "40",
+            "unit": "%",
+            "outcomes": [
+                {"year": 2019, "value": "38", "note": "Vakans"},
+                {"year": 2020, "value": "42.5", "note": ""},
+            ],
+        },
         {"text": "Avbrott", "target": "10", "unit": "%", "comparison": "at_most"},
         {"text": "Övriga ska få stöd", "target": "", "unit": ""},
     ]
@@ -58,9 +64,15 @@ def test_the_new_keys_round_trip(bundle):
         expected = ["fk", "region"] if key == "steering_members" else value  # members' order
         assert enter[key] == expected, key
     assert enter["goals"] == [
-        {"text": "Andel som går till arbete eller studier", "target": "40", "unit": "%",
-         "outcomes": [{"year": 2019, "value": "38", "note": "Vakans"},
-                      {"year": 2020, "value": "42.5", "note": ""}]},
+        {
+            "text": "Andel som går till arbete eller studier",
+            "target": "40",
+            "unit": "%",
+            "outcomes": [
+                {"year": 2019, "value": "38", "note": "Vakans"},
+                {"year": 2020, "value": "42.5", "note": ""},
+            ],
+        },
         {"text": "Avbrott", "target": "10", "unit": "%", "comparison": "at_most"},
         {"text": "Övriga ska få stöd", "target": "", "unit": ""},
     ]
@@ -99,6 +111,7 @@ def _set(path: tuple[Any, ...], value: Any):  # type: ignore[no-untyped-def]
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return mutate
 
 
@@ -108,29 +121,49 @@ ENTER = ("interventions", 0)
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (_set((*ENTER, "status"), "klar"),
-         'interventions[0].status: okänt värde "klar" '
-         "(tillåtna: idea, application, granted, ongoing, finished)"),
+        (
+            _set((*ENTER, "status"), "klar"),
+            'interventions[0].status: okänt värde "klar" '
+            "(tillåtna: idea, application, granted, ongoing, finished)",
+        ),
         (_set((*ENTER, "age_min"), 121), "interventions[0].age_min: ska vara ett heltal 0–120"),
         (_set((*ENTER, "age_max"), 17), "interventions[0].age_max: är lägre än age_min"),
-        (_set((*ENTER, "steering_members"), ["fk", "vaggeryd"]),
-         'interventions[0].steering_members[1]: medlemmen "vaggeryd" finns inte i members'),
-        (_set((*ENTER, "reports_participants"), "ja"),
-         "interventions[0].reports_participants: ska vara true eller false"),
-        (_set((*ENTER, "interim_report_on"), "augusti"),
-         "interventions[0].interim_report_on: inte ett datum (ÅÅÅÅ-MM-DD)"),
-        (_set((*ENTER, "goals", 0, "target"), "fyrtio"),
-         "interventions[0].goals[0].target: inte ett tal"),
-        (_set((*ENTER, "goals", 0, "target"), 40.5),
-         "interventions[0].goals[0].target: inte ett tal"),
-        (_set((*ENTER, "goals", 1, "comparison"), "exakt"),
-         'interventions[0].goals[1].comparison: okänt värde "exakt" (tillåtna: at_least, at_most)'),
-        (_set((*ENTER, "goals", 0, "outcomes"), [{"year": 2019, "value": 1},
-                                                {"year": 2019, "value": 2}]),
-         'interventions[0].goals[0].outcomes[1].year: året "2019" förekommer redan '
-         "(interventions[0].goals[0].outcomes[0].year)"),
-        (_set((*ENTER, "goals", 0, "outcomes"), [{"year": 2019}]),
-         "interventions[0].goals[0].outcomes[0].value: saknas"),
+        (
+            _set((*ENTER, "steering_members"), ["fk", "vaggeryd"]),
+            'interventions[0].steering_members[1]: medlemmen "vaggeryd" finns inte i members',
+        ),
+        (
+            _set((*ENTER, "reports_participants"), "ja"),
+            "interventions[0].reports_participants: ska vara true eller false",
+        ),
+        (
+            _set((*ENTER, "interim_report_on"), "augusti"),
+            "interventions[0].interim_report_on: inte ett datum (ÅÅÅÅ-MM-DD)",
+        ),
+        (
+            _set((*ENTER, "goals", 0, "target"), "fyrtio"),
+            "interventions[0].goals[0].target: inte ett tal",
+        ),
+        (
+            _set((*ENTER, "goals", 0, "target"), 40.5),
+            "interventions[0].goals[0].target: inte ett tal",
+        ),
+        (
+            _set((*ENTER, "goals", 1, "comparison"), "exakt"),
+            'interventions[0].goals[1].comparison: okänt värde "exakt" (tillåtna: at_least, at_most)',
+        ),
+        (
+            _set(
+                (*ENTER, "goals", 0, "outcomes"),
+                [{"year": 2019, "value": 1}, {"year": 2019, "value": 2}],
+            ),
+            'interventions[0].goals[0].outcomes[1].year: året "2019" förekommer redan '
+            "(interventions[0].goals[0].outcomes[0].year)",
+        ),
+        (
+            _set((*ENTER, "goals", 0, "outcomes"), [{"year": 2019}]),
+            "interventions[0].goals[0].outcomes[0].value: saknas",
+        ),
     ],
 )
 def test_bad_values_are_rejected_with_their_path(bundle, mutate, message):
@@ -149,7 +182,10 @@ def test_the_demo_bundles_have_the_seed_interventions():
         "sodra-vatterbygden-2020.json": {"enter", "fia", "it-sparet", "sams", "efterstod", "se-n"},
         "sundbyberg-2020.json": {"finsamteam", "finsamlots"},
         "burlov-kavlinge-staffanstorp-vellinge-2024.json": {
-            "samteam-burlov", "samteam-staffanstorp", "aktiv", "forstudie-vellinge",
+            "samteam-burlov",
+            "samteam-staffanstorp",
+            "aktiv",
+            "forstudie-vellinge",
         },
     }
     for name, keys in expected.items():
@@ -160,11 +196,16 @@ def test_the_demo_bundles_have_the_seed_interventions():
             assert interventions[key].get("status") in {"granted", "ongoing"}, key
         budget = bundle_import(data=data)
         linked = set(
-            budget.lines.filter(intervention__isnull=False).values_list("intervention__key", flat=True)
+            budget.lines.filter(intervention__isnull=False).values_list(
+                "intervention__key", flat=True
+            )
         )
         assert keys - {"finsamlots"} <= linked, name  # the lots is in Finsamteam's line
     enter = Intervention.objects.get(key="enter")
     assert [(g.target, g.unit) for g in enter.goals.all() if g.target is not None] == [
-        (D(40), "%"), (D(75), "%"), (D(75), "%"), (D(85), "%"),
+        (D(40), "%"),
+        (D(75), "%"),
+        (D(75), "%"),
+        (D(85), "%"),
     ]
     assert Intervention.objects.get(key="se-n").owner_unit == "Arbetsmarknadsenheten"

@@ -49,32 +49,53 @@ MEMBERS = (
 
 
 def insats(**kwargs) -> InterventionFacts:
-    values = {"key": "x", "name": "Insats X", "individual_share_percent": D(100),
-              "member_keys": ("fk", "kramfors")}
+    values = {
+        "key": "x",
+        "name": "Insats X",
+        "individual_share_percent": D(100),
+        "member_keys": ("fk", "kramfors"),
+    }
     return InterventionFacts(**(values | kwargs))
 
 
-def budget(*interventions: InterventionFacts, amounts: dict[str, Decimal] | None = None,
-           lines: tuple[LineFacts, ...] = ()) -> BudgetFacts:
+def budget(
+    *interventions: InterventionFacts,
+    amounts: dict[str, Decimal] | None = None,
+    lines: tuple[LineFacts, ...] = (),
+) -> BudgetFacts:
     """A 50/25/25 budget in balance, each intervention with its own line."""
     every = {c: D(1_000_000) for c in PLANNING}
     own = amounts if amounts is not None else {c: D(100_000) for c in PLANNING}
     base = (
         LineFacts("fk", "contribution", "FK", {c: D(500_000) for c in PLANNING}, member="fk"),
-        LineFacts("region", "contribution", "Region", {c: D(250_000) for c in PLANNING},
-                  member="region"),
-        LineFacts("kramfors", "contribution", "Kramfors", {c: D(250_000) for c in PLANNING},
-                  member="kramfors"),
+        LineFacts(
+            "region", "contribution", "Region", {c: D(250_000) for c in PLANNING}, member="region"
+        ),
+        LineFacts(
+            "kramfors",
+            "contribution",
+            "Kramfors",
+            {c: D(250_000) for c in PLANNING},
+            member="kramfors",
+        ),
     )
     linked = tuple(
         LineFacts(i.key, "intervention", i.name, own, intervention=i.key) for i in interventions
     )
-    admin = LineFacts("kansli", "administration", "Kansli",
-                      {c: every[c] - sum((line.amount(c) for line in linked + lines), D(0))
-                       for c in PLANNING})
+    admin = LineFacts(
+        "kansli",
+        "administration",
+        "Kansli",
+        {c: every[c] - sum((line.amount(c) for line in linked + lines), D(0)) for c in PLANNING},
+    )
     return BudgetFacts(
-        federation="test", year=2021, columns=COLUMNS, opening_equity=D(0),
-        lines=base + linked + lines + (admin,), members=MEMBERS, interventions=interventions,
+        federation="test",
+        year=2021,
+        columns=COLUMNS,
+        opening_equity=D(0),
+        lines=base + linked + lines + (admin,),
+        members=MEMBERS,
+        interventions=interventions,
     )
 
 
@@ -83,6 +104,7 @@ def findings(facts: BudgetFacts, rule: str):  # type: ignore[no-untyped-def]
 
 
 # --- intervention-members: at least two of the four parties ------------------------------
+
 
 @pytest.mark.parametrize(
     ("member_keys", "fires"),
@@ -107,6 +129,7 @@ def test_parties(member_keys, fires):
 
 # --- intervention-dates: the end is not before the start --------------------------------
 
+
 @pytest.mark.parametrize(
     ("start", "end", "fires"),
     [
@@ -129,6 +152,7 @@ def test_dates(start, end, fires):
 
 
 # --- intervention-period: money in a year wholly outside start–end ------------------------
+
 
 @pytest.mark.parametrize(
     ("start", "end", "years_flagged"),
@@ -185,9 +209,12 @@ def test_period_text(start, end, text):
 
 # --- intervention-goal-target: a goal needs a measurable target ---------------------------
 
+
 @pytest.mark.parametrize(("without_target", "fires"), [(0, False), (1, True), (3, True)])
 def test_goal_target(without_target, fires):
-    found = findings(budget(insats(goals_without_target=without_target)), "intervention-goal-target")
+    found = findings(
+        budget(insats(goals_without_target=without_target)), "intervention-goal-target"
+    )
     assert bool(found) == fires
     if fires:
         assert (found[0].severity, found[0].year, found[0].intervention) == ("warning", 2021, "x")
@@ -196,16 +223,25 @@ def test_goal_target(without_target, fires):
 
 # --- which interventions the budget checks ------------------------------------------------
 
+
 def test_an_intervention_without_money_in_a_planning_column_is_not_checked():
-    broken = insats(member_keys=("kramfors",), start=date(2021, 3, 1), end=date(2021, 1, 1),
-                    goals_without_target=2)
+    broken = insats(
+        member_keys=("kramfors",),
+        start=date(2021, 3, 1),
+        end=date(2021, 1, 1),
+        goals_without_target=2,
+    )
     facts = budget(broken, amounts={"2020:actual": D(100_000)})
     assert not [f for f in evaluate(facts).findings if f.intervention == "x"]
 
 
 def test_findings_point_at_the_first_planning_year_with_money():
-    broken = insats(member_keys=("kramfors",), start=date(2023, 3, 1), end=date(2023, 1, 1),
-                    goals_without_target=1)
+    broken = insats(
+        member_keys=("kramfors",),
+        start=date(2023, 3, 1),
+        end=date(2023, 1, 1),
+        goals_without_target=1,
+    )
     facts = budget(broken, amounts={"2022:plan": D(0), "2023:plan": D(10_000)})
     found = {f.rule: f.year for f in evaluate(facts).findings if f.intervention == "x"}
     assert found == {
@@ -227,10 +263,15 @@ def test_own_findings_for_an_intervention_no_budget_finances():
 
 # --- the individual share drives the budget's split -----------------------------------------
 
+
 @pytest.mark.parametrize(
     ("share", "individual", "structural"),
-    [(D(100), D("100.00"), D("0.00")), (D(50), D("50.00"), D("50.00")), (D(0), D("0.00"), D("100.00")),
-     (D("33.33"), D("33.33"), D("66.67"))],
+    [
+        (D(100), D("100.00"), D("0.00")),
+        (D(50), D("50.00"), D("50.00")),
+        (D(0), D("0.00"), D("100.00")),
+        (D("33.33"), D("33.33"), D("66.67")),
+    ],
 )
 def test_individual_share_sets_the_split(share, individual, structural):
     col = evaluate(budget(insats(individual_share_percent=share))).column("2021:budget")
@@ -238,12 +279,17 @@ def test_individual_share_sets_the_split(share, individual, structural):
 
 
 def test_reserve_lines_are_left_out_of_the_split():
-    reserve = (LineFacts("reserv", "intervention", "Kvar att fördela", {"2021:budget": D(300_000)}),)
-    col = evaluate(budget(insats(individual_share_percent=D(50)), lines=reserve)).column("2021:budget")
+    reserve = (
+        LineFacts("reserv", "intervention", "Kvar att fördela", {"2021:budget": D(300_000)}),
+    )
+    col = evaluate(budget(insats(individual_share_percent=D(50)), lines=reserve)).column(
+        "2021:budget"
+    )
     assert (col.individual_share, col.structural_share) == (D("50.00"), D("50.00"))
 
 
 # --- goal follow-up: uppnått / ej uppnått / ej rapporterat --------------------------------
+
 
 @pytest.mark.parametrize(
     ("target", "comparison", "outcome", "status"),
@@ -278,33 +324,54 @@ def years(facts: PlanYearFacts, span=range(2018, 2026)) -> list[int]:
 
 # (what, the facts, the plan years among 2018–2025 it is part of)
 IN_PLAN_YEAR = [
-    ("within its dates", PlanYearFacts(date(2020, 1, 1), date(2021, 12, 31), "ongoing"), [2020, 2021]),
+    (
+        "within its dates",
+        PlanYearFacts(date(2020, 1, 1), date(2021, 12, 31), "ongoing"),
+        [2020, 2021],
+    ),
     # A year the period only touches is in: it starts 31 December, ends 1 January.
-    ("touching the years", PlanYearFacts(date(2019, 12, 31), date(2021, 1, 1), "ongoing"), [2019, 2020, 2021]),
+    (
+        "touching the years",
+        PlanYearFacts(date(2019, 12, 31), date(2021, 1, 1), "ongoing"),
+        [2019, 2020, 2021],
+    ),
     ("a start and no end", PlanYearFacts(date(2023, 6, 1), None, "granted"), [2023, 2024, 2025]),
     ("an end and no start", PlanYearFacts(None, date(2019, 3, 1), "finished"), [2018, 2019]),
     # Money outside its dates puts it in that plan too (the budget says so; the
     # budget's check "intervention-period" warns about it).
-    ("dates and money outside them", PlanYearFacts(date(2020, 1, 1), date(2020, 12, 31), "finished",
-                                                   frozenset({(2022, 2022)})), [2020, 2022]),
+    (
+        "dates and money outside them",
+        PlanYearFacts(date(2020, 1, 1), date(2020, 12, 31), "finished", frozenset({(2022, 2022)})),
+        [2020, 2022],
+    ),
     ("no dates, beviljad", PlanYearFacts(None, None, "granted"), list(range(2018, 2026))),
     ("no dates, pågående", PlanYearFacts(None, None, "ongoing"), list(range(2018, 2026))),
     ("no dates, an idea without money", PlanYearFacts(None, None, "idea"), []),
     ("no dates, finished without money", PlanYearFacts(None, None, "finished"), []),
     # The plan of the budget year that gives it money, and the year the money is for.
-    ("no dates, money in a later plan column", PlanYearFacts(None, None, "finished",
-                                                              frozenset({(2021, 2022)})), [2021, 2022]),
-    ("no dates, money in the budget column", PlanYearFacts(None, None, "applied",
-                                                           frozenset({(2021, 2021)})), [2021]),
+    (
+        "no dates, money in a later plan column",
+        PlanYearFacts(None, None, "finished", frozenset({(2021, 2022)})),
+        [2021, 2022],
+    ),
+    (
+        "no dates, money in the budget column",
+        PlanYearFacts(None, None, "applied", frozenset({(2021, 2021)})),
+        [2021],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("what", "facts", "expected"), IN_PLAN_YEAR, ids=[r[0] for r in IN_PLAN_YEAR])
+@pytest.mark.parametrize(
+    ("what", "facts", "expected"), IN_PLAN_YEAR, ids=[r[0] for r in IN_PLAN_YEAR]
+)
 def test_in_plan_year(what, facts, expected):
     assert years(facts) == expected
 
 
-@pytest.mark.parametrize(("what", "facts", "expected"), IN_PLAN_YEAR, ids=[r[0] for r in IN_PLAN_YEAR])
+@pytest.mark.parametrize(
+    ("what", "facts", "expected"), IN_PLAN_YEAR, ids=[r[0] for r in IN_PLAN_YEAR]
+)
 def test_plan_years_are_the_years_it_is_in(what, facts, expected):
     """plan_years (the freeze's) is in_plan_year over every year: None for those that
     go on into every year to come; a period without a start counts from 2018 here."""
@@ -352,4 +419,3 @@ def test_funded_columns_are_planning_columns_with_money():
 @pytest.mark.parametrize(("count", "too_few"), [(0, True), (1, True), (2, False), (4, False)])
 def test_two_parties_at_least(count, too_few):
     assert too_few_parties(count) is too_few
-

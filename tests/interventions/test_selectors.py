@@ -37,7 +37,11 @@ def test_money_per_year_comes_from_the_newest_budget_that_plans_the_year(federat
     assert money.years == (2021, 2022, 2023, 2024)
     assert money.latest_budget_year == 2022
     assert [money.of(enter.pk, y) for y in (2020, 2021, 2022, 2023, 2024)] == [
-        D(0), D(100_000), D(300_000), D(0), D(300_000),
+        D(0),
+        D(100_000),
+        D(300_000),
+        D(0),
+        D(300_000),
     ]
     assert money.years_with_money(enter.pk) == (2021, 2022, 2024)
 
@@ -45,9 +49,17 @@ def test_money_per_year_comes_from_the_newest_budget_that_plans_the_year(federat
 def test_scenario_lines_are_not_the_budget(federation, enter):
     budget = make_budget(federation, interventions={enter: 100_000})
     scenario = budget.scenarios.create(name="Om ESF beviljas")
-    line = Line.objects.create(budget=budget, scenario=scenario, key="enter", category="intervention",
-                               label="Enter", intervention=enter)
-    Amount.objects.create(line=line, column=Column.objects.get(budget=budget, year=2021), amount=D(9))
+    line = Line.objects.create(
+        budget=budget,
+        scenario=scenario,
+        key="enter",
+        category="intervention",
+        label="Enter",
+        intervention=enter,
+    )
+    Amount.objects.create(
+        line=line, column=Column.objects.get(budget=budget, year=2021), amount=D(9)
+    )
     assert planned_money(federation).of(enter.pk, 2021) == D(100_000)
 
 
@@ -57,14 +69,32 @@ def _names(register) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_register_filters(federation, enter):
     by_key = members(federation)
-    make_intervention(federation, "sams", name="Processtöd SAMS", individual_share_percent=D(0),
-                      member_keys=("region", "kommun-b"), status=InterventionStatus.GRANTED,
-                      steering_group="Beredningsgruppen")
-    make_intervention(federation, "efterstod", name="Efterstöd", individual_share_percent=D(50),
-                      member_keys=("fk", "af"), owner=by_key["kommun-b"],
-                      start=date(2023, 1, 1), end=date(2023, 12, 31))
-    make_intervention(federation, "halsoskola", name="Hälsoskola", status=InterventionStatus.FINISHED,
-                      target_group="Åldersgruppen 18–29 år")
+    make_intervention(
+        federation,
+        "sams",
+        name="Processtöd SAMS",
+        individual_share_percent=D(0),
+        member_keys=("region", "kommun-b"),
+        status=InterventionStatus.GRANTED,
+        steering_group="Beredningsgruppen",
+    )
+    make_intervention(
+        federation,
+        "efterstod",
+        name="Efterstöd",
+        individual_share_percent=D(50),
+        member_keys=("fk", "af"),
+        owner=by_key["kommun-b"],
+        start=date(2023, 1, 1),
+        end=date(2023, 12, 31),
+    )
+    make_intervention(
+        federation,
+        "halsoskola",
+        name="Hälsoskola",
+        status=InterventionStatus.FINISHED,
+        target_group="Åldersgruppen 18–29 år",
+    )
     make_budget(federation, interventions={enter: 100_000})
 
     def names(**kwargs) -> list[str]:  # type: ignore[no-untyped-def]
@@ -104,14 +134,20 @@ def test_register_money_columns_and_totals(federation, enter):
 
 def test_detail_findings_are_the_budget_reports(federation):
     lonely = make_intervention(
-        federation, "lonely", name="Ensam", member_keys=("kommun-a", "kommun-b"),
-        start=date(2021, 1, 1), end=date(2022, 12, 31),
+        federation,
+        "lonely",
+        name="Ensam",
+        member_keys=("kommun-a", "kommun-b"),
+        start=date(2021, 1, 1),
+        end=date(2022, 12, 31),
         goals=(("Mål utan värde", None, ""), ("Mätbart", D(10), "st")),
     )
     budget = make_budget(federation, interventions={lonely: 100_000})
     report = [f for f in evaluate(budget_facts(budget)).findings if f.intervention == "lonely"]
     assert {f.rule for f in report} == {
-        "intervention-members", "intervention-period", "intervention-goal-target",
+        "intervention-members",
+        "intervention-period",
+        "intervention-goal-target",
     }
     detail = intervention_detail(lonely, today=date(2026, 6, 1))
     [block] = detail.budgets
@@ -121,8 +157,9 @@ def test_detail_findings_are_the_budget_reports(federation):
 
 
 def test_detail_without_budget_checks_the_intervention_itself(federation):
-    idea = make_intervention(federation, "ide", status=InterventionStatus.IDEA,
-                             goals=(("Något bättre", None, ""),))
+    idea = make_intervention(
+        federation, "ide", status=InterventionStatus.IDEA, goals=(("Något bättre", None, ""),)
+    )
     detail = intervention_detail(idea, today=date(2026, 6, 1))
     assert detail.budgets == ()
     assert [f.rule for f in detail.own_findings] == ["intervention-goal-target"]
@@ -139,7 +176,12 @@ def test_detail_budget_lines_goals_and_outcomes(federation, enter):
     detail = intervention_detail(enter, today=date(2023, 3, 1))
     assert [block.year for block in detail.budgets] == [2022, 2021]
     newest = detail.budgets[0]
-    assert [c.label for c in newest.columns] == ["Prognos 2021", "Budget 2022", "Plan 2023", "Plan 2024"]
+    assert [c.label for c in newest.columns] == [
+        "Prognos 2021",
+        "Budget 2022",
+        "Plan 2023",
+        "Plan 2024",
+    ]
     assert [c.is_planning for c in newest.columns] == [False, True, True, True]
     assert newest.totals == (D(200_000),) * 4
     assert detail.parties == ("Försäkringskassan", "Arbetsförmedlingen", "regionen", "kommunerna")
@@ -179,26 +221,41 @@ def test_chapters_of_the_plan_year(federation, enter, django_assert_num_queries)
         ("Nöjda deltagare", "minst 85 %"),
     ]
     assert [(f.label, f.amount) for f in chapter.funding] == [
-        ("Budget 2021", D(100_000)), ("Plan 2022", D(100_000)), ("Plan 2023", D(100_000)),
+        ("Budget 2021", D(100_000)),
+        ("Plan 2022", D(100_000)),
+        ("Plan 2023", D(100_000)),
     ]
     assert chapters[1].funding == ()
 
     html = render_to_string(
         "interventions/partials/intervention_chapter.html", {"chapter": chapter}
     )
-    for text in ("<h3>Enter</h3>", "<dt>Målgrupp</dt>", "<dt>Syfte</dt>", "<dt>Mål</dt>",
-                 "<dt>Projektägare</dt>", "<dt>Styrgrupp</dt>", "Finansiering per år",
-                 "Budget 2021", "100\u00a0000\u00a0kr", "(18–64 år)", "minst 40 %",
-                 "SUS / Uppföljning Finsam"):
+    for text in (
+        "<h3>Enter</h3>",
+        "<dt>Målgrupp</dt>",
+        "<dt>Syfte</dt>",
+        "<dt>Mål</dt>",
+        "<dt>Projektägare</dt>",
+        "<dt>Styrgrupp</dt>",
+        "Finansiering per år",
+        "Budget 2021",
+        "100\u00a0000\u00a0kr",
+        "(18–64 år)",
+        "minst 40 %",
+        "SUS / Uppföljning Finsam",
+    ):
         assert text in html
     assert 'class="row' not in html and "col-" not in html  # no Bootstrap grid: printable
 
 
 def test_chapter_queries_do_not_grow(federation, django_assert_num_queries):
-    make_budget(federation, interventions={
-        make_intervention(federation, f"i{n}", goals=(("Mål", D(1), "st"),)): 1000
-        for n in range(30)
-    })
+    make_budget(
+        federation,
+        interventions={
+            make_intervention(federation, f"i{n}", goals=(("Mål", D(1), "st"),)): 1000
+            for n in range(30)
+        },
+    )
     with django_assert_num_queries(7):
         assert len(intervention_chapters(federation, 2021)) == 30
 
@@ -208,10 +265,19 @@ def test_the_register_decides_what_the_page_marks(federation):
     too few parties for one not over, no goals for one more than an idea."""
     make_intervention(federation, "ensam", member_keys=("fk",), status=InterventionStatus.ONGOING)
     make_intervention(federation, "klar", member_keys=("fk",), status=InterventionStatus.FINISHED)
-    make_intervention(federation, "ide", member_keys=("fk", "region"), status=InterventionStatus.IDEA)
-    make_intervention(federation, "tva", member_keys=("kommun-a", "kommun-b", "region"),
-                      goals=(("Mål", D(40), "%"),), status=InterventionStatus.GRANTED)
-    rows = {r.intervention.key: r for r in intervention_register(federation, RegisterFilters()).rows}
+    make_intervention(
+        federation, "ide", member_keys=("fk", "region"), status=InterventionStatus.IDEA
+    )
+    make_intervention(
+        federation,
+        "tva",
+        member_keys=("kommun-a", "kommun-b", "region"),
+        goals=(("Mål", D(40), "%"),),
+        status=InterventionStatus.GRANTED,
+    )
+    rows = {
+        r.intervention.key: r for r in intervention_register(federation, RegisterFilters()).rows
+    }
     assert {k: (r.too_few_parties, r.lacks_goals) for k, r in rows.items()} == {
         "ensam": (True, True),
         "klar": (False, False),
@@ -220,4 +286,3 @@ def test_the_register_decides_what_the_page_marks(federation):
     }
     assert intervention_detail(rows["klar"].intervention).too_few_parties  # its own page says so
     assert not intervention_detail(rows["tva"].intervention).too_few_parties
-

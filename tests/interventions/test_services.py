@@ -64,10 +64,13 @@ def test_create_refuses_a_taken_key_end_before_start_and_bad_ages(federation, di
     assert "används redan" in str(taken.value.message_dict["key"])
     with pytest.raises(ValidationError) as dates:
         intervention_create(
-            federation=federation, by=director,
+            federation=federation,
+            by=director,
             **_fields(federation, start=date(2021, 3, 1), end=date(2021, 2, 28)),
         )
-    assert dates.value.message_dict["end"] == ["Slutdatum 2021-02-28 ligger före startdatum 2021-03-01."]
+    assert dates.value.message_dict["end"] == [
+        "Slutdatum 2021-02-28 ligger före startdatum 2021-03-01."
+    ]
     with pytest.raises(ValidationError) as ages:
         intervention_create(
             federation=federation, by=director, **_fields(federation, age_min=30, age_max=18)
@@ -123,7 +126,8 @@ def test_update_refuses_another_interventions_goal(federation, director, enter):
     foreign = enter.goals.first()
     with pytest.raises(ValidationError):
         intervention_update(
-            intervention=intervention, by=director,
+            intervention=intervention,
+            by=director,
             **_fields(federation, goals=[GoalInput(id=foreign.pk, text="Kapat")]),
         )
     assert InterventionGoal.objects.get(pk=foreign.pk).text == "Andel till arbete eller studier"
@@ -144,19 +148,32 @@ def test_delete_is_refused_while_a_budget_line_finances_it(federation, director,
 def test_outcomes_are_recorded_changed_and_removed(federation, director, enter):
     work, satisfied = enter.goals.all()
     outcomes_record(
-        intervention=enter, year=2021, by=director,
-        outcomes={work.pk: OutcomeInput(D(38), "Vakans under våren"), satisfied.pk: OutcomeInput(None)},
+        intervention=enter,
+        year=2021,
+        by=director,
+        outcomes={
+            work.pk: OutcomeInput(D(38), "Vakans under våren"),
+            satisfied.pk: OutcomeInput(None),
+        },
     )
     outcome = InterventionOutcome.objects.get()
     assert (outcome.goal, outcome.year, outcome.value, outcome.note, outcome.updated_by) == (
-        work, 2021, D(38), "Vakans under våren", director,
+        work,
+        2021,
+        D(38),
+        "Vakans under våren",
+        director,
     )
     outcomes_record(
-        intervention=enter, year=2021, by=director,
+        intervention=enter,
+        year=2021,
+        by=director,
         outcomes={work.pk: OutcomeInput(D(42)), satisfied.pk: OutcomeInput(D(90))},
     )
     assert sorted(InterventionOutcome.objects.values_list("value", flat=True)) == [D(42), D(90)]
-    outcomes_record(intervention=enter, year=2021, by=director, outcomes={work.pk: OutcomeInput(None)})
+    outcomes_record(
+        intervention=enter, year=2021, by=director, outcomes={work.pk: OutcomeInput(None)}
+    )
     assert list(InterventionOutcome.objects.values_list("goal_id", flat=True)) == [satisfied.pk]
 
 
@@ -164,7 +181,9 @@ def test_outcomes_refuse_foreign_goals_and_odd_years(federation, director, enter
     other = intervention_create(federation=federation, by=director, **_fields(federation))
     with pytest.raises(ValidationError):
         outcomes_record(
-            intervention=enter, year=2021, by=director,
+            intervention=enter,
+            year=2021,
+            by=director,
             outcomes={other.goals.first().pk: OutcomeInput(D(1))},
         )
     with pytest.raises(ValidationError):
@@ -182,18 +201,26 @@ def test_writes_are_in_the_audit_log(federation, director, enter):
     from finsam.models import AuditEntry
 
     work = enter.goals.first()
-    outcomes_record(intervention=enter, year=2021, by=director,
-                    outcomes={work.pk: OutcomeInput(D(38))})
+    outcomes_record(
+        intervention=enter, year=2021, by=director, outcomes={work.pk: OutcomeInput(D(38))}
+    )
     intervention_update(
-        intervention=enter, by=director,
-        **_fields(federation, name="Enter", key="enter", individual_share_percent=D(60),
-                  goals=[GoalInput(id=work.pk, text=work.text, target=D(40), unit="%")]),
+        intervention=enter,
+        by=director,
+        **_fields(
+            federation,
+            name="Enter",
+            key="enter",
+            individual_share_percent=D(60),
+            goals=[GoalInput(id=work.pk, text=work.text, target=D(40), unit="%")],
+        ),
     )
     entries = list(AuditEntry.objects.filter(federation=federation).order_by("id"))
     outcome_entry, update_entry = entries[-2:]
     assert (outcome_entry.action, outcome_entry.actor) == ("registrerade utfall", director)
     assert outcome_entry.changes == {
-        "year": 2021, "outcomes": {"Andel till arbete eller studier": [None, "38"]},
+        "year": 2021,
+        "outcomes": {"Andel till arbete eller studier": [None, "38"]},
     }
     assert update_entry.action == "ändrade insatsen"
     assert update_entry.changes["individual_share_percent"] == ["100", "60"]

@@ -71,9 +71,20 @@ def test_it_works(client, director, federation, enter):
     page = client.get(url("intervention_list")).text
     assert "Enter" in page and "Ny insats" in page and "100\u00a0000\u00a0kr" in page
     detail = client.get(url("intervention_detail", enter.pk)).text
-    for text in ("Målgrupp", "Syfte", "Projektägare", "Styrgrupp", "Mål och utfall", "uppnått",
-                 "ej rapporterat", "minst 40 %", "Visa i budgeten", "Redigera insatsen",
-                 reverse("budget_detail", args=["alfa", 2021]), "Kontroller"):
+    for text in (
+        "Målgrupp",
+        "Syfte",
+        "Projektägare",
+        "Styrgrupp",
+        "Mål och utfall",
+        "uppnått",
+        "ej rapporterat",
+        "minst 40 %",
+        "Visa i budgeten",
+        "Redigera insatsen",
+        reverse("budget_detail", args=["alfa", 2021]),
+        "Kontroller",
+    ):
         assert text in detail, text
     assert client.get(url("intervention_create")).status_code == 200
     assert client.get(url("intervention_edit", enter.pk)).status_code == 200
@@ -142,8 +153,9 @@ def test_director_creates_an_intervention_with_goals(client, director, federatio
 
 def test_form_errors_are_swedish_and_nothing_is_saved(client, director, federation):
     client.force_login(director)
-    data = form_data(federation, name="", end="2020-12-31", **{"goals-0-target": "fyrtio",
-                                                              "goals-2-target": "5"})
+    data = form_data(
+        federation, name="", end="2020-12-31", **{"goals-0-target": "fyrtio", "goals-2-target": "5"}
+    )
     response = client.post(url("intervention_create"), data)
     assert response.status_code == 200
     page = response.text
@@ -192,7 +204,12 @@ def test_director_records_outcomes_for_a_year(client, director, enter):
     )
     assert response.status_code == 302
     outcome = InterventionOutcome.objects.get()
-    assert (outcome.goal_id, outcome.year, outcome.value, outcome.note) == (work.pk, 2021, D("38.5"), "Vakans")
+    assert (outcome.goal_id, outcome.year, outcome.value, outcome.note) == (
+        work.pk,
+        2021,
+        D("38.5"),
+        "Vakans",
+    )
     page = client.get(url("intervention_detail", enter.pk)).text
     assert "38,5" in page and "ej uppnått" in page
     bad = client.post(url("intervention_outcomes_edit", enter.pk, 2021), {f"value_{work.pk}": "x"})
@@ -222,8 +239,13 @@ def test_changing_the_individual_share_changes_the_budget_reports_split(
     year = client.get(report_url).json()["years"]["2021"]
     assert (year["individual_share"], year["structural_share"]) == ("75.00", "25.00")
 
-    data = form_data(federation, name="Enter", key="enter", individual_share_percent="50",
-                     **{"goals-TOTAL_FORMS": "0"})
+    data = form_data(
+        federation,
+        name="Enter",
+        key="enter",
+        individual_share_percent="50",
+        **{"goals-TOTAL_FORMS": "0"},
+    )
     assert client.post(url("intervention_edit", enter.pk), data).status_code == 302
     year = client.get(report_url).json()["years"]["2021"]
     assert (year["individual_share"], year["structural_share"]) == ("37.50", "62.50")
@@ -240,7 +262,9 @@ def test_a_new_intervention_is_offered_in_the_budget_editor(client, director, fe
 
 
 def test_budget_findings_follow_the_intervention(client, director, federation):
-    lonely = make_intervention(federation, "lonely", name="Ensam", member_keys=("kommun-a", "kommun-b"))
+    lonely = make_intervention(
+        federation, "lonely", name="Ensam", member_keys=("kommun-a", "kommun-b")
+    )
     budget = make_budget(federation, interventions={lonely: 100_000})
     client.force_login(director)
     report_url = reverse("budget_report_json", args=["alfa", budget.year])
@@ -250,9 +274,14 @@ def test_budget_findings_follow_the_intervention(client, director, federation):
     assert "intervention-members" in detail and "Minst två parter ska delta" in detail
 
     by_key = members(federation)
-    data = form_data(federation, name="Ensam", key="lonely", individual_share_percent="100",
-                     members=[by_key["kommun-a"].pk, by_key["region"].pk],
-                     **{"goals-TOTAL_FORMS": "0"})
+    data = form_data(
+        federation,
+        name="Ensam",
+        key="lonely",
+        individual_share_percent="100",
+        members=[by_key["kommun-a"].pk, by_key["region"].pk],
+        **{"goals-TOTAL_FORMS": "0"},
+    )
     assert client.post(url("intervention_edit", lonely.pk), data).status_code == 302
     rules = {f["rule"] for f in client.get(report_url).json()["findings"]}
     assert "intervention-members" not in rules
@@ -269,7 +298,9 @@ def _many(federation, n: int, prefix: str = "insats") -> list[Intervention]:  # 
     made = []
     for i in range(n):
         intervention = make_intervention(
-            federation, f"{prefix}-{i}", name=f"Insats {prefix} {i}",
+            federation,
+            f"{prefix}-{i}",
+            name=f"Insats {prefix} {i}",
             goals=(("Till arbete", D(40), "%"), ("Utan värde", None, "")),
         )
         for goal in intervention.goals.all():
@@ -278,13 +309,17 @@ def _many(federation, n: int, prefix: str = "insats") -> list[Intervention]:  # 
     return made
 
 
-@pytest.mark.parametrize("filters", ["", "?medlem=1&ar=2021&status=ongoing&slag=individual&q=insats"])
+@pytest.mark.parametrize(
+    "filters", ["", "?medlem=1&ar=2021&status=ongoing&slag=individual&q=insats"]
+)
 def test_register_query_count_is_flat(client, director, federation, filters):
     client.force_login(director)
     make_budget(federation, interventions={i: 1000 for i in _many(federation, 10)})
     page_url = url("intervention_list") + filters
     ten = _count(client, page_url)
-    make_budget(federation, year=2022, interventions={i: 1000 for i in _many(federation, 90, "fler")})
+    make_budget(
+        federation, year=2022, interventions={i: 1000 for i in _many(federation, 90, "fler")}
+    )
     assert Intervention.objects.count() == 100
     assert _count(client, page_url) == ten
 

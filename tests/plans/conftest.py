@@ -32,19 +32,35 @@ def make_plan(federation: Federation) -> Plan:
     plan = services.plan_create(federation=federation, year=PLAN_YEAR, by=None)
     Goal.objects.bulk_create(
         [
-            Goal(plan=plan, level=GoalLevel.OVERALL, text="Fler i arbete eller studier",
-                 measures=["Andel deltagare i arbete"], position=0),
-            Goal(plan=plan, level=GoalLevel.FINANCIAL, text="Budget i balans",
-                 measures=["Årets resultat är minst 0 kr"], position=1),
+            Goal(
+                plan=plan,
+                level=GoalLevel.OVERALL,
+                text="Fler i arbete eller studier",
+                measures=["Andel deltagare i arbete"],
+                position=0,
+            ),
+            Goal(
+                plan=plan,
+                level=GoalLevel.FINANCIAL,
+                text="Budget i balans",
+                measures=["Årets resultat är minst 0 kr"],
+                position=1,
+            ),
         ]
     )
-    Meeting.objects.create(plan=plan, kind=MeetingKind.BOARD, date=date(PLAN_YEAR, 3, 6),
-                           title="Styrelsemöte", place="Kommunhuset")
+    Meeting.objects.create(
+        plan=plan,
+        kind=MeetingKind.BOARD,
+        date=date(PLAN_YEAR, 3, 6),
+        title="Styrelsemöte",
+        place="Kommunhuset",
+    )
     return plan
 
 
-def grow_plan(plan: Plan, *, sections: int = 0, interventions: int = 0, lines: int = 0,
-              meetings: int = 0) -> None:
+def grow_plan(
+    plan: Plan, *, sections: int = 0, interventions: int = 0, lines: int = 0, meetings: int = 0
+) -> None:
     """More of everything, for the tests that the query count stays flat."""
     federation = plan.federation
     start = plan.sections.count()
@@ -58,15 +74,24 @@ def grow_plan(plan: Plan, *, sections: int = 0, interventions: int = 0, lines: i
     created = []
     for i in range(interventions):
         intervention = Intervention.objects.create(
-            federation=federation, key=f"extra-{i}", name=f"Extra insats {i}",
-            individual_share_percent=Decimal(50), position=10 + i,
+            federation=federation,
+            key=f"extra-{i}",
+            name=f"Extra insats {i}",
+            individual_share_percent=Decimal(50),
+            position=10 + i,
         )
         intervention.members.set(members[:2])
         InterventionGoal.objects.create(intervention=intervention, text="Ett mål", position=0)
         created.append(intervention)
     new_lines = Line.objects.bulk_create(
-        Line(budget=budget, key=f"extra-rad-{i}", category="intervention", label=f"Extra rad {i}",
-             intervention=created[i % len(created)] if created else None, position=100 + i)
+        Line(
+            budget=budget,
+            key=f"extra-rad-{i}",
+            category="intervention",
+            label=f"Extra rad {i}",
+            intervention=created[i % len(created)] if created else None,
+            position=100 + i,
+        )
         for i in range(lines)
     )
     Amount.objects.bulk_create(
@@ -75,8 +100,12 @@ def grow_plan(plan: Plan, *, sections: int = 0, interventions: int = 0, lines: i
         for column in columns
     )
     Meeting.objects.bulk_create(
-        Meeting(plan=plan, kind=MeetingKind.PREPARATORY, date=date(plan.year, 1 + i % 12, 10),
-                title=f"Beredning {i}")
+        Meeting(
+            plan=plan,
+            kind=MeetingKind.PREPARATORY,
+            date=date(plan.year, 1 + i % 12, 10),
+            title=f"Beredning {i}",
+        )
         for i in range(meetings)
     )
 
@@ -119,7 +148,9 @@ def fake_pdf(monkeypatch):
     monkeypatch.setattr("documents.pdf.html_to_pdf", render)
 
 
-def decide(plan: Plan, by, *, on: date = date(PLAN_YEAR - 1, 11, 19), reference: str = "dnr 2020:7"):  # type: ignore[no-untyped-def]
+def decide(
+    plan: Plan, by, *, on: date = date(PLAN_YEAR - 1, 11, 19), reference: str = "dnr 2020:7"
+):  # type: ignore[no-untyped-def]
     """Send the plan to review (if it is a draft) and record the board's adoption."""
     if plan.status == "draft":
         adoption.plan_send_to_review(plan=plan, by=by)

@@ -32,8 +32,9 @@ def _in_review(plan, director, *, planned: date | None = None):  # type: ignore[
 
 
 def _board_meetings(plan) -> list[tuple[date, str]]:  # type: ignore[no-untyped-def]
-    return list(plan.meetings.filter(kind=MeetingKind.BOARD).order_by("date")
-                .values_list("date", "note"))
+    return list(
+        plan.meetings.filter(kind=MeetingKind.BOARD).order_by("date").values_list("date", "note")
+    )
 
 
 # --- the pre-check ---------------------------------------------------------------------
@@ -45,10 +46,15 @@ def test_the_precheck_is_for_the_date_in_the_form(client, director, plan, fake_p
     page = client.get(url("plan_decide", plan))
     assert page.status_code == 200 and LATE not in page.text  # 19 November is in time
 
-    checked = client.post(url("plan_decide", plan), {
-        "decided_on": "2020-12-02", "meeting": workflow.NEW_MEETING, "reference": "dnr 2020:9",
-        "kontrollera": "1",
-    })
+    checked = client.post(
+        url("plan_decide", plan),
+        {
+            "decided_on": "2020-12-02",
+            "meeting": workflow.NEW_MEETING,
+            "reference": "dnr 2020:9",
+            "kontrollera": "1",
+        },
+    )
     assert checked.status_code == 200
     assert LATE in checked.text
     assert "Kontrollera innan du registrerar beslutet den 2 december 2020" in checked.text
@@ -56,9 +62,14 @@ def test_the_precheck_is_for_the_date_in_the_form(client, director, plan, fake_p
     assert plan.status == PlanStatus.REVIEW  # checking saves nothing
 
     # A form the service refuses (no dnr) still checks the date that was entered.
-    refused = client.post(url("plan_decide", plan), {
-        "decided_on": "2020-12-02", "meeting": workflow.NEW_MEETING, "reference": "",
-    })
+    refused = client.post(
+        url("plan_decide", plan),
+        {
+            "decided_on": "2020-12-02",
+            "meeting": workflow.NEW_MEETING,
+            "reference": "",
+        },
+    )
     assert refused.status_code == 400 and LATE in refused.text
 
 
@@ -66,10 +77,15 @@ def test_a_date_in_time_checks_clean(client, director, plan, fake_pdf):
     Meeting.objects.create(plan=plan, kind=MeetingKind.MEMBERS, date=date(PLAN_YEAR - 1, 10, 15))
     _in_review(plan, director)
     client.force_login(director)
-    checked = client.post(url("plan_decide", plan), {
-        "decided_on": "2020-11-19", "meeting": workflow.NEW_MEETING, "reference": "dnr 2020:9",
-        "kontrollera": "1",
-    })
+    checked = client.post(
+        url("plan_decide", plan),
+        {
+            "decided_on": "2020-11-19",
+            "meeting": workflow.NEW_MEETING,
+            "reference": "dnr 2020:9",
+            "kontrollera": "1",
+        },
+    )
     assert "Kontrollera innan du registrerar beslutet den 19 november 2020" in checked.text
     # In time and after a medlemssamråd: only the budget's own errors are left.
     assert LATE not in checked.text and "Inget medlemssamråd" not in checked.text
@@ -86,10 +102,15 @@ def test_a_new_revision_is_not_checked_for_the_earlier_decision_date(
     page = client.get(url("plan_decide", plan))
     assert page.status_code == 200
     assert LATE not in page.text and 'value="2020-12-02"' not in page.text
-    checked = client.post(url("plan_decide", plan), {
-        "decided_on": "2021-02-01", "meeting": workflow.NEW_MEETING, "reference": "dnr 2021:2",
-        "kontrollera": "1",
-    })
+    checked = client.post(
+        url("plan_decide", plan),
+        {
+            "decided_on": "2021-02-01",
+            "meeting": workflow.NEW_MEETING,
+            "reference": "dnr 2021:2",
+            "kontrollera": "1",
+        },
+    )
     assert "den 1 februari 2021" in checked.text and LATE in checked.text
 
 
@@ -97,9 +118,14 @@ def test_the_form_says_plainly_why_it_refuses_a_draft(client, director, plan):
     client.force_login(director)
     page = client.get(url("plan_decide", plan))
     assert "Planen måste vara på beredning innan styrelsen fastställer den" in page.text
-    response = client.post(url("plan_decide", plan), {
-        "decided_on": "2020-11-19", "meeting": workflow.NEW_MEETING, "reference": "dnr 2020:9",
-    })
+    response = client.post(
+        url("plan_decide", plan),
+        {
+            "decided_on": "2020-11-19",
+            "meeting": workflow.NEW_MEETING,
+            "reference": "dnr 2020:9",
+        },
+    )
     assert response.status_code == 400
     assert "Planen måste vara på beredning innan styrelsen fastställer den" in response.text
     plan.refresh_from_db()
@@ -126,7 +152,10 @@ def test_a_decision_date_outside_the_window_is_refused(director, plan):
 
 def test_the_planned_adoption_meeting_is_moved_not_doubled(director, plan, fake_pdf):
     planned = Meeting.objects.create(
-        plan=plan, kind=MeetingKind.BOARD, date=date(PLAN_YEAR - 1, 11, 17), title="Styrelsemöte",
+        plan=plan,
+        kind=MeetingKind.BOARD,
+        date=date(PLAN_YEAR - 1, 11, 17),
+        title="Styrelsemöte",
         note=f"Verksamhetsplan {PLAN_YEAR} fastställs",
     )
     before = len(_board_meetings(plan))
@@ -146,8 +175,13 @@ def test_the_meeting_on_the_planned_day_is_moved(director, plan, fake_pdf):
     meeting = Meeting.objects.create(plan=plan, kind=MeetingKind.BOARD, date=planned_on)
     _in_review(plan, director, planned=planned_on)
     before = len(_board_meetings(plan))
-    adoption.plan_decide(plan=plan, by=director, decided_on=date(PLAN_YEAR - 1, 11, 24),
-                         reference="dnr 2020:9", meeting=meeting)
+    adoption.plan_decide(
+        plan=plan,
+        by=director,
+        decided_on=date(PLAN_YEAR - 1, 11, 24),
+        reference="dnr 2020:9",
+        meeting=meeting,
+    )
     meeting.refresh_from_db()
     assert meeting.date == date(PLAN_YEAR - 1, 11, 24)
     assert len(_board_meetings(plan)) == before
@@ -155,7 +189,9 @@ def test_the_meeting_on_the_planned_day_is_moved(director, plan, fake_pdf):
 
 def test_a_meeting_for_another_years_plan_is_not_moved(director, plan, fake_pdf):
     other = Meeting.objects.create(
-        plan=plan, kind=MeetingKind.BOARD, date=date(PLAN_YEAR, 11, 20),
+        plan=plan,
+        kind=MeetingKind.BOARD,
+        date=date(PLAN_YEAR, 11, 20),
         note=f"Verksamhetsplan {PLAN_YEAR + 1} fastställs",
     )
     decide(plan, director, on=date(PLAN_YEAR - 1, 11, 24))

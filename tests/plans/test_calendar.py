@@ -56,8 +56,14 @@ def test_each_meeting_has_a_stable_uid_in_the_feed(client, director, plan, feder
     board = Meeting.objects.get(plan=plan, title="Styrelsemöte")
     assert before["Styrelsemöte"] == f"mote-{board.uid}@{federation.slug}.finsam-planering"
     assert len(set(before.values())) == len(before) == plan.meetings.count()
-    services.meeting_update(meeting=board, by=director, kind=board.kind, date=date(PLAN_YEAR, 3, 7),
-                            title="Styrelsemöte", place="Stadshuset")
+    services.meeting_update(
+        meeting=board,
+        by=director,
+        kind=board.kind,
+        date=date(PLAN_YEAR, 3, 7),
+        title="Styrelsemöte",
+        place="Stadshuset",
+    )
     assert _uids(client, url) == before
 
 
@@ -211,7 +217,9 @@ def test_a_bundle_meeting_outside_the_window_is_refused(director, plan, federati
 
 
 @pytest.mark.parametrize("with_time", [False, True])
-def test_a_stored_9999_meeting_does_not_break_the_feed(client, director, plan, federation, with_time):
+def test_a_stored_9999_meeting_does_not_break_the_feed(
+    client, director, plan, federation, with_time
+):
     meeting = Meeting.objects.get(plan=plan, title="Styrelsemöte")
     if with_time:
         Meeting.objects.filter(pk=meeting.pk).update(time="23:30")

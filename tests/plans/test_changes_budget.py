@@ -1,4 +1,4 @@
-""""Ändringar sedan utskicket" lists the budget's changed cells (line, column in
+""" "Ändringar sedan utskicket" lists the budget's changed cells (line, column in
 Swedish, before and after in kr, who, when) and the interventions' changed fields,
 from the saved versions."""
 
@@ -28,18 +28,30 @@ def _save(budget: Budget, by, **cells: int) -> None:  # type: ignore[no-untyped-
     columns = [c.code for c in budget.columns.all()]
     lines = []
     for line in budget.lines.filter(scenario=None).select_related("member", "intervention"):
-        draft = DraftLine(key=line.key, category=line.category, label=line.label,
-                          member=line.member.key if line.member else None,
-                          intervention=line.intervention.key if line.intervention else None,
-                          amounts={a.column.code: a.amount for a in line.amounts.all()})
+        draft = DraftLine(
+            key=line.key,
+            category=line.category,
+            label=line.label,
+            member=line.member.key if line.member else None,
+            intervention=line.intervention.key if line.intervention else None,
+            amounts={a.column.code: a.amount for a in line.amounts.all()},
+        )
         if cells.get(line.key) == 0:
             continue
         if line.key in cells:
             draft.amounts["2021:budget"] = Decimal(cells[line.key])
         lines.append(draft)
-    budget_save(budget=budget, draft=BudgetDraft(columns=columns, lines=lines,
-                opening_equity=budget.opening_equity, version=budget.version),
-                expected_version=budget.version, by=by)
+    budget_save(
+        budget=budget,
+        draft=BudgetDraft(
+            columns=columns,
+            lines=lines,
+            opening_equity=budget.opening_equity,
+            version=budget.version,
+        ),
+        expected_version=budget.version,
+        by=by,
+    )
 
 
 @pytest.fixture

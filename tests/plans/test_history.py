@@ -26,7 +26,9 @@ from plans.models import Goal, Meeting, Section
 
 
 def test_a_word_diff_marks_whole_words():
-    diff = word_diff("Budgeten följs upp varje kvartal.", "Budgeten följs upp vid varje styrelsemöte.")
+    diff = word_diff(
+        "Budgeten följs upp varje kvartal.", "Budgeten följs upp vid varje styrelsemöte."
+    )
     assert str(diff.html) == (
         "Budgeten följs upp <ins>vid</ins> varje <del>kvartal</del><ins>styrelsemöte</ins>."
     )
@@ -81,25 +83,41 @@ def test_budget_lines_keep_their_versions_by_budget_and_key(plan, director):
     def save(kansli: int) -> None:
         budget.refresh_from_db()
         lines = [
-            DraftLine(key=line.key, category=line.category, label=line.label,
-                      member=line.member.key if line.member else None,
-                      intervention=line.intervention.key if line.intervention else None,
-                      amounts={a.column.code: a.amount for a in line.amounts.all()})
+            DraftLine(
+                key=line.key,
+                category=line.category,
+                label=line.label,
+                member=line.member.key if line.member else None,
+                intervention=line.intervention.key if line.intervention else None,
+                amounts={a.column.code: a.amount for a in line.amounts.all()},
+            )
             for line in budget.lines.filter(scenario=None).select_related("member", "intervention")
         ]
         for line in lines:
             if line.key == "kansli":
                 line.amounts["2021:budget"] = Decimal(kansli)
-        budget_save(budget=budget, draft=BudgetDraft(columns=columns, lines=lines,
-                    opening_equity=budget.opening_equity, version=budget.version),
-                    expected_version=budget.version, by=director)
+        budget_save(
+            budget=budget,
+            draft=BudgetDraft(
+                columns=columns,
+                lines=lines,
+                opening_equity=budget.opening_equity,
+                version=budget.version,
+            ),
+            expected_version=budget.version,
+            by=director,
+        )
 
     save(900_000)
     save(880_000)
-    history = Line.history.filter(budget=budget, key="kansli", history_type="+").order_by("history_date")
+    history = Line.history.filter(budget=budget, key="kansli", history_type="+").order_by(
+        "history_date"
+    )
     assert [h.amounts["2021:budget"] for h in history] == ["900000.00", "880000.00"]
     assert all(h.history_user == director for h in history)
-    contributions_fill(budget=budget, column="2021:budget", amounts={"fk": Decimal(1_300_000)}, by=director)
+    contributions_fill(
+        budget=budget, column="2021:budget", amounts={"fk": Decimal(1_300_000)}, by=director
+    )
     latest = Line.history.filter(budget=budget, key="fk").first()
     assert latest.history_type == "~" and latest.amounts["2021:budget"] == "1300000.00"
 
@@ -110,13 +128,23 @@ def test_budget_lines_keep_their_versions_by_budget_and_key(plan, director):
 @pytest.mark.django_db
 def test_changes_since_the_draft_was_sent_to_review(plan, director):
     risks = plan.sections.get(heading="Risker")
-    services.section_update(section=risks, by=director, heading="Risker", kind="text",
-                            body="Om ESF inte beviljas minskar teamet.")
+    services.section_update(
+        section=risks,
+        by=director,
+        heading="Risker",
+        kind="text",
+        body="Om ESF inte beviljas minskar teamet.",
+    )
     assert changes_since_review(plan) is None
     adoption.plan_send_to_review(plan=plan, by=director)
     assert changes_since_review(plan).count == 0
-    services.section_update(section=risks, by=director, heading="Risker", kind="text",
-                            body="Om ESF inte beviljas minskar teamet med två personer.")
+    services.section_update(
+        section=risks,
+        by=director,
+        heading="Risker",
+        kind="text",
+        body="Om ESF inte beviljas minskar teamet med två personer.",
+    )
     services.section_create(plan=plan, by=director, heading="Bilaga", body="Ny")
     services.section_delete(section=plan.sections.get(heading="Kommunikation"), by=director)
     services.goal_create(plan=plan, by=director, level="board", text="Styrelsen utbildas")
@@ -155,8 +183,12 @@ def url(name, plan, *args):  # type: ignore[no-untyped-def]
 def test_it_works(client, plan, director, reviewer):
     risks = plan.sections.get(heading="Risker")
     adoption.plan_send_to_review(plan=plan, by=director)
-    services.section_update(section=risks, by=director, heading="Risker", kind="text", body="Ett två")
-    services.section_update(section=risks, by=director, heading="Risker", kind="text", body="Ett tre")
+    services.section_update(
+        section=risks, by=director, heading="Risker", kind="text", body="Ett två"
+    )
+    services.section_update(
+        section=risks, by=director, heading="Risker", kind="text", body="Ett tre"
+    )
     client.force_login(reviewer)
     changes = client.get(url("plan_changes", plan))
     assert changes.status_code == 200 and "<ins>Ett tre</ins>" in changes.text
@@ -165,7 +197,9 @@ def test_it_works(client, plan, director, reviewer):
     assert page.status_code == 200 and "Från version 2 till version 3" in page.text
     assert "<del>två</del><ins>tre</ins>" in page.text
     oldest, newest = versions[-1], versions[0]
-    page = client.get(url("section_versions", plan, risks.pk) + f"?fran={newest.id}&till={oldest.id}")
+    page = client.get(
+        url("section_versions", plan, risks.pk) + f"?fran={newest.id}&till={oldest.id}"
+    )
     assert "Från version 1 till version 3" in page.text  # any two, in order
     one = client.get(url("section_version", plan, risks.pk, versions[1].id))
     assert one.status_code == 200 and "Ett två" in one.text
@@ -180,13 +214,21 @@ def test_it_checks_access(client, plan, other_plan, outsider, viewer):
     section = plan.sections.first()
     version = section_versions(section.pk)[0]
     client.force_login(outsider)
-    for address in (url("section_versions", plan, section.pk),
-                    url("section_version", plan, section.pk, version.id),
-                    url("plan_changes", plan), url("plan_history", plan)):
+    for address in (
+        url("section_versions", plan, section.pk),
+        url("section_version", plan, section.pk, version.id),
+        url("plan_changes", plan),
+        url("plan_history", plan),
+    ):
         assert client.get(address).status_code == 404
     client.force_login(viewer)
     # Another plan's section or version through this plan's address: 404.
     theirs = other_plan.sections.first()
     assert client.get(url("section_versions", plan, theirs.pk)).status_code == 404
-    assert client.get(url("section_version", plan, section.pk, section_versions(theirs.pk)[0].id)).status_code == 404
+    assert (
+        client.get(
+            url("section_version", plan, section.pk, section_versions(theirs.pk)[0].id)
+        ).status_code
+        == 404
+    )
     assert client.get(url("section_versions", plan, section.pk)).status_code == 200

@@ -94,7 +94,8 @@ def listener():
 
 
 @pytest.mark.parametrize(
-    "demo", ["sundbyberg-2020", "sodra-vatterbygden-2020", "burlov-kavlinge-staffanstorp-vellinge-2024"]
+    "demo",
+    ["sundbyberg-2020", "sodra-vatterbygden-2020", "burlov-kavlinge-staffanstorp-vellinge-2024"],
 )
 def test_demo_pdf_holds_the_plan_and_the_budget_figures(demo):
     budget, bundle = import_demo(demo)
@@ -217,8 +218,11 @@ def test_weasyprint_renders_hostile_html_without_a_fetch(listener):
     assert content.startswith(b"%PDF-")
     time.sleep(0.3)
     assert listener.connections == 0
-    assert {f"http://127.0.0.1:{port}/a.css", f"http://127.0.0.1:{port}/c.png",
-            "file:///etc/passwd"} <= set(fetcher.refused)
+    assert {
+        f"http://127.0.0.1:{port}/a.css",
+        f"http://127.0.0.1:{port}/c.png",
+        "file:///etc/passwd",
+    } <= set(fetcher.refused)
 
 
 # --- the cache and the query counts --------------------------------------------------------
@@ -249,7 +253,9 @@ def test_the_cache_key_follows_every_change(plan, monkeypatch):
 
     assert not downloaded_from_cache() and downloaded_from_cache()
     section = plan.sections.first()
-    services.section_update(section=section, by=None, heading=section.heading, kind=section.kind, body="Ny text")
+    services.section_update(
+        section=section, by=None, heading=section.heading, kind=section.kind, body="Ny text"
+    )
     assert not downloaded_from_cache() and downloaded_from_cache()
     Budget.objects.filter(federation=plan.federation, year=plan.year).update(version=99)
     assert not downloaded_from_cache()
@@ -291,12 +297,18 @@ def test_the_pdf_view_runs_a_fixed_number_of_queries(client, director, plan, mon
     assert cached_small == cached_large < rendered_small
 
 
-def test_render_plan_writes_what_the_browser_downloads(client, director, plan, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(plan_pdf_module, "html_to_pdf", lambda html, **kw: b"%PDF-" + html.encode()[:2000])
+def test_render_plan_writes_what_the_browser_downloads(
+    client, director, plan, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(
+        plan_pdf_module, "html_to_pdf", lambda html, **kw: b"%PDF-" + html.encode()[:2000]
+    )
     client.force_login(director)
     downloaded = client.get(reverse("plan_pdf", args=[plan.federation.slug, plan.year])).content
     pdf_file, html_file = tmp_path / "plan.pdf", tmp_path / "plan.html"
-    call_command("render_plan", plan.federation.slug, str(plan.year), pdf=str(pdf_file), html=str(html_file))
+    call_command(
+        "render_plan", plan.federation.slug, str(plan.year), pdf=str(pdf_file), html=str(html_file)
+    )
     assert pdf_file.read_bytes() == downloaded
     html = html_file.read_text(encoding="utf-8")
     assert html == plan_html(plan_document(plan))

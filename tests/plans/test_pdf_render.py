@@ -22,16 +22,21 @@ LIMITS = RenderLimits(seconds=0.5, section_bytes=1000, document_bytes=5000)
 
 
 def document(*bodies: str):  # type: ignore[no-untyped-def]
-    return SimpleNamespace(chapters=[
-        SimpleNamespace(heading=f"Avsnitt {i + 1}", body=body) for i, body in enumerate(bodies)
-    ])
+    return SimpleNamespace(
+        chapters=[
+            SimpleNamespace(heading=f"Avsnitt {i + 1}", body=body) for i, body in enumerate(bodies)
+        ]
+    )
 
 
-@pytest.mark.parametrize(("section", "total", "refused"), [
-    (1000, 5000, None),
-    (1001, 5000, "section_too_large"),
-    (1000, 5001, "document_too_large"),
-])
+@pytest.mark.parametrize(
+    ("section", "total", "refused"),
+    [
+        (1000, 5000, None),
+        (1001, 5000, "section_too_large"),
+        (1000, 5001, "document_too_large"),
+    ],
+)
 def test_the_size_limits_on_both_sides(section, total, refused):
     doc = document("x" * section, "y" * 10)
     html = "z" * total
@@ -71,7 +76,9 @@ def test_a_child_that_hangs_is_stopped_by_the_clock(monkeypatch):
     with pytest.raises(RenderStalled):
         pdf_render.render_html_in_child("<p>x</p>", seconds=0.5)
     elapsed = time.monotonic() - started
-    assert 0.5 * pdf_render.WALL_CLOCK_FACTOR - 0.1 < elapsed < 0.5 * pdf_render.WALL_CLOCK_FACTOR + 2
+    assert (
+        0.5 * pdf_render.WALL_CLOCK_FACTOR - 0.1 < elapsed < 0.5 * pdf_render.WALL_CLOCK_FACTOR + 2
+    )
 
 
 def test_a_failing_render_says_so_and_a_good_one_comes_back_whole(monkeypatch):
@@ -88,6 +95,7 @@ def test_a_failing_render_says_so_and_a_good_one_comes_back_whole(monkeypatch):
 
 def refusal_when(monkeypatch, raised: Exception, *bodies: str) -> PdfRefused:  # type: ignore[no-untyped-def]
     """What render_document_pdf refuses with when the child raises `raised`."""
+
     def child(html: str, **kwargs: object) -> bytes:
         raise raised
 

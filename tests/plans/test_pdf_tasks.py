@@ -48,8 +48,9 @@ def signals_kept():
 def run_db_worker() -> None:
     """`manage.py db_worker --batch`: every queued task, then it exits."""
     with signals_kept():
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0,
-                     verbosity=0)
+        call_command(
+            "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+        )
 
 
 def test_it_works_a_download_waits_for_the_worker_then_gets_the_pdf(
@@ -101,8 +102,12 @@ def test_a_save_queues_one_render_of_the_new_version(
     for text in ("Första ändringen", "Andra ändringen"):
         with django_capture_on_commit_callbacks(execute=True):
             section = services.section_update(
-                section=section, by=director, heading=section.heading, kind=section.kind,
-                body=text, expected_version=section.version,
+                section=section,
+                by=director,
+                heading=section.heading,
+                kind=section.kind,
+                body=text,
+                expected_version=section.version,
             )
     # The second save found the first's render still queued.
     [result] = queued(plan.pk)
@@ -112,13 +117,16 @@ def test_a_save_queues_one_render_of_the_new_version(
     from budgets.services import scenario_create
 
     with django_capture_on_commit_callbacks(execute=True):
-        scenario_create(budget=plan.federation.budgets.get(year=plan.year), name="Om ESF", by=director)
+        scenario_create(
+            budget=plan.federation.budgets.get(year=plan.year), name="Om ESF", by=director
+        )
     assert len(queued(plan.pk)) == 2
     assert not pdf_tasks.pdf_state(plan, queue=False).ready
 
 
-def test_without_the_setting_a_save_queues_nothing(plan, director, settings,
-                                                   django_capture_on_commit_callbacks):
+def test_without_the_setting_a_save_queues_nothing(
+    plan, director, settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = DUMMY
     settings.PDF_QUEUE_AFTER_SAVE = False
     with django_capture_on_commit_callbacks(execute=True):
@@ -160,8 +168,9 @@ def rq_queue(settings):
         pytest.skip("Redis svarar inte på 127.0.0.1:6379")
     name = f"finsam-test-{uuid.uuid4().hex[:12]}"
     # django-tasks-rq looks results up through the "default" queue's connection.
-    settings.RQ_QUEUES = {queue: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}
-                          for queue in (name, "default")}
+    settings.RQ_QUEUES = {
+        queue: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for queue in (name, "default")
+    }
     settings.PDF_TASK_QUEUE = name
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [name]}}
     import django_rq
@@ -194,15 +203,20 @@ def test_the_rq_backend_renders_through_redis(client, director, plan, rq_queue, 
 
 
 def _adopt(client, plan):  # type: ignore[no-untyped-def]
-    return client.post(reverse("plan_decide", args=[plan.federation.slug, plan.year]), {
-        "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(), "meeting": workflow.NEW_MEETING,
-        "reference": "dnr 2020:7",
-    })
+    return client.post(
+        reverse("plan_decide", args=[plan.federation.slug, plan.year]),
+        {
+            "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(),
+            "meeting": workflow.NEW_MEETING,
+            "reference": "dnr 2020:7",
+        },
+    )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_adoption_runs_in_the_worker_and_its_page_follows_it(client, director, plan, settings,
-                                                              fake_pdf):
+def test_adoption_runs_in_the_worker_and_its_page_follows_it(
+    client, director, plan, settings, fake_pdf
+):
     settings.TASKS = DATABASE
     adoption.plan_send_to_review(plan=plan, by=director)
     client.force_login(director)
@@ -218,7 +232,10 @@ def test_adoption_runs_in_the_worker_and_its_page_follows_it(client, director, p
     run_db_worker()
     done = client.get(progress, follow=True)
     assert done.redirect_chain[-1][0] == plan.get_absolute_url()
-    assert "Planen är fastställd och sparad som fastställd version (revision 1)" in done.content.decode()
+    assert (
+        "Planen är fastställd och sparad som fastställd version (revision 1)"
+        in done.content.decode()
+    )
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DECIDED
     snapshot = Snapshot.objects.get(plan=plan)
@@ -245,6 +262,8 @@ def test_a_refused_adoption_says_why_and_keeps_what_was_entered(
     assert "refresh" not in page
     plan.refresh_from_db()
     assert plan.status == PlanStatus.REVIEW and not Snapshot.objects.filter(plan=plan).exists()
-    form = client.get(reverse("plan_decide", args=[plan.federation.slug, plan.year])
-                      + "?reference=dnr+2020%3A7&decided_on=2020-11-19")
+    form = client.get(
+        reverse("plan_decide", args=[plan.federation.slug, plan.year])
+        + "?reference=dnr+2020%3A7&decided_on=2020-11-19"
+    )
     assert 'value="dnr 2020:7"' in form.content.decode()

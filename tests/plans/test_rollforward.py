@@ -64,8 +64,10 @@ def sodra_2020(db):
 def test_the_sodra_vatterbygden_2020_demo_rolls_forward_to_2021(sodra_2020, director):
     assert sodra_2020.is_decided
     old_budget = Budget.objects.get(federation=sodra_2020.federation, year=2020)
-    old = {line.key: {a.column.code: a.amount for a in line.amounts.all()}
-           for line in old_budget.lines.filter(scenario=None).prefetch_related("amounts__column")}
+    old = {
+        line.key: {a.column.code: a.amount for a in line.amounts.all()}
+        for line in old_budget.lines.filter(scenario=None).prefetch_related("amounts__column")
+    }
 
     plan = rollforward.plan_roll_forward(plan=sodra_2020, by=director)
 
@@ -74,13 +76,18 @@ def test_the_sodra_vatterbygden_2020_demo_rolls_forward_to_2021(sodra_2020, dire
     assert plan.reference == "" and plan.decided_on is None
     budget = Budget.objects.get(federation=plan.federation, year=2021)
     assert [c.code for c in budget.columns.all()] == [
-        "2020:forecast", "2021:budget", "2022:plan", "2023:plan",
+        "2020:forecast",
+        "2021:budget",
+        "2022:plan",
+        "2023:plan",
     ]
     assert budget.opening_equity == D(136_870)
     summary = budget_summary(budget)
     assert summary.base.evaluation.planning[0].opening_equity == D(136_870)
-    new = {line.key: {a.column.code: a.amount for a in line.amounts.all()}
-           for line in budget.lines.filter(scenario=None).prefetch_related("amounts__column")}
+    new = {
+        line.key: {a.column.code: a.amount for a in line.amounts.all()}
+        for line in budget.lines.filter(scenario=None).prefetch_related("amounts__column")
+    }
     assert set(new) == set(old)
     enter_old, enter_new = old["enter"], new["enter"]
     assert enter_new["2020:forecast"] == enter_old["2020:budget"]
@@ -121,9 +128,12 @@ def test_a_forecast_in_the_plan_decides_the_opening_equity(sodra_2020, director)
     plan = rollforward.plan_roll_forward(plan=sodra_2020, by=director)
     new_budget = Budget.objects.get(federation=plan.federation, year=2021)
     assert new_budget.opening_equity == D(236_870)  # 100 000 kr less spent on the kansli
-    assert new_budget.lines.get(key="kansli", scenario=None).amounts.get(
-        column__year=2020, column__kind="forecast"
-    ).amount == budget.lines.get(key="kansli", scenario=None).amounts.get(column=forecast).amount
+    assert (
+        new_budget.lines.get(key="kansli", scenario=None)
+        .amounts.get(column__year=2020, column__kind="forecast")
+        .amount
+        == budget.lines.get(key="kansli", scenario=None).amounts.get(column=forecast).amount
+    )
 
 
 @pytest.mark.django_db

@@ -30,8 +30,13 @@ def _client(federation, username: str) -> Client:  # type: ignore[no-untyped-def
 
 
 def _post(section: Section, version: int, **fields: str) -> dict[str, str]:
-    return {"heading": section.heading, "kind": section.kind, "body": section.body,
-            "version": str(version), **fields}
+    return {
+        "heading": section.heading,
+        "kind": section.kind,
+        "body": section.body,
+        "version": str(version),
+        **fields,
+    }
 
 
 def test_a_field_only_the_other_changed_stays(plan, federation):
@@ -39,7 +44,9 @@ def test_a_field_only_the_other_changed_stays(plan, federation):
     opened = section.version
     a, b = _client(federation, "anna"), _client(federation, "bertil")
     # B renames the section; A, from the version she opened, rewrites its text.
-    assert b.post(_edit_url(section), _post(section, opened, heading="Risker 2026")).status_code == 302
+    assert (
+        b.post(_edit_url(section), _post(section, opened, heading="Risker 2026")).status_code == 302
+    )
     response = a.post(_edit_url(section), _post(section, opened, body="Annas nya text."))
     assert response.status_code == 302
     section.refresh_from_db()
@@ -51,9 +58,12 @@ def test_both_changing_the_text_shows_the_conflict_and_keeps_the_other_heading(p
     section = plan.sections.get(heading="Risker")
     opened = section.version
     a, b = _client(federation, "anna"), _client(federation, "bertil")
-    assert b.post(
-        _edit_url(section), _post(section, opened, heading="Risker 2026", body="Bertils text.")
-    ).status_code == 302
+    assert (
+        b.post(
+            _edit_url(section), _post(section, opened, heading="Risker 2026", body="Bertils text.")
+        ).status_code
+        == 302
+    )
     response = a.post(_edit_url(section), _post(section, opened, body="Annas text."))
     assert response.status_code == 409
     html = response.content.decode()
@@ -66,7 +76,8 @@ def test_both_changing_the_text_shows_the_conflict_and_keeps_the_other_heading(p
     # The form she saves again from holds B's heading, which only B changed.
     assert 'value="Risker 2026"' in html
     response = a.post(
-        _edit_url(section), _post(section, section.version, heading="Risker 2026", body="Annas text.")
+        _edit_url(section),
+        _post(section, section.version, heading="Risker 2026", body="Annas text."),
     )
     assert response.status_code == 302
     section.refresh_from_db()
@@ -77,21 +88,34 @@ def test_the_same_change_on_both_sides_is_no_conflict(plan, director):
     section = plan.sections.get(heading="Risker")
     opened = section.version
     fields = {"heading": section.heading, "kind": section.kind, "body": "Samma text."}
-    section_update(section=Section.objects.get(pk=section.pk), by=director, expected_version=opened,
-                   **fields)
-    section_update(section=Section.objects.get(pk=section.pk), by=director, expected_version=opened,
-                   **fields)
+    section_update(
+        section=Section.objects.get(pk=section.pk), by=director, expected_version=opened, **fields
+    )
+    section_update(
+        section=Section.objects.get(pk=section.pk), by=director, expected_version=opened, **fields
+    )
     assert Section.objects.get(pk=section.pk).body == "Samma text."
 
 
 def test_without_the_base_version_any_difference_conflicts(plan, director):
     section = plan.sections.get(heading="Risker")
     opened = section.version
-    section_update(section=Section.objects.get(pk=section.pk), by=director, expected_version=opened,
-                   heading="Risker 2026", kind=section.kind, body=section.body)
+    section_update(
+        section=Section.objects.get(pk=section.pk),
+        by=director,
+        expected_version=opened,
+        heading="Risker 2026",
+        kind=section.kind,
+        body=section.body,
+    )
     section.history.filter(version=opened).delete()
     with pytest.raises(SectionConflict):
-        section_update(section=Section.objects.get(pk=section.pk), by=director,
-                       expected_version=opened, heading=section.heading, kind=section.kind,
-                       body="Annas text.")
+        section_update(
+            section=Section.objects.get(pk=section.pk),
+            by=director,
+            expected_version=opened,
+            heading=section.heading,
+            kind=section.kind,
+            body="Annas text.",
+        )
     assert Section.objects.get(pk=section.pk).heading == "Risker 2026"

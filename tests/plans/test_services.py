@@ -17,8 +17,16 @@ pytestmark = pytest.mark.django_db
 def test_a_new_plan_has_the_standard_outline_and_the_statutory_dates(federation, director):
     plan = services.plan_create(federation=federation, year=2027, by=director)
     assert [s.heading for s in plan.sections.all()] == [
-        "Inledning", "Vision och uppdrag", "Målgrupper", "Mål", "Insatser", "Uppföljning",
-        "Kommunikation", "Risker", "Årshjul", "Budget",
+        "Inledning",
+        "Vision och uppdrag",
+        "Målgrupper",
+        "Mål",
+        "Insatser",
+        "Uppföljning",
+        "Kommunikation",
+        "Risker",
+        "Årshjul",
+        "Budget",
     ]
     generated = {s.heading: s.kind for s in plan.sections.all() if s.is_generated}
     assert generated == {
@@ -39,7 +47,9 @@ def test_a_new_plan_has_the_standard_outline_and_the_statutory_dates(federation,
 
 
 def test_the_members_meeting_falls_on_a_weekday(federation):
-    plan = services.plan_create(federation=federation, year=2028, by=None)  # 15 Oct 2028 is a Sunday
+    plan = services.plan_create(
+        federation=federation, year=2028, by=None
+    )  # 15 Oct 2028 is a Sunday
     members = plan.meetings.get(kind="members")
     assert members.date == date(2028, 10, 16) and members.date.weekday() < 5
 
@@ -84,7 +94,11 @@ def test_every_write_stamps_the_plan(plan, director):
 
 def test_goal_measures_are_a_list(plan):
     goal = services.goal_create(
-        plan=plan, by=None, level="board", text="Styrelsen utbildas", measures=["Två utbildningsdagar"]
+        plan=plan,
+        by=None,
+        level="board",
+        text="Styrelsen utbildas",
+        measures=["Två utbildningsdagar"],
     )
     assert goal.measures == ["Två utbildningsdagar"]
     with pytest.raises(ValidationError):

@@ -47,7 +47,9 @@ def test_it_checks_access(client, plan, other_plan, outsider, reviewer, board_me
         assert client.get(url(name, plan)).status_code == 404
         assert client.post(url(name, plan)).status_code == 404
     section = plan.sections.first()
-    assert client.post(url("section_move", plan, section.pk), {"riktning": "ned"}).status_code == 404
+    assert (
+        client.post(url("section_move", plan, section.pk), {"riktning": "ned"}).status_code == 404
+    )
     for user in (reviewer, board_member, viewer):
         client.force_login(user)
         page = client.get(url("plan_detail", plan))
@@ -60,9 +62,12 @@ def test_it_checks_access(client, plan, other_plan, outsider, reviewer, board_me
     client.force_login(outsider)
     foreign = other_plan.sections.first()
     assert client.get(url("section_edit", other_plan, foreign.pk)).status_code == 200
-    assert client.get(reverse(
-        "section_edit", args=[other_plan.federation.slug, other_plan.year, section.pk]
-    )).status_code == 404
+    assert (
+        client.get(
+            reverse("section_edit", args=[other_plan.federation.slug, other_plan.year, section.pk])
+        ).status_code
+        == 404
+    )
     assert Section.objects.filter(pk=section.pk).exists()
 
 
@@ -81,15 +86,22 @@ def test_director_edits_a_section_with_preview(client, director, plan):
     assert page.status_code == 200
     html = page.content.decode()
     assert f'hx-post="{url("section_preview", plan)}"' in html and "Förhandsvisning" in html
-    preview = client.post(url("section_preview", plan), {"body": "## Risk\n\n<script>x</script>"},
-                          HTTP_HX_REQUEST="true")
+    preview = client.post(
+        url("section_preview", plan),
+        {"body": "## Risk\n\n<script>x</script>"},
+        HTTP_HX_REQUEST="true",
+    )
     assert preview.status_code == 200
     assert "<h4>Risk</h4>" in preview.content.decode()
     assert "&lt;script&gt;" in preview.content.decode()
     response = client.post(
         url("section_edit", plan, section.pk),
-        {"heading": "Risker och möjligheter", "kind": "text", "body": "Att **ESF** inte beviljas.",
-         "version": section.version},
+        {
+            "heading": "Risker och möjligheter",
+            "kind": "text",
+            "body": "Att **ESF** inte beviljas.",
+            "version": section.version,
+        },
     )
     assert response.status_code == 302 and response.url.endswith(f"#kapitel-{section.pk}")
     section.refresh_from_db()
@@ -99,12 +111,16 @@ def test_director_edits_a_section_with_preview(client, director, plan):
 
 def test_director_adds_moves_and_deletes_sections(client, director, plan):
     client.force_login(director)
-    response = client.post(url("section_create", plan), {"heading": "Bilaga", "kind": "text", "body": ""})
+    response = client.post(
+        url("section_create", plan), {"heading": "Bilaga", "kind": "text", "body": ""}
+    )
     assert response.status_code == 302
     added = plan.sections.get(heading="Bilaga")
     assert client.post(url("section_move", plan, added.pk), {"riktning": "upp"}).status_code == 302
     assert [s.heading for s in plan.sections.order_by("position")][-2:] == ["Bilaga", "Budget"]
-    assert client.post(url("section_move", plan, added.pk), {"riktning": "sidled"}).status_code == 400
+    assert (
+        client.post(url("section_move", plan, added.pk), {"riktning": "sidled"}).status_code == 400
+    )
     assert client.get(url("section_delete", plan, added.pk)).status_code == 200
     assert client.post(url("section_delete", plan, added.pk)).status_code == 302
     assert not plan.sections.filter(heading="Bilaga").exists()
@@ -112,24 +128,44 @@ def test_director_adds_moves_and_deletes_sections(client, director, plan):
 
 def test_director_edits_goals_meetings_and_the_plan(client, director, plan):
     client.force_login(director)
-    response = client.post(url("plan_goal_create", plan), {
-        "level": "board", "text": "Styrelsen utbildas", "measures": "- Två utbildningsdagar\n\n- En studieresa",
-    })
+    response = client.post(
+        url("plan_goal_create", plan),
+        {
+            "level": "board",
+            "text": "Styrelsen utbildas",
+            "measures": "- Två utbildningsdagar\n\n- En studieresa",
+        },
+    )
     assert response.status_code == 302
     goal = plan.goals.get(text="Styrelsen utbildas")
     assert goal.measures == ["Två utbildningsdagar", "En studieresa"]
     assert client.get(url("plan_goal_edit", plan, goal.pk)).status_code == 200
-    response = client.post(url("meeting_create", plan), {
-        "kind": "members", "date": "2021-04-23", "time": "13:30", "place": "Stadshuset", "title": "", "note": "",
-    })
+    response = client.post(
+        url("meeting_create", plan),
+        {
+            "kind": "members",
+            "date": "2021-04-23",
+            "time": "13:30",
+            "place": "Stadshuset",
+            "title": "",
+            "note": "",
+        },
+    )
     assert response.status_code == 302
     meeting = plan.meetings.get(date=date(2021, 4, 23))
     assert meeting.display_title == "Medlemssamråd" and meeting.time.hour == 13
     # The status is not a field here: the workflow's buttons change it.
-    response = client.post(url("plan_edit", plan), {
-        "title": plan.title, "reference": "dnr 2020:7", "status": "decided",
-        "decided_on": "2020-11-19", "decision_meeting_on": "", "vision": "Arbete åt alla",
-    })
+    response = client.post(
+        url("plan_edit", plan),
+        {
+            "title": plan.title,
+            "reference": "dnr 2020:7",
+            "status": "decided",
+            "decided_on": "2020-11-19",
+            "decision_meeting_on": "",
+            "vision": "Arbete åt alla",
+        },
+    )
     assert response.status_code == 302
     plan.refresh_from_db()
     assert not plan.is_decided and plan.vision == "Arbete åt alla"
@@ -137,8 +173,12 @@ def test_director_edits_goals_meetings_and_the_plan(client, director, plan):
 
 def test_director_creates_a_plan_from_the_standard_outline(client, director, federation):
     client.force_login(director)
-    assert client.get(reverse("plan_create", args=[federation.slug]) + "?ar=2030").status_code == 200
-    response = client.post(reverse("plan_create", args=[federation.slug]), {"year": 2030, "title": ""})
+    assert (
+        client.get(reverse("plan_create", args=[federation.slug]) + "?ar=2030").status_code == 200
+    )
+    response = client.post(
+        reverse("plan_create", args=[federation.slug]), {"year": 2030, "title": ""}
+    )
     assert response.status_code == 302
     plan = federation.plans.get(year=2030)
     assert response.url == plan.get_absolute_url()
@@ -147,7 +187,9 @@ def test_director_creates_a_plan_from_the_standard_outline(client, director, fed
     assert again.status_code == 200 and "finns redan" in again.content.decode()
 
 
-def test_a_year_without_a_plan_offers_the_director_to_start_one(client, director, viewer, federation):
+def test_a_year_without_a_plan_offers_the_director_to_start_one(
+    client, director, viewer, federation
+):
     client.force_login(director)
     response = client.get(reverse("plan_detail", args=[federation.slug, 2031]))
     assert response.status_code == 302 and "?ar=2031" in response.url
@@ -186,10 +228,19 @@ def test_the_calendar_feed_with_its_token(client, director, plan, federation, ou
     assert str(board["LOCATION"]) == "Kommunhuset"
     assert board.decoded("DTSTART") == date(2021, 3, 6)  # a day without a time: all day
     # Another förbund's token, a forged one, or a member who left: 404.
-    assert client.get(reverse("plan_calendar_feed", args=[
-        federation.slug, calendar_token(outsider.pk, federation)])).status_code == 404
+    assert (
+        client.get(
+            reverse(
+                "plan_calendar_feed",
+                args=[federation.slug, calendar_token(outsider.pk, federation)],
+            )
+        ).status_code
+        == 404
+    )
     forged = token[:-1] + ("1" if token[-1] == "0" else "0")
-    assert client.get(reverse("plan_calendar_feed", args=[federation.slug, forged])).status_code == 404
+    assert (
+        client.get(reverse("plan_calendar_feed", args=[federation.slug, forged])).status_code == 404
+    )
     assert client.post(feed).status_code == 405
     Membership.objects.filter(user=director, federation=federation).delete()
     assert client.get(feed).status_code == 404

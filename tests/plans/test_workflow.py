@@ -62,7 +62,9 @@ def test_adoption_after_30_november_warns(decided_on, late):
     ],
 )
 def test_adoption_without_a_members_meeting_before_it_warns(meetings, warns):
-    warnings = adoption_warnings(year=2021, decided_on=date(2020, 11, 19), members_meetings=meetings)
+    warnings = adoption_warnings(
+        year=2021, decided_on=date(2020, 11, 19), members_meetings=meetings
+    )
     assert bool([w for w in warnings if "Inget medlemssamråd" in w]) is warns
 
 
@@ -81,7 +83,12 @@ def test_every_step_is_recorded_with_who_and_when(plan, director, fake_pdf):
             plan=plan, by=director, decided_on=date(2020, 11, 19), reference="dnr 2020:7"
         )
     steps = list(PlanTransition.objects.filter(plan=plan).values_list("from_status", "to_status"))
-    assert steps == [("draft", "review"), ("review", "draft"), ("draft", "review"), ("review", "decided")]
+    assert steps == [
+        ("draft", "review"),
+        ("review", "draft"),
+        ("draft", "review"),
+        ("review", "decided"),
+    ]
     first = PlanTransition.objects.filter(plan=plan).first()
     assert first.by == director and first.by_name and first.note == "Synpunkter senast 1 oktober"
     assert first.at.date() == date(2020, 9, 1)
@@ -112,8 +119,9 @@ def test_adoption_records_date_meeting_and_dnr_and_checks_them(plan, director, f
     adoption.plan_send_to_review(plan=plan, by=director)
     board = plan.meetings.get(kind=MeetingKind.BOARD)  # 6 March 2021 in make_plan
     with pytest.raises(ValidationError) as error:
-        adoption.plan_decide(plan=plan, by=director, decided_on=date(2020, 11, 19), reference="",
-                             meeting=board)
+        adoption.plan_decide(
+            plan=plan, by=director, decided_on=date(2020, 11, 19), reference="", meeting=board
+        )
     assert {"reference", "meeting"} <= set(error.value.message_dict)
     with pytest.raises(ValidationError) as error:
         adoption.plan_decide(plan=plan, by=director, decided_on=date(2999, 1, 1), reference="dnr 1")
@@ -130,16 +138,23 @@ def test_adoption_records_date_meeting_and_dnr_and_checks_them(plan, director, f
 
 
 def test_the_decide_page_shows_the_warnings_first(client, director, plan, fake_pdf):
-    services.plan_update(plan=plan, by=director, title=plan.title,
-                         decision_meeting_on=date(2020, 11, 19))
+    services.plan_update(
+        plan=plan, by=director, title=plan.title, decision_meeting_on=date(2020, 11, 19)
+    )
     adoption.plan_send_to_review(plan=plan, by=director)
     client.force_login(director)
     page = client.get(url("plan_decide", plan))
     assert page.status_code == 200
     assert "Inget medlemssamråd" in page.text
-    response = client.post(url("plan_decide", plan), {
-        "decided_on": "2020-12-02", "meeting": workflow.NEW_MEETING, "reference": "dnr 2020:9",
-    }, follow=True)
+    response = client.post(
+        url("plan_decide", plan),
+        {
+            "decided_on": "2020-12-02",
+            "meeting": workflow.NEW_MEETING,
+            "reference": "dnr 2020:9",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     assert "Planen är fastställd" in response.text
     assert "efter den 30 november 2020" in response.text  # the warning, as a message
@@ -198,7 +213,10 @@ def test_the_snapshots_bundle_reimports_to_the_same_figures(decided_plan, direct
     workflow.plan_new_revision(plan=decided_plan, by=director, reason="Ändrad budget")
     budget = Budget.objects.get(federation=decided_plan.federation, year=decided_plan.year)
     budget.lines.filter(key="kansli").first().amounts.update(amount=1)
-    assert budget_report(budget_facts(budget), evaluate(budget_facts(budget)))["years"] != stored["years"]
+    assert (
+        budget_report(budget_facts(budget), evaluate(budget_facts(budget)))["years"]
+        != stored["years"]
+    )
     # ... and the adopted bundle, read in again (here as a copy of the förbund), gives
     # the adopted figures.
     data = json.loads(snapshot.bundle)
@@ -213,7 +231,9 @@ def test_the_snapshots_bundle_reimports_to_the_same_figures(decided_plan, direct
 # --- a new revision ---------------------------------------------------------------------
 
 
-def test_a_new_revision_starts_a_draft_and_keeps_the_adopted_version(client, director, decided_plan):
+def test_a_new_revision_starts_a_draft_and_keeps_the_adopted_version(
+    client, director, decided_plan
+):
     with pytest.raises(ValidationError):
         workflow.plan_new_revision(plan=decided_plan, by=director, reason=" ")
     workflow.plan_new_revision(plan=decided_plan, by=director, reason="Styrelsen ändrade budgeten")
@@ -223,8 +243,9 @@ def test_a_new_revision_starts_a_draft_and_keeps_the_adopted_version(client, dir
     snapshot = Snapshot.objects.get(plan=decided_plan)
     # The draft can be changed again; the adopted version stays available as it was.
     section = decided_plan.sections.first()
-    services.section_update(section=section, by=director, heading=section.heading,
-                            kind=section.kind, body="Ny text")
+    services.section_update(
+        section=section, by=director, heading=section.heading, kind=section.kind, body="Ny text"
+    )
     client.force_login(director)
     page = client.get(url("plan_detail", decided_plan))
     assert "finns kvar som den var" in page.text
@@ -268,8 +289,9 @@ def test_an_adopted_plan_is_published_and_a_draft_never_is(client, director, pla
     # A new revision is a draft: the public page still shows the adopted version only.
     workflow.plan_new_revision(plan=plan, by=director, reason="Ändring")
     section = plan.sections.first()
-    services.section_update(section=section, by=director, heading="HEMLIGT UTKAST",
-                            kind=section.kind, body="")
+    services.section_update(
+        section=section, by=director, heading="HEMLIGT UTKAST", kind=section.kind, body=""
+    )
     page = client.get(public)
     assert page.status_code == 200 and "HEMLIGT UTKAST" not in page.text
     client.force_login(director)
@@ -281,7 +303,9 @@ def test_an_adopted_plan_is_published_and_a_draft_never_is(client, director, pla
 # --- the reviewers' start page and mail ------------------------------------------------
 
 
-def test_reviewers_see_the_plans_awaiting_their_comments(client, director, reviewer, board_member, plan):
+def test_reviewers_see_the_plans_awaiting_their_comments(
+    client, director, reviewer, board_member, plan
+):
     client.force_login(reviewer)
     assert "väntar på dina synpunkter" not in client.get("/").text
     adoption.plan_send_to_review(plan=plan, by=director, note="Senast 1 oktober")
@@ -295,7 +319,9 @@ def test_reviewers_see_the_plans_awaiting_their_comments(client, director, revie
     assert "väntar på dina synpunkter" not in client.get("/").text
 
 
-def test_mail_to_reviewers_only_when_the_setting_is_on(settings, director, reviewer, plan, django_capture_on_commit_callbacks):
+def test_mail_to_reviewers_only_when_the_setting_is_on(
+    settings, director, reviewer, plan, django_capture_on_commit_callbacks
+):
     reviewer.email = "beredning@example.se"
     reviewer.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -326,7 +352,9 @@ def test_it_works(client, director, plan, fake_pdf):
     assert client.get(url("plan_return_to_draft", plan)).status_code == 405
 
 
-def test_it_checks_access(client, reviewer, board_member, viewer, outsider, plan, director, fake_pdf):
+def test_it_checks_access(
+    client, reviewer, board_member, viewer, outsider, plan, director, fake_pdf
+):
     for user in (reviewer, board_member, viewer):
         client.force_login(user)
         for name in ("plan_send_to_review", "plan_decide", "plan_roll_forward", "plan_publish"):

@@ -31,8 +31,12 @@ FROZEN = "är fastställd och kan inte ändras"
 # new revision, next year's plan, publishing) and the director's handling of
 # comments (which are not the plan).
 AFTER_ADOPTION = {
-    "plan_new_revision", "plan_roll_forward", "plan_publish", "plan_unpublish",
-    "comment_resolve", "comment_reopen",
+    "plan_new_revision",
+    "plan_roll_forward",
+    "plan_publish",
+    "plan_unpublish",
+    "comment_resolve",
+    "comment_reopen",
     # The adoption's progress page writes nothing; it follows the adoption to its end.
     "plan_adoption_progress",
 }
@@ -57,8 +61,12 @@ def test_the_plans_own_writes_refuse(decided_plan, director):
         lambda: services.goal_create(plan=plan, by=director, level="overall", text="Nytt"),
         lambda: services.goal_update(goal=goal, by=director, level="overall", text="Ändrat"),
         lambda: services.goal_delete(goal=goal, by=director),
-        lambda: services.meeting_create(plan=plan, by=director, kind="board", date=date(2021, 5, 5)),
-        lambda: services.meeting_update(meeting=meeting, by=director, kind="board", date=date(2021, 5, 6)),
+        lambda: services.meeting_create(
+            plan=plan, by=director, kind="board", date=date(2021, 5, 5)
+        ),
+        lambda: services.meeting_update(
+            meeting=meeting, by=director, kind="board", date=date(2021, 5, 6)
+        ),
         lambda: services.meeting_delete(meeting=meeting, by=director),
     ]
     for write in writes:
@@ -73,10 +81,17 @@ def test_that_years_budget_refuses_every_write(decided_plan, director):
     budget = Budget.objects.get(federation=decided_plan.federation, year=decided_plan.year)
     scenario = budget.scenarios.first()
     version = budget.version
-    draft = BudgetDraft(columns=[c.code for c in budget.columns.all()], lines=[],
-                        opening_equity=Decimal(0), deficit_reason="", version=version)
+    draft = BudgetDraft(
+        columns=[c.code for c in budget.columns.all()],
+        lines=[],
+        opening_equity=Decimal(0),
+        deficit_reason="",
+        version=version,
+    )
     writes = [
-        lambda: budget_services.budget_save(budget=budget, draft=draft, expected_version=version, by=director),
+        lambda: budget_services.budget_save(
+            budget=budget, draft=draft, expected_version=version, by=director
+        ),
         lambda: budget_services.scenario_create(budget=budget, name="Nytt", by=director),
         lambda: budget_services.scenario_rename(scenario=scenario, name="Nytt namn", by=director),
         lambda: budget_services.scenario_delete(scenario=scenario, by=director),
@@ -102,26 +117,44 @@ def test_interventions_that_belong_to_the_adopted_year_only_refuse(decided_plan,
     assert intervention_frozen_year(enter) is None
     intervention_services.intervention_update(intervention=enter, by=director, name="Enter 2.0")
     only_2021 = Intervention.objects.create(
-        federation=federation, key="kurs", name="Kurs 2021",
-        start=date(2021, 1, 1), end=date(2021, 12, 31),
+        federation=federation,
+        key="kurs",
+        name="Kurs 2021",
+        start=date(2021, 1, 1),
+        end=date(2021, 12, 31),
     )
     assert intervention_frozen_year(only_2021) == 2021
     with pytest.raises(PlanFrozen):
-        intervention_services.intervention_update(intervention=only_2021, by=director, name="Ändrad")
-    assert "fastställda verksamhetsplanen 2021" in intervention_services.intervention_delete_refusal(only_2021)
+        intervention_services.intervention_update(
+            intervention=only_2021, by=director, name="Ändrad"
+        )
+    assert (
+        "fastställda verksamhetsplanen 2021"
+        in intervention_services.intervention_delete_refusal(only_2021)
+    )
     with pytest.raises(ValidationError):
         intervention_services.intervention_delete(intervention=only_2021, by=director)
     with pytest.raises(PlanFrozen):
         intervention_services.intervention_create(
-            federation=federation, by=director, name="Ny 2021",
-            start=date(2021, 2, 1), end=date(2021, 6, 30),
+            federation=federation,
+            by=director,
+            name="Ny 2021",
+            start=date(2021, 2, 1),
+            end=date(2021, 6, 30),
         )
     # Finished, without dates: its money in the adopted budget's planning columns decides.
-    finished = Intervention.objects.create(federation=federation, key="klar", name="Klar",
-                                           status="finished")
+    finished = Intervention.objects.create(
+        federation=federation, key="klar", name="Klar", status="finished"
+    )
     budget = Budget.objects.get(federation=federation, year=2021)
-    line = Line.objects.create(budget=budget, key="klar", category="intervention", label="Klar",
-                               intervention=finished, position=50)
+    line = Line.objects.create(
+        budget=budget,
+        key="klar",
+        category="intervention",
+        label="Klar",
+        intervention=finished,
+        position=50,
+    )
     Amount.objects.create(line=line, column=budget.columns.get(year=2021, kind="budget"), amount=5)
     assert intervention_frozen_year(finished) == 2021
     Amount.objects.create(line=line, column=budget.columns.get(year=2022, kind="plan"), amount=5)
@@ -134,7 +167,9 @@ def test_interventions_that_belong_to_the_adopted_year_only_refuse(decided_plan,
 
 def test_every_edit_view_of_the_plan_refuses_in_swedish(client, director, federation):
     world = build_world(federation)
-    Plan.objects.filter(pk=world.plan.pk).update(status=PlanStatus.DECIDED, decided_on=date(2025, 11, 19))
+    Plan.objects.filter(pk=world.plan.pk).update(
+        status=PlanStatus.DECIDED, decided_on=date(2025, 11, 19)
+    )
     client.force_login(director)
     checked = []
     for route in EDIT_ROUTES:
@@ -145,21 +180,37 @@ def test_every_edit_view_of_the_plan_refuses_in_swedish(client, director, federa
         address = route.url(world)
         for method in ("get", "post"):
             response = getattr(client, method)(address)
-            assert response.status_code == 409, f"{method.upper()} {address}: {response.status_code}"
+            assert response.status_code == 409, (
+                f"{method.upper()} {address}: {response.status_code}"
+            )
             assert FROZEN in response.text, address
         checked.append(name)
     assert {
-        "plan_edit", "section_create", "section_edit", "section_delete", "section_move",
-        "plan_goal_create", "meeting_edit", "budget_grid_save", "budget_grid_recompute",
-        "budget_excel_import", "budget_planner", "scenario_create", "scenario_rename",
-        "scenario_delete", "plan_decide", "plan_send_to_review",
+        "plan_edit",
+        "section_create",
+        "section_edit",
+        "section_delete",
+        "section_move",
+        "plan_goal_create",
+        "meeting_edit",
+        "budget_grid_save",
+        "budget_grid_recompute",
+        "budget_excel_import",
+        "budget_planner",
+        "scenario_create",
+        "scenario_rename",
+        "scenario_delete",
+        "plan_decide",
+        "plan_send_to_review",
     } <= set(checked)
     assert world.plan.sections.count() == 1 and world.budget.scenarios.count() == 1
 
 
 def test_the_budget_grid_of_an_adopted_year_is_read_only(client, director, decided_plan):
     client.force_login(director)
-    page = client.get(reverse("budget_grid", args=[decided_plan.federation.slug, decided_plan.year]))
+    page = client.get(
+        reverse("budget_grid", args=[decided_plan.federation.slug, decided_plan.year])
+    )
     assert page.status_code == 200
     assert "du kan läsa men inte ändra budgeten" in page.text
     assert "budget_grid_recompute" not in page.text and "rutnat/berakna" not in page.text
@@ -167,11 +218,16 @@ def test_the_budget_grid_of_an_adopted_year_is_read_only(client, director, decid
 
 def test_interventions_edit_view_shows_the_refusal(client, director, decided_plan):
     only_2021 = Intervention.objects.create(
-        federation=decided_plan.federation, key="kurs", name="Kurs 2021",
-        start=date(2021, 1, 1), end=date(2021, 12, 31),
+        federation=decided_plan.federation,
+        key="kurs",
+        name="Kurs 2021",
+        start=date(2021, 1, 1),
+        end=date(2021, 12, 31),
     )
     client.force_login(director)
-    page = client.get(reverse("intervention_delete", args=[decided_plan.federation.slug, only_2021.pk]))
+    page = client.get(
+        reverse("intervention_delete", args=[decided_plan.federation.slug, only_2021.pk])
+    )
     assert "fastställda verksamhetsplanen 2021" in page.text
     client.post(reverse("intervention_delete", args=[decided_plan.federation.slug, only_2021.pk]))
     assert Intervention.objects.filter(pk=only_2021.pk).exists()

@@ -57,7 +57,9 @@ class PayloadWorld:
             reverse("seat_delete", args=[slug, self.seat.pk]),
             reverse("budget_detail", args=[slug, year]),
             reverse("budget_grid", args=[slug, year]),
-            reverse("budget_grid", args=[slug, year]) + "?" + urlencode({"scenario": self.scenario.name}),
+            reverse("budget_grid", args=[slug, year])
+            + "?"
+            + urlencode({"scenario": self.scenario.name}),
             reverse("scenario_compare", args=[slug, year]),
             reverse("scenario_delete", args=[slug, year, scenario]),
             reverse("budget_planner", args=[slug, year]),
@@ -68,11 +70,20 @@ class PayloadWorld:
 def build_payload_world(federation: Federation, by) -> PayloadWorld:  # type: ignore[no-untyped-def]
     """Store the payloads through the services, as the pages would."""
     services.federation_update(
-        federation=federation, by=by, name=TEXT, address=LONG_TEXT, contact=LONG_TEXT,
-        equity_cap_percent=Decimal(20), municipal_split="population",
+        federation=federation,
+        by=by,
+        name=TEXT,
+        address=LONG_TEXT,
+        contact=LONG_TEXT,
+        equity_cap_percent=Decimal(20),
+        municipal_split="population",
     )
     member = services.member_create(
-        federation=federation, by=by, key="payload", name=TEXT, kind="municipality",
+        federation=federation,
+        by=by,
+        key="payload",
+        name=TEXT,
+        kind="municipality",
         population=5000,
     )
     seat = services.seat_create(member=member, by=by, person=TEXT, role="ledamot")
@@ -84,23 +95,40 @@ def build_payload_world(federation: Federation, by) -> PayloadWorld:  # type: ig
     draft = BudgetDraft(
         columns=[f"{YEAR}:budget", f"{YEAR + 1}:plan"],
         lines=[
-            DraftLine(key="bidrag", category="contribution", label=TEXT, member="payload",
-                      amounts={f"{YEAR}:budget": Decimal(100)}),
-            DraftLine(key="kansli", category="administration", label=TEXT,
-                      amounts={f"{YEAR}:budget": Decimal(500), f"{YEAR + 1}:plan": Decimal(1)}),
+            DraftLine(
+                key="bidrag",
+                category="contribution",
+                label=TEXT,
+                member="payload",
+                amounts={f"{YEAR}:budget": Decimal(100)},
+            ),
+            DraftLine(
+                key="kansli",
+                category="administration",
+                label=TEXT,
+                amounts={f"{YEAR}:budget": Decimal(500), f"{YEAR + 1}:plan": Decimal(1)},
+            ),
         ],
         deficit_reason=LONG_TEXT,
     )
     budget_save(budget=budget, draft=draft, expected_version=budget.version, by=by)
     scenario_draft = BudgetDraft(
         columns=draft.columns,
-        lines=[*draft.lines, DraftLine(key="extra", category="other_cost", label=TEXT,
-                                       amounts={f"{YEAR}:budget": Decimal(7)})],
+        lines=[
+            *draft.lines,
+            DraftLine(
+                key="extra",
+                category="other_cost",
+                label=TEXT,
+                amounts={f"{YEAR}:budget": Decimal(7)},
+            ),
+        ],
         scenario=scenario.name,
     )
     budget.refresh_from_db()
     budget_save(budget=budget, draft=scenario_draft, expected_version=budget.version, by=by)
     budget.refresh_from_db()
     federation.refresh_from_db()
-    return PayloadWorld(federation=federation, member=member, seat=seat, budget=budget,
-                        scenario=scenario)
+    return PayloadWorld(
+        federation=federation, member=member, seat=seat, budget=budget, scenario=scenario
+    )

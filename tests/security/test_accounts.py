@@ -101,7 +101,9 @@ def test_activity_saves_the_session_at_most_once_a_minute(director):
         assert saved_expiry(client) == first  # within the minute: not saved
         clock.shift(timedelta(minutes=30))  # 30 minutes idle after that request
         assert client.get("/").status_code == 200  # still logged in (expiry 31:00)
-        assert saved_expiry(client) == START + timedelta(minutes=30, seconds=59) + timedelta(minutes=31)
+        assert saved_expiry(client) == START + timedelta(minutes=30, seconds=59) + timedelta(
+            minutes=31
+        )
         clock.shift(timedelta(minutes=31, seconds=1))
         response = client.get("/")
         assert response.status_code == 302 and response["Location"].startswith("/logga-in/")
@@ -166,7 +168,8 @@ def test_five_failures_lock_the_account_for_15_minutes(director, password):
         assert _fail(client, director.username, address="10.0.0.5").status_code == 429
         # Then even the right password, from yet another address, is refused.
         response = client.post(
-            "/logga-in/", {"username": director.username, "password": password},
+            "/logga-in/",
+            {"username": director.username, "password": password},
             REMOTE_ADDR="10.0.0.99",
         )
         assert response.status_code == 429
@@ -177,7 +180,8 @@ def test_five_failures_lock_the_account_for_15_minutes(director, password):
 
         clock.shift(timedelta(minutes=14))
         response = client.post(
-            "/logga-in/", {"username": director.username, "password": password},
+            "/logga-in/",
+            {"username": director.username, "password": password},
             REMOTE_ADDR="10.0.0.99",
         )
         assert response.status_code == 429
@@ -185,7 +189,8 @@ def test_five_failures_lock_the_account_for_15_minutes(director, password):
     with time_machine.travel(START + timedelta(minutes=31), tick=False):
         # (The attempt at 14 minutes started the cool-off again.)
         response = client.post(
-            "/logga-in/", {"username": director.username, "password": password},
+            "/logga-in/",
+            {"username": director.username, "password": password},
             REMOTE_ADDR="10.0.0.99",
         )
         assert response.status_code == 302
@@ -253,15 +258,30 @@ def test_failed_login_is_recorded_without_the_password(director, caplog):
     for row in AccessAttempt.objects.values():
         assert secret not in str(row)
     assert secret not in caplog.text
-    assert any("misslyckad inloggning" in r.getMessage() for r in caplog.records
-               if r.name == "finsam.audit")
+    assert any(
+        "misslyckad inloggning" in r.getMessage()
+        for r in caplog.records
+        if r.name == "finsam.audit"
+    )
 
 
 def test_no_secret_key_is_ever_stored_in_changes(director, federation):
     from finsam.audit import record
 
-    entry = record(action="test", by=director, federation=federation,
-                   changes={"password": "x1", "nested": {"api_token": "x2", "keep": "ok"},
-                            "new_password1": "x3", "key": "fk"})
-    assert entry.changes == {"password": "********", "nested": {"api_token": "********",
-                             "keep": "ok"}, "new_password1": "********", "key": "fk"}
+    entry = record(
+        action="test",
+        by=director,
+        federation=federation,
+        changes={
+            "password": "x1",
+            "nested": {"api_token": "x2", "keep": "ok"},
+            "new_password1": "x3",
+            "key": "fk",
+        },
+    )
+    assert entry.changes == {
+        "password": "********",
+        "nested": {"api_token": "********", "keep": "ok"},
+        "new_password1": "********",
+        "key": "fk",
+    }

@@ -65,8 +65,11 @@ def _plan_on_review(federation, director) -> Plan:  # type: ignore[no-untyped-de
 def _kansli(budget: Budget) -> Decimal:
     """The stored amount the saves change, read from the rows themselves."""
     return Amount.objects.get(
-        line__budget=budget, line__scenario=None, line__key="kansli",
-        column__year=2021, column__kind="budget",
+        line__budget=budget,
+        line__scenario=None,
+        line__key="kansli",
+        column__year=2021,
+        column__kind="budget",
     ).amount
 
 
@@ -91,7 +94,9 @@ def _adopt(plan: Plan, director, reference: str):  # type: ignore[no-untyped-def
 
 
 @pytest.mark.parametrize("what", ["budget", "section"])
-def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, director, monkeypatch):
+def test_a_save_posted_during_adoption_answers_409_in_swedish(
+    what, federation, director, monkeypatch
+):
     """The trial: on SQLite a save during adoption gave a 500 (PlanFrozen uncaught);
     on PostgreSQL a budget save landed after the snapshot. Here the adoption is
     held inside its transaction (in the PDF step) while the save is posted."""
@@ -129,8 +134,12 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, 
 
         monkeypatch.setattr(services, "section_update", noted_section_update)
         url = reverse("section_edit", args=[federation.slug, plan.year, section.pk])
-        post = {"heading": SECTION, "kind": "text", "body": "Skrivet under beslutet.",
-                "version": section.version}
+        post = {
+            "heading": SECTION,
+            "kind": "text",
+            "body": "Skrivet under beslutet.",
+            "version": section.version,
+        }
     client = Client()
     client.force_login(director)
 
@@ -144,7 +153,9 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, 
         finally:
             connections.close_all()
 
-    adopter = threading.Thread(target=run, args=("adopt", lambda: _adopt(plan, director, "dnr 2020:7")))
+    adopter = threading.Thread(
+        target=run, args=("adopt", lambda: _adopt(plan, director, "dnr 2020:7"))
+    )
     adopter.start()
     try:
         assert adopting.wait(JOIN_SECONDS), "the adoption did not reach its PDF"
@@ -169,8 +180,14 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(what, federation, 
     # Nothing landed after the snapshot: the live data is what was adopted.
     plan.refresh_from_db()
     adopted = _adopted(plan)
-    assert _kansli(budget) == before_amount == Decimal(_adopted_line(adopted, "kansli")["amounts"]["2021:budget"])
-    assert Section.objects.get(pk=section.pk).body == before_body == _adopted_section(adopted)["body"]
+    assert (
+        _kansli(budget)
+        == before_amount
+        == Decimal(_adopted_line(adopted, "kansli")["amounts"]["2021:budget"])
+    )
+    assert (
+        Section.objects.get(pk=section.pk).body == before_body == _adopted_section(adopted)["body"]
+    )
 
 
 # --- the acceptance test: 50 rounds of saves racing an adoption --------------------------
@@ -198,8 +215,14 @@ def test_saves_racing_an_adoption_are_in_its_snapshot_or_refused(federation, dir
 
         def save_section(version: int = section.version, body: str = body) -> str:
             own = Section.objects.select_related("plan").get(pk=section.pk)
-            services.section_update(section=own, by=director, heading=SECTION, kind="text",
-                                    body=body, expected_version=version)
+            services.section_update(
+                section=own,
+                by=director,
+                heading=SECTION,
+                kind="text",
+                body=body,
+                expected_version=version,
+            )
             return "section saved"
 
         results = _in_threads(
@@ -207,7 +230,9 @@ def test_saves_racing_an_adoption_are_in_its_snapshot_or_refused(federation, dir
         )
         decision, *saves = results
         assert isinstance(decision, adoption.Decision), f"round {n}: {decision!r}"
-        unexpected = [r for r in saves if isinstance(r, BaseException) and not isinstance(r, PlanFrozen)]
+        unexpected = [
+            r for r in saves if isinstance(r, BaseException) and not isinstance(r, PlanFrozen)
+        ]
         assert not unexpected, f"round {n}: {unexpected!r}"
         outcomes.update("refused" if isinstance(r, PlanFrozen) else r for r in saves)
 
@@ -219,7 +244,9 @@ def test_saves_racing_an_adoption_are_in_its_snapshot_or_refused(federation, dir
         live = export_bundle(federation, plan.year)
         assert adopted["budget"] == live["budget"], f"round {n}: the budget changed after adoption"
         assert adopted["plan"]["sections"] == live["plan"]["sections"], f"round {n}: sections"
-        assert Decimal(_adopted_line(adopted, "kansli")["amounts"]["2021:budget"]) == _kansli(budget)
+        assert Decimal(_adopted_line(adopted, "kansli")["amounts"]["2021:budget"]) == _kansli(
+            budget
+        )
         assert _adopted_section(adopted)["body"] == Section.objects.get(pk=section.pk).body
         saved_budget = "budget saved" in saves
         assert (_kansli(budget) == Decimal(700_000 + n)) == saved_budget, f"round {n}"

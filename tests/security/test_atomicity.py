@@ -84,8 +84,9 @@ def test_database_refusing_line_150_changes_nothing(big_budget):
 
 def test_the_same_save_without_the_error_goes_through(big_budget):
     before = _dump(big_budget)
-    budget_save(budget=big_budget, draft=_changed_draft(big_budget),
-                expected_version=big_budget.version)
+    budget_save(
+        budget=big_budget, draft=_changed_draft(big_budget), expected_version=big_budget.version
+    )
     after = _dump(big_budget)
     assert after != before
     assert after["budget"][0]["version"] == before["budget"][0]["version"] + 1

@@ -34,7 +34,10 @@ def _last(action: str) -> AuditEntry:
 
 def test_core_services_record_who_changed_what(director, federation):
     services.federation_update(
-        federation=federation, by=director, name="Nytt namn", equity_cap_percent=Decimal(15),
+        federation=federation,
+        by=director,
+        name="Nytt namn",
+        equity_cap_percent=Decimal(15),
         municipal_split="equal",
     )
     entry = _last("ändrade förbundet")
@@ -43,16 +46,24 @@ def test_core_services_record_who_changed_what(director, federation):
     assert [Decimal(v) for v in entry.changes["equity_cap_percent"]] == [20, 15]
     assert "org_number" not in entry.changes  # only what changed
 
-    member = services.member_create(federation=federation, by=director, key="c", name="C kommun",
-                                    kind="municipality", population=100)
+    member = services.member_create(
+        federation=federation,
+        by=director,
+        key="c",
+        name="C kommun",
+        kind="municipality",
+        population=100,
+    )
     assert _last("lade till medlemmen").changes["name"] == "C kommun"
-    services.member_update(member=member, by=director, key="c", name="C stad",
-                           kind="municipality", population=100)
+    services.member_update(
+        member=member, by=director, key="c", name="C stad", kind="municipality", population=100
+    )
     assert _last("ändrade medlemmen").changes == {"name": ["C kommun", "C stad"]}
     seat = services.seat_create(member=member, by=director, person="Per", role="ledamot")
     assert _last("lade till styrelseplatsen").federation == federation
-    services.seat_update(seat=seat, by=director, member=member, person="Per Persson",
-                         role="ledamot")
+    services.seat_update(
+        seat=seat, by=director, member=member, person="Per Persson", role="ledamot"
+    )
     assert _last("ändrade styrelseplatsen").changes == {"person": ["Per", "Per Persson"]}
     services.seat_delete(seat=seat, by=director)
     assert _last("tog bort styrelseplatsen").object.startswith("Per Persson")
@@ -126,13 +137,21 @@ def test_downloads_of_the_plan_report_and_adopted_files_are_recorded(
     assert AuditEntry.objects.filter(action="laddade ned planen som PDF").count() == 1
     entry = _last("laddade ned planen som PDF")
     assert (entry.actor, entry.federation, entry.changes) == (
-        director, federation, {"year": budget.year, "adopted": False})
+        director,
+        federation,
+        {"year": budget.year, "adopted": False},
+    )
     assert client.get(reverse("budget_report_json", args=args)).status_code == 200
     entry = _last("hämtade budgetrapporten som JSON")
     assert entry.actor == director and entry.federation == federation
     snapshot = Snapshot.objects.create(
-        plan=plan, revision=1, decided_on=date(budget.year - 1, 11, 19), bundle="{}",
-        bundle_sha256="0" * 64, pdf=b"%PDF-1.7", pdf_sha256="0" * 64,
+        plan=plan,
+        revision=1,
+        decided_on=date(budget.year - 1, 11, 19),
+        bundle="{}",
+        bundle_sha256="0" * 64,
+        pdf=b"%PDF-1.7",
+        pdf_sha256="0" * 64,
     )
     client.get(reverse("snapshot_pdf", args=[*args, snapshot.pk]))
     client.get(reverse("snapshot_bundle", args=[*args, snapshot.pk]))
@@ -182,15 +201,26 @@ def test_admin_shows_the_log_read_only(admin_client, director, federation):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'name="_save"' not in html and "deletelink" not in html
-    assert admin_client.post(reverse("admin:finsam_auditentry_change", args=[entry.pk]),
-                             {"action": "ändrad"}).status_code == 403
+    assert (
+        admin_client.post(
+            reverse("admin:finsam_auditentry_change", args=[entry.pk]), {"action": "ändrad"}
+        ).status_code
+        == 403
+    )
     assert admin_client.get(reverse("admin:finsam_auditentry_add")).status_code == 403
-    assert admin_client.post(reverse("admin:finsam_auditentry_delete", args=[entry.pk]),
-                             {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post(
+            reverse("admin:finsam_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert AuditEntry.objects.get(pk=entry.pk).action == "test"
     # Not even a permission to grant.
     from django.contrib.auth.models import Permission
 
-    codenames = set(Permission.objects.filter(content_type__model="auditentry")
-                    .values_list("codename", flat=True))
+    codenames = set(
+        Permission.objects.filter(content_type__model="auditentry").values_list(
+            "codename", flat=True
+        )
+    )
     assert codenames == {"view_auditentry"}

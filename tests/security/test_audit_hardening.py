@@ -72,8 +72,12 @@ def test_admin_user_changes_are_recorded_and_no_password(admin_client, admin_use
     secret = "Ett-Nytt-Lösen-4821"
     response = admin_client.post(
         reverse("admin:auth_user_add"),
-        {"username": "ny.person", "password1": secret, "password2": secret,
-         "usable_password": "true"},
+        {
+            "username": "ny.person",
+            "password1": secret,
+            "password2": secret,
+            "usable_password": "true",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     user = get_user_model().objects.get(username="ny.person")
@@ -109,13 +113,21 @@ def test_calendar_downloads_are_recorded_as_exports(client, director, federation
     assert client.head(url).status_code == 200  # HEAD downloads nothing
     [entry] = AuditEntry.objects.filter(action=ICS)
     assert (entry.actor, entry.federation, entry.changes) == (
-        director, federation, {"via": "inloggning"})
+        director,
+        federation,
+        {"via": "inloggning"},
+    )
 
-    feed = reverse("plan_calendar_feed", args=[federation.slug, calendar_token(director.pk, federation)])
+    feed = reverse(
+        "plan_calendar_feed", args=[federation.slug, calendar_token(director.pk, federation)]
+    )
     assert Client().get(feed).status_code == 200
     entry = AuditEntry.objects.filter(action=ICS).latest("id")
     assert (entry.actor, entry.federation, entry.changes) == (
-        director, federation, {"via": "kalenderlänk"})
+        director,
+        federation,
+        {"via": "kalenderlänk"},
+    )
     # A wrong token downloads nothing and records nothing.
     assert Client().get(feed.replace(".ics", "x.ics")).status_code == 404
     assert AuditEntry.objects.filter(action=ICS).count() == 2
@@ -127,8 +139,11 @@ def test_calendar_downloads_are_recorded_as_exports(client, director, federation
 @pytest.fixture
 def console():
     """What the console handler of settings.LOGGING writes, line by line."""
-    handlers = [h for h in logging.getLogger().handlers
-                if type(h) is logging.StreamHandler and h.formatter is not None]
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if type(h) is logging.StreamHandler and h.formatter is not None
+    ]
     assert handlers, "the console handler of settings.LOGGING"
     stream = io.StringIO()
     old = [h.setStream(stream) for h in handlers]
@@ -140,7 +155,8 @@ def console():
 def test_a_newline_in_a_username_cannot_forge_a_log_line(console, director):
     forged = 'FORGED {"level": "INFO", "logger": "finsam.audit", "message": "admin: loggade in"}'
     response = Client().post(
-        "/logga-in/", {"username": f"okänd\n{forged}\r\nFORGED2", "password": "fel-lösenord-1"},
+        "/logga-in/",
+        {"username": f"okänd\n{forged}\r\nFORGED2", "password": "fel-lösenord-1"},
         REMOTE_ADDR="10.3.3.3",
     )
     assert response.status_code == 200

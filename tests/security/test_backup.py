@@ -62,8 +62,10 @@ def _reports_and_counts() -> dict:
             scenario = find_scenario(facts, name) if name else None
             key = f"{budget.federation.slug} {budget.year} {name or ''}"
             reports[key] = budget_report(facts, evaluate(facts, scenario))
-    counts = {m._meta.label: m._default_manager.count()
-              for m in apps.get_models(include_auto_created=True)}
+    counts = {
+        m._meta.label: m._default_manager.count()
+        for m in apps.get_models(include_auto_created=True)
+    }
     # Through JSON, as the other process hands them over.
     return json.loads(json.dumps({"reports": reports, "counts": counts}, ensure_ascii=False))
 
@@ -82,8 +84,14 @@ def _env(database_url: str) -> dict[str, str]:
 
 def _restore_elsewhere(backup: Path, database_url: str) -> dict:
     code = f"BACKUP = {str(backup)!r}\n" + RESTORE_AND_REPORT
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(database_url),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -103,8 +111,14 @@ def test_backup_restored_into_an_empty_database_gives_the_same_reports(demo, tmp
             pytest.skip("pg_dump/createdb finns inte")
         params = connection.get_connection_params()
         name = f"finsam_restore_{os.getpid()}"
-        server = ["-h", str(params.get("host") or "127.0.0.1"), "-p", str(params.get("port") or 5432),
-                  "-U", str(params.get("user") or "postgres")]
+        server = [
+            "-h",
+            str(params.get("host") or "127.0.0.1"),
+            "-p",
+            str(params.get("port") or 5432),
+            "-U",
+            str(params.get("user") or "postgres"),
+        ]
         subprocess.run(["dropdb", "--if-exists", *server, name], check=True, env=os.environ.copy())
         subprocess.run(["createdb", *server, name], check=True, env=os.environ.copy())
         try:

@@ -20,9 +20,23 @@ PACKAGES = ["finsam", "plans", "interventions", "budgets", "documents"]
 @pytest.fixture(scope="module")
 def bandit_report() -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "bandit", "-r", *PACKAGES, "-x", "*/migrations/*", "-ll",
-         "-f", "json", "-q"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "bandit",
+            "-r",
+            *PACKAGES,
+            "-x",
+            "*/migrations/*",
+            "-ll",
+            "-f",
+            "json",
+            "-q",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.stdout, result.stderr
     return json.loads(result.stdout)
@@ -70,6 +84,10 @@ def test_the_nosec_format_silences_each_named_check(tmp_path):
         "from django.utils.safestring import mark_safe\n\n\n"
         "def shown(x):\n    return mark_safe(x)  # nosec B308, B703: escaped above\n"
     )
-    result = subprocess.run([sys.executable, "-m", "bandit", "-ll", "-f", "json", "-q", str(sample)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bandit", "-ll", "-f", "json", "-q", str(sample)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert json.loads(result.stdout)["results"] == []

@@ -81,12 +81,14 @@ def _clients(*users) -> list[Client]:  # type: ignore[no-untyped-def]
     return clients
 
 
-def _post_together(clients: list[Client], url: str, posts: list[dict], n: int) -> tuple[int, int, str]:  # type: ignore[type-arg]
+def _post_together(
+    clients: list[Client], url: str, posts: list[dict], n: int
+) -> tuple[int, int, str]:  # type: ignore[type-arg]
     """Both clients post at once: one is saved (302), the other gets the conflict (409).
     Returns the winner's and loser's index and the loser's page."""
-    results = _in_threads(*(
-        (lambda c=c, p=p: c.post(url, p)) for c, p in zip(clients, posts, strict=True)
-    ))
+    results = _in_threads(
+        *((lambda c=c, p=p: c.post(url, p)) for c, p in zip(clients, posts, strict=True))
+    )
     assert not [r for r in results if isinstance(r, Exception)], results
     codes = [r.status_code for r in results]  # type: ignore[union-attr]
     assert sorted(codes) == [302, 409], f"round {n}: {codes}"
@@ -131,10 +133,13 @@ def test_simultaneous_saves_lose_no_update(federation, director, second_director
         results = _in_threads(
             lambda d=first: save(d, director), lambda d=second: save(d, second_director)
         )
-        errors = [r for r in results if isinstance(r, Exception) and not isinstance(r, BudgetConflict)]
+        errors = [
+            r for r in results if isinstance(r, Exception) and not isinstance(r, BudgetConflict)
+        ]
         assert not errors, f"round {n}: {errors!r}"
         assert sorted(type(r).__name__ if isinstance(r, Exception) else r for r in results) == [
-            "BudgetConflict", "saved"
+            "BudgetConflict",
+            "saved",
         ], f"round {n}: {results!r}"
         winner = results.index("saved")
         loser = 1 - winner
@@ -193,18 +198,29 @@ def test_simultaneous_section_saves_lose_no_update(federation, director, second_
         bodies = [f"Runda {n}: text från {who}." for who in ("första", "andra")]
 
         def save(body: str, user, version: int = version) -> str:  # type: ignore[no-untyped-def]
-            own = Section.objects.select_related("plan").get(pk=section.pk)  # this thread's connection
-            section_update(section=own, by=user, heading="Risker", kind="text", body=body,
-                           expected_version=version)
+            own = Section.objects.select_related("plan").get(
+                pk=section.pk
+            )  # this thread's connection
+            section_update(
+                section=own,
+                by=user,
+                heading="Risker",
+                kind="text",
+                body=body,
+                expected_version=version,
+            )
             return "saved"
 
         results = _in_threads(
             lambda b=bodies[0]: save(b, director), lambda b=bodies[1]: save(b, second_director)
         )
-        errors = [r for r in results if isinstance(r, Exception) and not isinstance(r, SectionConflict)]
+        errors = [
+            r for r in results if isinstance(r, Exception) and not isinstance(r, SectionConflict)
+        ]
         assert not errors, f"round {n}: {errors!r}"
         assert sorted(type(r).__name__ if isinstance(r, Exception) else r for r in results) == [
-            "SectionConflict", "saved"
+            "SectionConflict",
+            "saved",
         ], f"round {n}: {results!r}"
         winner = results.index("saved")
         conflict = results[1 - winner]
@@ -224,8 +240,12 @@ def test_simultaneous_section_saves_through_the_editor(federation, director, sec
     for n in range(VIEW_ROUNDS):
         section.refresh_from_db()
         posts = [
-            {"heading": "Risker", "kind": "text", "body": f"Runda {n}, skribent {i}.",
-             "version": section.version}
+            {
+                "heading": "Risker",
+                "kind": "text",
+                "body": f"Runda {n}, skribent {i}.",
+                "version": section.version,
+            }
             for i in (1, 2)
         ]
         winner, loser, html = _post_together(clients, url, posts, n)

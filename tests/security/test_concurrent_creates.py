@@ -56,7 +56,7 @@ def _one_saved_one_told(results: list, message: str) -> None:  # type: ignore[ty
     page = refused[0].content.decode()
     if message not in page:
         open("/tmp/dq/refused.html", "w").write(page)
-    assert message in page, re.findall(r'(?:invalid-feedback|alert)[^>]*>([^<]*)', page)
+    assert message in page, re.findall(r"(?:invalid-feedback|alert)[^>]*>([^<]*)", page)
 
 
 def test_two_new_plans_for_one_year(federation, director, second_director):
@@ -99,8 +99,9 @@ def test_two_new_interventions_with_one_name_get_a_key_each(federation, director
         results = _post_twice(clients, url, data)
         assert [r.status_code for r in results] == [302, 302], n
         keys = set(
-            Intervention.objects.filter(federation=federation, name=f"Samverkansteam {n}")
-            .values_list("key", flat=True)
+            Intervention.objects.filter(
+                federation=federation, name=f"Samverkansteam {n}"
+            ).values_list("key", flat=True)
         )
         assert keys == {f"samverkansteam-{n}", f"samverkansteam-{n}-2"}
 
@@ -112,7 +113,9 @@ def test_two_new_scenarios_with_one_name(federation, director, second_director):
     url = reverse("scenario_create", args=[federation.slug, plan.year])
     for n in range(ROUNDS):
         results = _post_twice(clients, url, {"name": f"Om ESF beviljas {n}"})
-        _one_saved_one_told(results, f"Budgeten har redan ett scenario som heter ”Om ESF beviljas {n}”.")
+        _one_saved_one_told(
+            results, f"Budgeten har redan ett scenario som heter ”Om ESF beviljas {n}”."
+        )
         assert Scenario.objects.filter(budget=budget, name=f"Om ESF beviljas {n}").count() == 1
 
 
@@ -128,8 +131,12 @@ def test_two_roll_forwards_at_once(federation, director, second_director):
         results = _post_twice(clients, url, {}, follow=True)
         assert [r.status_code for r in results] == [200, 200], n
         pages = [r.content.decode() for r in results]
-        assert sum(f"Utkastet till verksamhetsplan {plan.year + 1} är skapat" in p for p in pages) == 1
-        assert sum(f"Det finns redan en verksamhetsplan för {plan.year + 1}." in p for p in pages) == 1
+        assert (
+            sum(f"Utkastet till verksamhetsplan {plan.year + 1} är skapat" in p for p in pages) == 1
+        )
+        assert (
+            sum(f"Det finns redan en verksamhetsplan för {plan.year + 1}." in p for p in pages) == 1
+        )
         assert Plan.objects.filter(federation=federation, year=plan.year + 1).count() == 1
 
 
@@ -144,8 +151,11 @@ def test_save_new_turns_the_constraint_into_the_message(federation, seen_by, mon
         # The other row was committed after full_clean() looked: only the insert sees it.
         monkeypatch.setattr(twin, "full_clean", lambda: None)
     with pytest.raises(ValidationError) as error:
-        save_new(twin, conflict=Plan.objects.filter(federation=federation, year=2040),
-                 error={"year": "Det finns redan en verksamhetsplan för 2040."})
+        save_new(
+            twin,
+            conflict=Plan.objects.filter(federation=federation, year=2040),
+            error={"year": "Det finns redan en verksamhetsplan för 2040."},
+        )
     assert error.value.message_dict == {"year": ["Det finns redan en verksamhetsplan för 2040."]}
     # The transaction goes on: the savepoint was rolled back, not the whole.
     assert Plan.objects.filter(federation=federation, year=2040).count() == 1

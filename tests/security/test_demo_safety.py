@@ -96,15 +96,25 @@ def test_with_debug_the_readme_password_is_kept(settings, tmp_path, monkeypatch)
 
 
 def _settings_in_a_fresh_process(**env: str) -> str:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in {"PYTEST_VERSION", "DEBUG", "FINSAM_DEMO_PASSWORD"}}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTEST_VERSION", "DEBUG", "FINSAM_DEMO_PASSWORD"}
+    }
     environment.update(env)
     result = subprocess.run(
-        [sys.executable, "-c",
-         "import django; django.setup(); from django.conf import settings; "
-         "print(settings.DEBUG, settings.DEMO_PUBLISHED_PASSWORD_ALLOWED)"],
-        cwd=ROOT, env={**environment, "DJANGO_SETTINGS_MODULE": "finsam.settings"},
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DEBUG, settings.DEMO_PUBLISHED_PASSWORD_ALLOWED)",
+        ],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "finsam.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return result.stdout.strip()
 
@@ -116,14 +126,20 @@ def test_the_setting_follows_debug_outside_the_tests():
 
 def test_manage_py_refuses_on_a_server(tmp_path):
     """The real command line, DEBUG off and not under pytest."""
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in {"PYTEST_VERSION", "DEBUG", "FINSAM_DEMO_PASSWORD"}}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTEST_VERSION", "DEBUG", "FINSAM_DEMO_PASSWORD"}
+    }
     environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'server.sqlite3'}"
     result = subprocess.run(
         [sys.executable, "manage.py", "load_demo", "--dir", str(tmp_path)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert "FINSAM_DEMO_PASSWORD" in result.stderr
     assert settings.DEMO_PUBLISHED_PASSWORD_ALLOWED  # (this test process is the tests)
-

@@ -78,21 +78,27 @@ def _sheet(rows: Iterable[bytes]) -> Iterable[bytes]:
 
 def entity_bomb() -> bytes:
     """Billion laughs in the sheet: &e; is 10^9 bytes expanded; the file is ~2 KB."""
+
     def chunks() -> Iterable[bytes]:
         yield b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE worksheet [\n'
         yield b'<!ENTITY a "' + b"A" * 1000 + b'">\n'
         for name, inner in (("b", "a"), ("c", "b"), ("d", "c"), ("e", "d")):
             yield f'<!ENTITY {name} "{("&" + inner + ";") * 10}">\n'.encode()
         yield b"]>\n"
-        yield (f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr">'
-               f"<is><t>&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;</t></is></c></row></sheetData></worksheet>").encode()
+        yield (
+            f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr">'
+            f"<is><t>&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;</t></is></c></row></sheetData></worksheet>"
+        ).encode()
+
     return _rebuilt({SHEET: chunks})
 
 
 def zip_bomb(megabytes: int) -> bytes:
     """A sheet of `megabytes` MB of blanks inside its XML: packs about 1000 to 1."""
+
     def chunks() -> Iterable[bytes]:
         yield from _sheet([b" " * (1024 * 1024) for _ in range(megabytes)])
+
     return _rebuilt({SHEET: chunks})
 
 
@@ -103,7 +109,7 @@ def lying_zip() -> bytes:
     at = data.find(b"PK\x01\x02")
     while at != -1:
         name_length = struct.unpack_from("<H", data, at + 28)[0]
-        if bytes(data[at + 46:at + 46 + name_length]) == name:
+        if bytes(data[at + 46 : at + 46 + name_length]) == name:
             struct.pack_into("<I", data, at + 24, 1000)  # the uncompressed size
             return bytes(data)
         at = data.find(b"PK\x01\x02", at + 4)
@@ -115,10 +121,14 @@ def many_cells(count: int) -> bytes:
         def rows() -> Iterable[bytes]:
             per_row = 20
             for r in range(1, count // per_row + 1):
-                cells = "".join(f'<c r="{openpyxl.utils.get_column_letter(c)}{r}"><v>{c}</v></c>'
-                                for c in range(1, per_row + 1))
+                cells = "".join(
+                    f'<c r="{openpyxl.utils.get_column_letter(c)}{r}"><v>{c}</v></c>'
+                    for c in range(1, per_row + 1)
+                )
                 yield f'<row r="{r}">{cells}</row>'.encode()
+
         yield from _sheet(rows())
+
     return _rebuilt({SHEET: chunks})
 
 
@@ -180,10 +190,18 @@ print(json.dumps(result))
 def _import_in_subprocess(data: bytes, tmp_path: Path, raw: bool = False) -> dict:
     path = tmp_path / "fil.xlsx"
     path.write_bytes(data)
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "finsam.settings", "PYTHONPATH": str(ROOT)}
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "finsam.settings",
+        "PYTHONPATH": str(ROOT),
+    }
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(path), "raw" if raw else "-"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -212,9 +230,20 @@ def test_an_entity_bomb_is_refused_without_expanding(tmp_path):
         (lambda: zip_bomb(20), "packad hårdare än en Excel-arbetsbok"),
         (lambda: many_cells(200_000), "fler än 150\u00a0000 celler"),
         (lambda: _rebuilt(extra=500), "innehåller"),
-        (lambda: _rebuilt({SHEET: lambda: _sheet([
-            b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b"ab" * 20_000 + b"</t></is></c></row>"
-        ])}), "mer än 32\u00a0767 tecken"),
+        (
+            lambda: _rebuilt(
+                {
+                    SHEET: lambda: _sheet(
+                        [
+                            b'<row r="1"><c r="A1" t="inlineStr"><is><t>'
+                            + b"ab" * 20_000
+                            + b"</t></is></c></row>"
+                        ]
+                    )
+                }
+            ),
+            "mer än 32\u00a0767 tecken",
+        ),
     ],
     ids=["zip-bomb-60-mb", "ratio-1000-to-1", "200000-cells", "500-members", "40000-characters"],
 )

@@ -50,8 +50,13 @@ FROZEN_INTERVENTION = f"fastställda verksamhetsplanen {PLAN_YEAR}"
 PROJECT_APPS = ("finsam", "plans", "interventions", "budgets", "documents")
 # The modules whose views refuse a frozen year before calling a service.
 PRE_CHECKING_VIEWS = (
-    "plans.views", "plans.workflow_views", "budgets.views", "budgets.scenario_views",
-    "budgets.excel_views", "budgets.create_views", "documents.views",
+    "plans.views",
+    "plans.workflow_views",
+    "budgets.views",
+    "budgets.scenario_views",
+    "budgets.excel_views",
+    "budgets.create_views",
+    "documents.views",
 )
 
 
@@ -77,44 +82,75 @@ def _intervention_form(w: World) -> dict[str, Any]:
     """An intervention of the decided year only (so of an adopted plan only)."""
     member = w.member.pk
     return {
-        "name": "Kurs under året", "short_name": "", "key": "", "status": "ongoing",
-        "individual_share_percent": "100", "category_label": "", "target_group": "",
-        "age_min": "", "age_max": "", "purpose": "", "description": "", "owner": "",
-        "owner_unit": "", "members": [member], "steering_members": [], "steering_group": "",
-        "start": f"{PLAN_YEAR}-02-01", "end": f"{PLAN_YEAR}-06-30",
-        "interim_report_on": "", "annual_report_on": "",
-        "goals-TOTAL_FORMS": "0", "goals-INITIAL_FORMS": "0",
-        "goals-MIN_NUM_FORMS": "0", "goals-MAX_NUM_FORMS": "1000",
+        "name": "Kurs under året",
+        "short_name": "",
+        "key": "",
+        "status": "ongoing",
+        "individual_share_percent": "100",
+        "category_label": "",
+        "target_group": "",
+        "age_min": "",
+        "age_max": "",
+        "purpose": "",
+        "description": "",
+        "owner": "",
+        "owner_unit": "",
+        "members": [member],
+        "steering_members": [],
+        "steering_group": "",
+        "start": f"{PLAN_YEAR}-02-01",
+        "end": f"{PLAN_YEAR}-06-30",
+        "interim_report_on": "",
+        "annual_report_on": "",
+        "goals-TOTAL_FORMS": "0",
+        "goals-INITIAL_FORMS": "0",
+        "goals-MIN_NUM_FORMS": "0",
+        "goals-MAX_NUM_FORMS": "1000",
     }
 
 
 # URL name → how to post to it. Every URL that writes a plan year's data.
 WRITES: dict[str, Write] = {
     # the plan, its sections, goals and årshjul
-    "plan_edit": Write(lambda w: {"title": "Ändrad titel", "reference": "", "vision": "",
-                                  "decision_meeting_on": ""}),
+    "plan_edit": Write(
+        lambda w: {
+            "title": "Ändrad titel",
+            "reference": "",
+            "vision": "",
+            "decision_meeting_on": "",
+        }
+    ),
     "section_create": Write(lambda w: {"heading": "Nytt", "kind": "text", "body": "Text"}),
-    "section_edit": Write(lambda w: {"heading": "Ändrad", "kind": "text", "body": "Ny text",
-                                     "version": w.section.version}),
+    "section_edit": Write(
+        lambda w: {
+            "heading": "Ändrad",
+            "kind": "text",
+            "body": "Ny text",
+            "version": w.section.version,
+        }
+    ),
     "section_move": Write(lambda w: {"riktning": "ned"}),
     "section_delete": Write(),
     "plan_goal_create": Write(lambda w: {"level": "overall", "text": "Nytt mål", "measures": ""}),
     "plan_goal_edit": Write(lambda w: {"level": "overall", "text": "Ändrat mål", "measures": ""}),
     "plan_goal_delete": Write(),
-    "meeting_create": Write(lambda w: {"kind": "board", "date": f"{PLAN_YEAR}-05-05",
-                                       "title": "Nytt möte"}),
-    "meeting_edit": Write(lambda w: {"kind": "board", "date": f"{PLAN_YEAR}-05-06",
-                                     "title": "Flyttat möte"}),
+    "meeting_create": Write(
+        lambda w: {"kind": "board", "date": f"{PLAN_YEAR}-05-05", "title": "Nytt möte"}
+    ),
+    "meeting_edit": Write(
+        lambda w: {"kind": "board", "date": f"{PLAN_YEAR}-05-06", "title": "Flyttat möte"}
+    ),
     "meeting_delete": Write(),
     # the workflow: a decided plan is not sent to review, taken back or decided again
     "plan_send_to_review": Write(lambda w: {"note": ""}),
     "plan_return_to_draft": Write(),
-    "plan_decide": Write(lambda w: {"decided_on": f"{PLAN_YEAR - 1}-11-20", "reference": "dnr 2",
-                                    "meeting": "ny"}, reaches_service=False),
+    "plan_decide": Write(
+        lambda w: {"decided_on": f"{PLAN_YEAR - 1}-11-20", "reference": "dnr 2", "meeting": "ny"},
+        reaches_service=False,
+    ),
     # the budget
     "budget_grid_save": Write(lambda w: grid_post(w.budget, opening_equity="777 777")),
-    "budget_grid_recompute": Write(lambda w: grid_post(w.budget), reaches_service=False,
-                                   htmx=True),
+    "budget_grid_recompute": Write(lambda w: grid_post(w.budget), reaches_service=False, htmx=True),
     "budget_excel_import": Write(_excel_upload),
     "scenario_create": Write(lambda w: {"name": "Nytt scenario"}),
     "scenario_rename": Write(lambda w: {"name": "Nytt namn"}),
@@ -131,8 +167,10 @@ WRITES: dict[str, Write] = {
         reaches_service=False,
     ),
     # the comments: none added, answered, changed, withdrawn, resolved or reopened
-    "comment_add": Write(lambda w: {"about": f"avsnitt-{w.section.pk}", "body": "Ny",
-                                    "quote": ""}, message=FROZEN_COMMENTS),
+    "comment_add": Write(
+        lambda w: {"about": f"avsnitt-{w.section.pk}", "body": "Ny", "quote": ""},
+        message=FROZEN_COMMENTS,
+    ),
     "comment_reply": Write(lambda w: {"body": "Svar"}, message=FROZEN_COMMENTS),
     "comment_amend": Write(lambda w: {"body": "Ändrad"}, message=FROZEN_COMMENTS),
     "comment_withdraw": Write(message=FROZEN_COMMENTS),
@@ -166,14 +204,14 @@ NOT_PLAN_YEAR_WRITES: dict[str, str] = {
     "seat_delete": "the board's seats belong to the förbund, not to a plan year",
     "plan_create": "creates the plan of a year that has none; a decided year has its plan",
     "plan_new_revision": "the one way to change a decided plan: a new draft revision, the "
-                         "adopted version stays in its snapshot",
+    "adopted version stays in its snapshot",
     "plan_roll_forward": "writes next year's plan from the adopted one",
     "plan_publish": "publishes the adopted version (its snapshot) as it is",
     "plan_unpublish": "takes the adopted version off the public page",
     "plan_calendar_renew": "the user's own calendar link (a new token), not the plan",
     "section_preview": "renders the editor's Markdown preview, saves nothing",
     "intervention_outcomes_edit": "utfall: the follow-up of the year, recorded after the plan "
-                                  "was adopted",
+    "was adopted",
     "outcome_delete": "utfall: the follow-up of the year, recorded after the plan was adopted",
     # People (finsam/people/, finsam/staff/): who may use the förbund, not a plan year.
     "people": "invites a person to the förbund",
@@ -199,7 +237,7 @@ COMMAND_READS: dict[str, str] = {
     "render_plan": "writes the plan's PDF or HTML to a file",
     "backup_db": "copies the database to a file",
     "restore_db": "an operator's restore of a whole backup, which puts every plan back as it "
-                  "was backed up (adopted ones with their snapshots)",
+    "was backed up (adopted ones with their snapshots)",
 }
 
 
@@ -222,9 +260,23 @@ def decided_world(federation) -> World:  # type: ignore[no-untyped-def]
 
 def rows() -> dict[str, list[dict[str, Any]]]:
     """Every row of a plan year's data, as stored (the audit log aside)."""
-    models = (Plan, Section, Goal, Meeting, Comment, Snapshot, PlanTransition, Budget, Column,
-              Scenario, Line, Amount, Intervention, InterventionGoal,
-              Intervention.members.through)
+    models = (
+        Plan,
+        Section,
+        Goal,
+        Meeting,
+        Comment,
+        Snapshot,
+        PlanTransition,
+        Budget,
+        Column,
+        Scenario,
+        Line,
+        Amount,
+        Intervention,
+        InterventionGoal,
+        Intervention.members.through,
+    )
     return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
 
 
@@ -271,8 +323,9 @@ def no_pre_checks(monkeypatch):
 
 @pytest.mark.parametrize("pre_check", ["with the view's pre-check", "the guard alone"])
 @pytest.mark.parametrize("name", sorted(WRITES))
-def test_every_write_to_a_decided_year_is_refused(name, pre_check, client, director, federation,
-                                                  request):
+def test_every_write_to_a_decided_year_is_refused(
+    name, pre_check, client, director, federation, request
+):
     write = WRITES[name]
     if pre_check == "the guard alone":
         if not write.reaches_service:
@@ -366,13 +419,21 @@ def test_the_admin_shows_a_decided_year_read_only(client, staff, federation):
     refused = [
         client.post(plan_url, {"title": "Ändrad", "federation": federation.pk, "year": PLAN_YEAR}),
         client.post(reverse("admin:plans_plan_delete", args=[world.plan.pk]), {"post": "yes"}),
-        client.post(reverse("admin:interventions_intervention_change", args=[world.intervention.pk]),
-                    {"name": "Ändrad", "federation": federation.pk}),
-        client.post(reverse("admin:interventions_intervention_delete", args=[world.intervention.pk]),
-                    {"post": "yes"}),
-        client.post(reverse("admin:finsam_federation_delete", args=[federation.pk]), {"post": "yes"}),
-        client.post(reverse("admin:plans_plan_changelist"),
-                    {"action": "delete_selected", "_selected_action": [world.plan.pk], "post": "yes"}),
+        client.post(
+            reverse("admin:interventions_intervention_change", args=[world.intervention.pk]),
+            {"name": "Ändrad", "federation": federation.pk},
+        ),
+        client.post(
+            reverse("admin:interventions_intervention_delete", args=[world.intervention.pk]),
+            {"post": "yes"},
+        ),
+        client.post(
+            reverse("admin:finsam_federation_delete", args=[federation.pk]), {"post": "yes"}
+        ),
+        client.post(
+            reverse("admin:plans_plan_changelist"),
+            {"action": "delete_selected", "_selected_action": [world.plan.pk], "post": "yes"},
+        ),
     ]
     assert [r.status_code for r in refused[:5]] == [403] * 5
     assert Plan.objects.filter(pk=world.plan.pk).exists()
@@ -387,16 +448,31 @@ def test_the_admin_saves_through_the_guard(client, staff, federation, monkeypatc
     from plans import admin as plans_admin
 
     real = plans_admin.ensure_plan_not_frozen
-    monkeypatch.setattr(plans_admin, "ensure_plan_not_frozen",
-                        lambda *a, **k: (guarded.append(a), real(*a, **k))[1])
+    monkeypatch.setattr(
+        plans_admin, "ensure_plan_not_frozen", lambda *a, **k: (guarded.append(a), real(*a, **k))[1]
+    )
     response = client.post(
         reverse("admin:plans_plan_change", args=[world.plan.pk]),
-        {"federation": federation.pk, "year": PLAN_YEAR, "title": "Ändrad i admin",
-         "reference": "", "vision": "", "decision_meeting_on": "", "review_items": "[]",
-         "carried_from": "",
-         **{f"{prefix}-{key}": value for prefix in ("sections", "goals", "meetings")
-            for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"),
-                               ("MIN_NUM_FORMS", "0"), ("MAX_NUM_FORMS", "1000"))}},
+        {
+            "federation": federation.pk,
+            "year": PLAN_YEAR,
+            "title": "Ändrad i admin",
+            "reference": "",
+            "vision": "",
+            "decision_meeting_on": "",
+            "review_items": "[]",
+            "carried_from": "",
+            **{
+                f"{prefix}-{key}": value
+                for prefix in ("sections", "goals", "meetings")
+                for key, value in (
+                    ("TOTAL_FORMS", "0"),
+                    ("INITIAL_FORMS", "0"),
+                    ("MIN_NUM_FORMS", "0"),
+                    ("MAX_NUM_FORMS", "1000"),
+                )
+            },
+        },
     )
     assert response.status_code == 302, response.text[:3000]
     assert Plan.objects.get(pk=world.plan.pk).title == "Ändrad i admin"

@@ -39,17 +39,81 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 SPECIAL = [
-    "", " ", "0", "-0", "-1", "1", "00", "NaN", "-nan", "sNaN", "inf", "-Infinity", "1e999",
-    "1E+5", "9" * 30, "9" * 400, "0,001", "1 296 000,50", "1\u00a0296\u00a0000", "−5", "+20 %",
-    "20%", "½", "²", "٣", "2021:budget", "2099:plan", "0:budget", "2021:", ":", "member:fk",
-    "member:nope", "intervention:enter", "intervention:", "contribution", "other_cost",
-    "municipality", "region", "population", "previous", "ledamot", "chair", "2026-02-30",
-    "2026-12-31", "31/12/2026", "0000-00-00", "9999-12-31", "<script>alert(1)</script>",
-    "' OR 1=1 --", "\u202e", "../../etc/passwd", "%00", "\x00", "a\x00b", "null", "None",
-    "true", "[]", "{}", "Grundbudget", "grundbudget", "Om ESF-projektet beviljas", "fk",
-    "kommun-a", "save", "add-line-other_cost", "delete-line-0", "delete-line-99999",
-    "move-up-1", "move-down-0", "add-column", "delete-column-0", "delete-column-²",
-    "move-up-٣", "x" * 5000,
+    "",
+    " ",
+    "0",
+    "-0",
+    "-1",
+    "1",
+    "00",
+    "NaN",
+    "-nan",
+    "sNaN",
+    "inf",
+    "-Infinity",
+    "1e999",
+    "1E+5",
+    "9" * 30,
+    "9" * 400,
+    "0,001",
+    "1 296 000,50",
+    "1\u00a0296\u00a0000",
+    "−5",
+    "+20 %",
+    "20%",
+    "½",
+    "²",
+    "٣",
+    "2021:budget",
+    "2099:plan",
+    "0:budget",
+    "2021:",
+    ":",
+    "member:fk",
+    "member:nope",
+    "intervention:enter",
+    "intervention:",
+    "contribution",
+    "other_cost",
+    "municipality",
+    "region",
+    "population",
+    "previous",
+    "ledamot",
+    "chair",
+    "2026-02-30",
+    "2026-12-31",
+    "31/12/2026",
+    "0000-00-00",
+    "9999-12-31",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "\u202e",
+    "../../etc/passwd",
+    "%00",
+    "\x00",
+    "a\x00b",
+    "null",
+    "None",
+    "true",
+    "[]",
+    "{}",
+    "Grundbudget",
+    "grundbudget",
+    "Om ESF-projektet beviljas",
+    "fk",
+    "kommun-a",
+    "save",
+    "add-line-other_cost",
+    "delete-line-0",
+    "delete-line-99999",
+    "move-up-1",
+    "move-down-0",
+    "add-column",
+    "delete-column-0",
+    "delete-column-²",
+    "move-up-٣",
+    "x" * 5000,
 ]
 junk = st.one_of(
     st.sampled_from(SPECIAL),
@@ -90,13 +154,22 @@ def _budget_post(w: World) -> Callable[[], dict[str, str]]:
 
 
 def _fresh_member(w: World) -> Member:
-    return Member.objects.create(federation=w.federation, key=f"tmp-{time.monotonic_ns()}",
-                                 name="Tillfällig", kind=MemberKind.MUNICIPALITY, position=50)
+    return Member.objects.create(
+        federation=w.federation,
+        key=f"tmp-{time.monotonic_ns()}",
+        name="Tillfällig",
+        kind=MemberKind.MUNICIPALITY,
+        position=50,
+    )
 
 
 def _fresh_invitation(w: World) -> Invitation:
-    return Invitation.objects.create(federation=w.federation, role=Role.BOARD, send_count=1,
-                                     email=f"tmp-{time.monotonic_ns()}@alfa.se")
+    return Invitation.objects.create(
+        federation=w.federation,
+        role=Role.BOARD,
+        send_count=1,
+        email=f"tmp-{time.monotonic_ns()}@alfa.se",
+    )
 
 
 def _fresh_membership(w: World) -> Membership:
@@ -111,17 +184,25 @@ def _staff_client() -> Client:
 
 
 def _new_federation_post() -> dict[str, str]:
-    rows = [("Försäkringskassan", "social_insurance", ""), ("Kramfors kommun", "municipality",
-                                                             "18 210")]
+    rows = [
+        ("Försäkringskassan", "social_insurance", ""),
+        ("Kramfors kommun", "municipality", "18 210"),
+    ]
     post = {name: "" for name in FederationCreateForm.base_fields} | {
-        "name": "Samordningsförbundet Kramfors", "slug": f"k-{time.monotonic_ns()}",
-        "municipal_split": "population", "equity_cap_percent": "20",
-        "medlemmar-TOTAL_FORMS": str(len(rows)), "medlemmar-INITIAL_FORMS": "0",
+        "name": "Samordningsförbundet Kramfors",
+        "slug": f"k-{time.monotonic_ns()}",
+        "municipal_split": "population",
+        "equity_cap_percent": "20",
+        "medlemmar-TOTAL_FORMS": str(len(rows)),
+        "medlemmar-INITIAL_FORMS": "0",
     }
     for index, (name, kind, population) in enumerate(rows):
-        post |= {f"medlemmar-{index}-name": name, f"medlemmar-{index}-kind": kind,
-                 f"medlemmar-{index}-population": population,
-                 f"medlemmar-{index}-fixed_share_percent": ""}
+        post |= {
+            f"medlemmar-{index}-name": name,
+            f"medlemmar-{index}-kind": kind,
+            f"medlemmar-{index}-population": population,
+            f"medlemmar-{index}-fixed_share_percent": "",
+        }
     return post
 
 
@@ -164,12 +245,20 @@ def _paste_post(w: World) -> Callable[[], dict[str, str]]:
     from budgets.create_views import text_digest
     from plans.models import Plan
 
-    Plan.objects.get_or_create(federation=w.federation, year=PASTE_YEAR,
-                               defaults={"title": "Plan 2022"})
-    post = {"text": PASTED, "action": "save", "previewed": text_digest(PASTED),
-            "line-3-category": "contribution", "line-3-link": "member:fk",
-            "line-9-category": "intervention", "line-9-link": "intervention:enter",
-            "line-10-category": "administration", "line-10-link": ""}
+    Plan.objects.get_or_create(
+        federation=w.federation, year=PASTE_YEAR, defaults={"title": "Plan 2022"}
+    )
+    post = {
+        "text": PASTED,
+        "action": "save",
+        "previewed": text_digest(PASTED),
+        "line-3-category": "contribution",
+        "line-3-link": "member:fk",
+        "line-9-category": "intervention",
+        "line-9-link": "intervention:enter",
+        "line-10-category": "administration",
+        "line-10-link": "",
+    }
     return lambda: dict(post)
 
 
@@ -181,8 +270,11 @@ def _targets(w: World) -> dict[str, Target]:
     scenario = w.budget.scenarios.first()
     assert scenario is not None
     facts = budget_facts(w.budget)
-    planner_fields = list(PlannerForm(facts=facts, federation=w.federation,
-                                      members=list(w.federation.members.all())).fields)
+    planner_fields = list(
+        PlannerForm(
+            facts=facts, federation=w.federation, members=list(w.federation.members.all())
+        ).fields
+    )
 
     def fields(form_class, **valid: str) -> Callable[[], dict[str, str]]:  # type: ignore[no-untyped-def]
         return lambda: {name: valid.get(name, "") for name in form_class.base_fields} | valid
@@ -193,7 +285,9 @@ def _targets(w: World) -> dict[str, Target]:
     return {
         "federation_edit": Target(
             lambda: reverse("federation_edit", args=[slug]),
-            fields(FederationForm, name="Alfa", equity_cap_percent="20", municipal_split="population"),
+            fields(
+                FederationForm, name="Alfa", equity_cap_percent="20", municipal_split="population"
+            ),
         ),
         "member_create": Target(
             lambda: reverse("member_create", args=[slug]),
@@ -216,25 +310,44 @@ def _targets(w: World) -> dict[str, Target]:
             fields(BoardSeatForm, member=str(member.pk), person="Anna", role="ledamot"),
         ),
         "seat_delete": Target(
-            lambda: reverse("seat_delete", args=[slug, BoardSeat.objects.create(
-                member=member, person="Tillfällig", role="ersattare").pk]),
+            lambda: reverse(
+                "seat_delete",
+                args=[
+                    slug,
+                    BoardSeat.objects.create(
+                        member=member, person="Tillfällig", role="ersattare"
+                    ).pk,
+                ],
+            ),
             lambda: {},
         ),
         "budget_grid_recompute": Target(
-            budget_url("budget_grid_recompute"), _budget_post(w),
+            budget_url("budget_grid_recompute"),
+            _budget_post(w),
         ),
         "budget_grid_save": Target(
-            budget_url("budget_grid_save"), _budget_post(w),
+            budget_url("budget_grid_save"),
+            _budget_post(w),
         ),
         "scenario_create": Target(
-            budget_url("scenario_create"), fields(ScenarioForm, name="Nytt"),
+            budget_url("scenario_create"),
+            fields(ScenarioForm, name="Nytt"),
         ),
         "scenario_rename": Target(
-            budget_url("scenario_rename", scenario.pk), lambda: {"name": "Nytt namn"},
+            budget_url("scenario_rename", scenario.pk),
+            lambda: {"name": "Nytt namn"},
         ),
         "scenario_delete": Target(
-            lambda: reverse("scenario_delete", args=[slug, year, Scenario.objects.create(
-                budget=w.budget, name=f"tmp-{time.monotonic_ns()}", position=9).pk]),
+            lambda: reverse(
+                "scenario_delete",
+                args=[
+                    slug,
+                    year,
+                    Scenario.objects.create(
+                        budget=w.budget, name=f"tmp-{time.monotonic_ns()}", position=9
+                    ).pk,
+                ],
+            ),
             lambda: {},
         ),
         "budget_create": Target(
@@ -242,36 +355,50 @@ def _targets(w: World) -> dict[str, Target]:
             lambda: {"start": "empty", "empty-total": "4 000 000"},
         ),
         "budget_table_import": Target(
-            lambda: reverse("budget_table_import", args=[slug, PASTE_YEAR]), _paste_post(w),
+            lambda: reverse("budget_table_import", args=[slug, PASTE_YEAR]),
+            _paste_post(w),
         ),
         "budget_planner": Target(
             budget_url("budget_planner"),
-            lambda: {name: "" for name in planner_fields} | {
-                "column": f"{year}:budget", "key": "population", "key_column": f"{year - 1}:forecast",
-                "offer_fk": "+10 %", "compute": "1"},
+            lambda: (
+                {name: "" for name in planner_fields}
+                | {
+                    "column": f"{year}:budget",
+                    "key": "population",
+                    "key_column": f"{year - 1}:forecast",
+                    "offer_fk": "+10 %",
+                    "compute": "1",
+                }
+            ),
         ),
-        "login": Target(lambda: reverse("login"),
-                        lambda: {"username": "director", "password": "x", "next": "/"}),
-        "twofactor_verify": Target(lambda: reverse("twofactor_verify"),
-                                   lambda: {"code": "123456", "next": "/"}),
-        "twofactor_setup": Target(lambda: reverse("twofactor_setup"),
-                                  lambda: {"code": "123456", "next": "/"}),
-        "twofactor_backup_codes_new": Target(lambda: reverse("twofactor_backup_codes_new"),
-                                             lambda: {}),
+        "login": Target(
+            lambda: reverse("login"), lambda: {"username": "director", "password": "x", "next": "/"}
+        ),
+        "twofactor_verify": Target(
+            lambda: reverse("twofactor_verify"), lambda: {"code": "123456", "next": "/"}
+        ),
+        "twofactor_setup": Target(
+            lambda: reverse("twofactor_setup"), lambda: {"code": "123456", "next": "/"}
+        ),
+        "twofactor_backup_codes_new": Target(
+            lambda: reverse("twofactor_backup_codes_new"), lambda: {}
+        ),
         "twofactor_disable": Target(lambda: reverse("twofactor_disable"), lambda: {}),
         "session_status": Target(lambda: reverse("session_status"), lambda: {}),
         # People (finsam/people/, finsam/staff/).
         "people": Target(
             lambda: reverse("people", args=[slug]),
-            lambda: fields(InviteForm, email=f"ny-{time.monotonic_ns()}@alfa.se",
-                           role="reviewer")(),
+            lambda: fields(
+                InviteForm, email=f"ny-{time.monotonic_ns()}@alfa.se", role="reviewer"
+            )(),
         ),
         "person_role": Target(
             lambda: reverse("person_role", args=[slug, _fresh_membership(w).pk]),
             lambda: {"role": "board"},
         ),
         "person_remove": Target(
-            lambda: reverse("person_remove", args=[slug, _fresh_membership(w).pk]), lambda: {},
+            lambda: reverse("person_remove", args=[slug, _fresh_membership(w).pk]),
+            lambda: {},
         ),
         "invitation_resend": Target(
             lambda: reverse("invitation_resend", args=[slug, _fresh_invitation(w).pk]),
@@ -282,24 +409,31 @@ def _targets(w: World) -> dict[str, Target]:
             lambda: {},
         ),
         "staff_federation_new": Target(
-            lambda: reverse("staff_federation_new"), _new_federation_post, _staff_client,
+            lambda: reverse("staff_federation_new"),
+            _new_federation_post,
+            _staff_client,
         ),
         "staff_federation": Target(
             lambda: reverse("staff_federation", args=[slug]),
-            lambda: fields(InviteForm, email=f"chef-{time.monotonic_ns()}@alfa.se",
-                           role="director")(),
+            lambda: fields(
+                InviteForm, email=f"chef-{time.monotonic_ns()}@alfa.se", role="director"
+            )(),
             _staff_client,
         ),
         "staff_invitation_resend": Target(
             lambda: reverse("staff_invitation_resend", args=[slug, _fresh_invitation(w).pk]),
-            lambda: {}, _staff_client,
+            lambda: {},
+            _staff_client,
         ),
         "staff_invitation_withdraw": Target(
             lambda: reverse("staff_invitation_withdraw", args=[slug, _fresh_invitation(w).pk]),
-            lambda: {}, _staff_client,
+            lambda: {},
+            _staff_client,
         ),
         "password_reset": Target(
-            lambda: reverse("password_reset"), lambda: {"email": "director@alfa.se"}, Client,
+            lambda: reverse("password_reset"),
+            lambda: {"email": "director@alfa.se"},
+            Client,
         ),
         "password_reset_confirm": _link_target(w, "password_reset_confirm"),
         "invitation_accept": _link_target(w, "invitation_accept"),
@@ -314,20 +448,32 @@ def _link_target(w: World, name: str) -> Target:
     def client() -> Client:
         if name == "password_reset_confirm":
             user = UserFactory(username=f"eva-{time.monotonic_ns()}", email="eva@alfa.se")
-            path = reverse("password_reset_confirm", args=[
-                urlsafe_base64_encode(force_bytes(user.pk)), password_reset_tokens.make_token(user)])
+            path = reverse(
+                "password_reset_confirm",
+                args=[
+                    urlsafe_base64_encode(force_bytes(user.pk)),
+                    password_reset_tokens.make_token(user),
+                ],
+            )
         else:
             invitation = _fresh_invitation(w)
-            path = reverse("invitation_open", args=[invitation.pk,
-                                                    invitation_tokens.make_token(invitation)])
+            path = reverse(
+                "invitation_open", args=[invitation.pk, invitation_tokens.make_token(invitation)]
+            )
         link_client, opened["url"] = _link_client(path)
         return link_client
 
     password = "Ett-långt-lösenord-för-fuzz-1"
-    valid = ({"new_password1": password, "new_password2": password}
-             if name == "password_reset_confirm"
-             else {"first_name": "Eva", "last_name": "Ek", "new_password1": password,
-                   "new_password2": password})
+    valid = (
+        {"new_password1": password, "new_password2": password}
+        if name == "password_reset_confirm"
+        else {
+            "first_name": "Eva",
+            "last_name": "Ek",
+            "new_password1": password,
+            "new_password2": password,
+        }
+    )
     return Target(lambda: opened["url"], lambda: dict(valid), client)
 
 
@@ -338,11 +484,31 @@ def _mutated(valid: dict[str, str], data: st.DataObject) -> dict[str, str]:
         for name in data.draw(st.lists(st.sampled_from(names), max_size=len(names), unique=True)):
             post[name] = data.draw(junk)
     # Now and then a field nobody asked for, or an indexed one out of range.
-    extra = data.draw(st.dictionaries(
-        st.one_of(st.text(max_size=12), st.sampled_from(
-            ["action", "fill", "computed", "version", "scenario", "line-7-label", "line-0-delete",
-             "column-9", "line-1000000000-label", "line-²-label", "new_column", "link"])),
-        junk, max_size=3))
+    extra = data.draw(
+        st.dictionaries(
+            st.one_of(
+                st.text(max_size=12),
+                st.sampled_from(
+                    [
+                        "action",
+                        "fill",
+                        "computed",
+                        "version",
+                        "scenario",
+                        "line-7-label",
+                        "line-0-delete",
+                        "column-9",
+                        "line-1000000000-label",
+                        "line-²-label",
+                        "new_column",
+                        "link",
+                    ]
+                ),
+            ),
+            junk,
+            max_size=3,
+        )
+    )
     return post | extra
 
 
@@ -355,17 +521,39 @@ def world(client, director, federation) -> World:
 # Submissions per view: about 1 900 in all with the Excel uploads, more where a
 # request is cheap, for a run of about 40 s. FUZZ_SCALE=10 in the environment for a long run.
 EXAMPLES = {
-    "federation_edit": 180, "member_create": 180, "member_edit": 170, "member_delete": 80,
-    "seat_create": 150, "seat_edit": 130, "seat_delete": 80, "budget_grid_recompute": 120,
-    "budget_grid_save": 130, "scenario_create": 80, "scenario_rename": 150,
-    "scenario_delete": 80, "budget_planner": 120, "budget_create": 60,
-    "budget_table_import": 120, "login": 150,
-    "twofactor_verify": 60, "twofactor_setup": 60, "twofactor_backup_codes_new": 20,
-    "twofactor_disable": 20, "session_status": 30,
-    "people": 100, "person_role": 60, "person_remove": 40, "invitation_resend": 40,
-    "invitation_withdraw": 40, "staff_federation_new": 120, "staff_federation": 60,
-    "staff_invitation_resend": 20, "staff_invitation_withdraw": 20, "password_reset": 60,
-    "password_reset_confirm": 60, "invitation_accept": 60,
+    "federation_edit": 180,
+    "member_create": 180,
+    "member_edit": 170,
+    "member_delete": 80,
+    "seat_create": 150,
+    "seat_edit": 130,
+    "seat_delete": 80,
+    "budget_grid_recompute": 120,
+    "budget_grid_save": 130,
+    "scenario_create": 80,
+    "scenario_rename": 150,
+    "scenario_delete": 80,
+    "budget_planner": 120,
+    "budget_create": 60,
+    "budget_table_import": 120,
+    "login": 150,
+    "twofactor_verify": 60,
+    "twofactor_setup": 60,
+    "twofactor_backup_codes_new": 20,
+    "twofactor_disable": 20,
+    "session_status": 30,
+    "people": 100,
+    "person_role": 60,
+    "person_remove": 40,
+    "invitation_resend": 40,
+    "invitation_withdraw": 40,
+    "staff_federation_new": 120,
+    "staff_federation": 60,
+    "staff_invitation_resend": 20,
+    "staff_invitation_withdraw": 20,
+    "password_reset": 60,
+    "password_reset_confirm": 60,
+    "invitation_accept": 60,
 }
 SCALE = float(os.environ.get("FUZZ_SCALE") or 1)
 TARGET_NAMES = list(EXAMPLES)
@@ -375,15 +563,27 @@ def test_every_post_view_of_finsam_and_budgets_is_fuzzed():
     from tests.test_access import ROUTES
 
     posting = {
-        r.name for r in ROUTES
+        r.name
+        for r in ROUTES
         if r.name and r.callback.__module__.split(".")[0] in ("finsam", "budgets")
-    } - {"home", "federation_detail", "budget_detail", "budget_report_json", "budget_grid",
-         "scenario_compare", "budget_excel_export",
-         "budget_excel_import", "logout",  # these two: the tests at the end of this file
-         "twofactor_overview", "twofactor_backup_codes",  # pages that only show
-         "staff_federations", "password_reset_done",
-         "invitation_open",  # a mail's link: answers any method alike (tested in tests/finsam)
-         "intervention_list", "intervention_detail"}  # (budgets/intervention_views.py)
+    } - {
+        "home",
+        "federation_detail",
+        "budget_detail",
+        "budget_report_json",
+        "budget_grid",
+        "scenario_compare",
+        "budget_excel_export",
+        "budget_excel_import",
+        "logout",  # these two: the tests at the end of this file
+        "twofactor_overview",
+        "twofactor_backup_codes",  # pages that only show
+        "staff_federations",
+        "password_reset_done",
+        "invitation_open",  # a mail's link: answers any method alike (tested in tests/finsam)
+        "intervention_list",
+        "intervention_detail",
+    }  # (budgets/intervention_views.py)
     assert posting <= set(TARGET_NAMES), posting - set(TARGET_NAMES)
 
 
@@ -395,9 +595,16 @@ def test_fuzzed_posts_never_give_a_server_error(name, world):
     statuses: dict[int, int] = {}
 
     @given(data=st.data())
-    @settings(max_examples=int(EXAMPLES[name] * SCALE), deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                     HealthCheck.data_too_large])
+    @settings(
+        max_examples=int(EXAMPLES[name] * SCALE),
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+    )
     def post(data: st.DataObject) -> None:
         response = client.post(target.url(), _mutated(target.valid(), data))
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
@@ -411,11 +618,24 @@ def test_fuzzed_posts_never_give_a_server_error(name, world):
 UPLOADS = st.one_of(
     st.binary(max_size=2000),
     st.just(b"PK\x03\x04" + b"\x00" * 100),
-    st.builds(lambda names, body: _zip({n: body for n in names}),
-              st.lists(st.sampled_from(["[Content_Types].xml", "xl/workbook.xml",
-                                        "xl/worksheets/sheet1.xml", "docProps/core.xml",
-                                        "../evil.txt"]), min_size=1, max_size=4, unique=True),
-              st.binary(max_size=300)),
+    st.builds(
+        lambda names, body: _zip({n: body for n in names}),
+        st.lists(
+            st.sampled_from(
+                [
+                    "[Content_Types].xml",
+                    "xl/workbook.xml",
+                    "xl/worksheets/sheet1.xml",
+                    "docProps/core.xml",
+                    "../evil.txt",
+                ]
+            ),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        ),
+        st.binary(max_size=300),
+    ),
 )
 
 
@@ -432,10 +652,17 @@ def test_fuzzed_excel_uploads_never_give_a_server_error(world):
 
     url = reverse("budget_excel_import", args=[world.federation.slug, world.budget.year])
 
-    @given(body=UPLOADS, name=st.sampled_from(["budget.xlsx", "budget.xls", "x", "a.xlsx\x00.exe"]),
-           extra=st.dictionaries(st.sampled_from(["file", "name", "version"]), junk, max_size=2))
-    @settings(max_examples=int(120 * SCALE), deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(
+        body=UPLOADS,
+        name=st.sampled_from(["budget.xlsx", "budget.xls", "x", "a.xlsx\x00.exe"]),
+        extra=st.dictionaries(st.sampled_from(["file", "name", "version"]), junk, max_size=2),
+    )
+    @settings(
+        max_examples=int(120 * SCALE),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     def upload(body: bytes, name: str, extra: dict[str, str]) -> None:
         data = {**extra, "file": SimpleUploadedFile(name, body)}
         response = world.client.post(url, data)

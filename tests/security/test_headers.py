@@ -83,20 +83,35 @@ def test_every_kind_of_response_has_the_policy(client, director, federation):
 
 
 PRODUCTION_KEYS = (
-    "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-    "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_SECURE",
-    "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY",
-    "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE", "SESSION_COOKIE_AGE",
-    "SESSION_SAVE_EVERY_REQUEST", "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
-    "X_FRAME_OPTIONS", "CONTENT_SECURITY_POLICY", "DEBUG",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "CSRF_COOKIE_SAMESITE",
+    "SESSION_COOKIE_AGE",
+    "SESSION_SAVE_EVERY_REQUEST",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "X_FRAME_OPTIONS",
+    "CONTENT_SECURITY_POLICY",
+    "DEBUG",
 )
 
 
 @pytest.fixture(scope="module")
 def production_settings() -> dict[str, object]:
     """The settings as production loads them: DEBUG off, outside pytest."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"PYTEST_VERSION", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTEST_VERSION", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(SECRET_KEY="prod-" + "k3y-" * 16, ALLOWED_HOSTS="finsam.example.se")
     code = (
         "import json, django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'finsam.settings'; "
@@ -142,15 +157,14 @@ def test_responses_in_production_mode_carry_hsts_and_secure_cookies(
         # Behind the proxy, over https: HSTS and the secure CSRF cookie.
         page = client.get("/logga-in/", headers={"x-forwarded-proto": "https"})
         assert page.status_code == 200
-        assert page["Strict-Transport-Security"] == (
-            "max-age=31536000; includeSubDomains; preload"
-        )
+        assert page["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
         assert page["Content-Security-Policy"] == CSP
         csrf = page.cookies["csrftoken"]
         assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
 
         response = client.post(
-            "/logga-in/", {"username": director.username, "password": password},
+            "/logga-in/",
+            {"username": director.username, "password": password},
             headers={"x-forwarded-proto": "https"},
         )
         assert response.status_code == 302
@@ -163,7 +177,9 @@ def test_responses_in_production_mode_carry_hsts_and_secure_cookies(
 
 TEMPLATE_DIRS = [ROOT / "templates", *sorted(ROOT.glob("*/templates"))]
 INLINE = {
-    "inline <script>": re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>", re.I),
+    "inline <script>": re.compile(
+        r"<script\b(?![^>]*\bsrc=)(?![^>]*application/(?:ld\+)?json)[^>]*>", re.I
+    ),
     "<style> block": re.compile(r"<style\b", re.I),
     "style attribute": re.compile(r"<[^>]*\sstyle\s*=", re.I | re.S),
     "event handler attribute": re.compile(r"<[^>]*\son[a-z]+\s*=", re.I | re.S),
@@ -184,11 +200,20 @@ def _inline_findings() -> list[str]:
 
 
 def test_the_template_scan_finds_inline_code(tmp_path):
-    for sample in ('<script>alert(1)</script>', '<p style="color:red">', '<style>p{}</style>',
-                   '<a href="#" onclick="x()">', '<a href="javascript:x()">'):
+    for sample in (
+        "<script>alert(1)</script>",
+        '<p style="color:red">',
+        "<style>p{}</style>",
+        '<a href="#" onclick="x()">',
+        '<a href="javascript:x()">',
+    ):
         assert any(p.search(sample) for p in INLINE.values()), sample
-    for fine in ('<script src="/static/js/grid.js"></script>', '<script id="d" type="application/json">',
-                 '<p class="x" data-state="{}">', "<p>onsdag = dag</p>"):
+    for fine in (
+        '<script src="/static/js/grid.js"></script>',
+        '<script id="d" type="application/json">',
+        '<p class="x" data-state="{}">',
+        "<p>onsdag = dag</p>",
+    ):
         assert not any(p.search(fine) for p in INLINE.values()), fine
 
 

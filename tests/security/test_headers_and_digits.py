@@ -45,7 +45,9 @@ def test_anonymous_pages_are_left_alone(client, director, federation):
     fetched by a calendar program that logs in to nothing, keeps its own caching."""
     from plans.calendar import calendar_token
 
-    url = reverse("plan_calendar_feed", args=[federation.slug, calendar_token(director.pk, federation)])
+    url = reverse(
+        "plan_calendar_feed", args=[federation.slug, calendar_token(director.pk, federation)]
+    )
     response = Client().get(url)
     assert response.status_code == 200
     assert "no-store" not in _directives(response)

@@ -85,8 +85,13 @@ def test_payloads_are_inert_text_on_every_page(client, world):
         parser.feed(html)
         assert not parser.problems, f"{url}: {parser.problems}"
         # The raw markup never reaches the page; escaped, it does.
-        for payload in ("<script>alert(1)</script>", "<svg onload=alert(1)>", '" onerror="',
-                        "</textarea><script>", "' onmouseover='"):
+        for payload in (
+            "<script>alert(1)</script>",
+            "<svg onload=alert(1)>",
+            '" onerror="',
+            "</textarea><script>",
+            "' onmouseover='",
+        ):
             assert payload not in html, f"{url}: {payload} unescaped"
         text = "".join(parser.text) + "\n".join(parser.attribute_values)
         if TEXT in text:

@@ -37,9 +37,18 @@ YEAR = 2026
 COLUMNS = [f"{YEAR}:budget", f"{YEAR + 1}:plan", f"{YEAR + 2}:plan"]
 
 amounts = st.integers(min_value=-LIMIT, max_value=LIMIT).map(lambda n: Decimal(n).scaleb(-2))
-EDGES = [Decimal("999999999999.99"), Decimal("-999999999999.99"), Decimal("0.01"),
-         Decimal("-0.01"), Decimal("0.10"), Decimal("123456789012.34"), Decimal("100000000000.05"),
-         Decimal("0.07"), Decimal("999999999999"), Decimal(0)]
+EDGES = [
+    Decimal("999999999999.99"),
+    Decimal("-999999999999.99"),
+    Decimal("0.01"),
+    Decimal("-0.01"),
+    Decimal("0.10"),
+    Decimal("123456789012.34"),
+    Decimal("100000000000.05"),
+    Decimal("0.07"),
+    Decimal("999999999999"),
+    Decimal(0),
+]
 
 
 def _typed_forms(value: Decimal) -> list[str]:
@@ -66,9 +75,14 @@ def test_form_field_and_grid_parse_round_trip(value):
         assert parse_amount(text) == value, text
     assert field.clean(field.prepare_value(value)) == value
     draft, errors = parse_draft(
-        {"column-0": COLUMNS[0], "line-0-label": "Rad", "line-0-category": "other_cost",
-         "line-0-amount-0": raw_amount(value)},
-        members=set(), interventions=set(),
+        {
+            "column-0": COLUMNS[0],
+            "line-0-label": "Rad",
+            "line-0-category": "other_cost",
+            "line-0-amount-0": raw_amount(value),
+        },
+        members=set(),
+        interventions=set(),
     )
     assert not errors and draft.lines[0].amounts == {COLUMNS[0]: value}
 
@@ -86,11 +100,16 @@ def money_budget(federation):
 def _draft(values: list[Decimal], version: int) -> BudgetDraft:
     """One income line with the first three amounts (one per column), so the report
     shows them as they are, and a cost line per further amount."""
-    income = DraftLine(key="intakt", category="other_income", label="Intäkt",
-                       amounts=dict(zip(COLUMNS, values[:3], strict=False)))
+    income = DraftLine(
+        key="intakt",
+        category="other_income",
+        label="Intäkt",
+        amounts=dict(zip(COLUMNS, values[:3], strict=False)),
+    )
     costs = [
-        DraftLine(key=f"rad-{n}", category="other_cost", label=f"Rad {n}",
-                  amounts={COLUMNS[n % 3]: value})
+        DraftLine(
+            key=f"rad-{n}", category="other_cost", label=f"Rad {n}", amounts={COLUMNS[n % 3]: value}
+        )
         for n, value in enumerate(values[3:])
     ]
     return BudgetDraft(columns=list(COLUMNS), lines=[income, *costs], version=version)
@@ -103,8 +122,12 @@ def _cells(lines) -> dict[tuple[str, str], Decimal]:  # type: ignore[no-untyped-
 @given(values=st.lists(amounts, min_size=3, max_size=12))
 @example(values=EDGES)
 @example(values=[-v for v in EDGES])
-@settings(max_examples=25, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 def test_amounts_round_trip_through_database_report_bundle_and_excel(
     values, money_budget, client, director
 ):
@@ -119,7 +142,9 @@ def test_amounts_round_trip_through_database_report_bundle_and_excel(
     facts = budget_facts(budget)
     assert _cells(facts.lines) == expected
     stored = {a.amount for a in Amount.objects.filter(line__budget=budget)}
-    assert stored == set(expected.values()) and all(a == a.quantize(Decimal("0.01")) for a in stored)
+    assert stored == set(expected.values()) and all(
+        a == a.quantize(Decimal("0.01")) for a in stored
+    )
 
     # The JSON report, over HTTP as a user gets it.
     client.force_login(director)
@@ -146,8 +171,29 @@ def test_amounts_round_trip_through_database_report_bundle_and_excel(
 
 # --- too large, NaN, infinity: a form error, never a 500 ------------------------------
 
-REFUSED = ["1 000 000 000 000", "-1 000 000 000 000", "1000000000000,00", "9" * 40, "NaN", "nan",
-           "-NaN", "sNaN", "inf", "-inf", "Infinity", "1e12", "1E+5", "0,001", "1,2,3", "∞", "½", "²", "1e", "--1", "+-1"]
+REFUSED = [
+    "1 000 000 000 000",
+    "-1 000 000 000 000",
+    "1000000000000,00",
+    "9" * 40,
+    "NaN",
+    "nan",
+    "-NaN",
+    "sNaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e12",
+    "1E+5",
+    "0,001",
+    "1,2,3",
+    "∞",
+    "½",
+    "²",
+    "1e",
+    "--1",
+    "+-1",
+]
 
 
 @pytest.mark.parametrize("text", REFUSED)

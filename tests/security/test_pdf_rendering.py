@@ -103,8 +103,10 @@ def test_the_section_over_the_size_limit_is_refused_before_rendering(
     assert "PDF:en kunde inte skapas" in failed.text
     size = round(len(str(render_markdown(TABLE)).encode()) / 1000)
     assert size > 600
-    assert (f"Avsnittet ”{HEADING}” är för stort för PDF:en: {size}\xa0kB, men högst "
-            f"{settings.PDF_MAX_SECTION_BYTES // 1000}\xa0kB går.") in failed.text
+    assert (
+        f"Avsnittet ”{HEADING}” är för stort för PDF:en: {size}\xa0kB, men högst "
+        f"{settings.PDF_MAX_SECTION_BYTES // 1000}\xa0kB går."
+    ) in failed.text
     assert "refresh" not in failed.text  # nothing to wait for
     # The förbundschef sees it on the plan page; a reader does not.
     page = client.get(attack_plan.get_absolute_url())
@@ -127,8 +129,13 @@ def test_the_worker_kills_a_render_over_the_time_limit_and_serves_the_next(
     from documents import pdf, pdf_render
 
     weasyprint = pdf.html_to_pdf
-    monkeypatch.setattr(pdf, "html_to_pdf", lambda html, **kw: (
-        weasyprint(html, **kw) if HEADING in html else b"%PDF-1.7\n% next plan\n"))
+    monkeypatch.setattr(
+        pdf,
+        "html_to_pdf",
+        lambda html, **kw: (
+            weasyprint(html, **kw) if HEADING in html else b"%PDF-1.7\n% next plan\n"
+        ),
+    )
     in_child = pdf_render.render_html_in_child
     lifetimes: list[float] = []
 
@@ -173,10 +180,14 @@ def test_adopting_the_attack_plan_fails_in_swedish_and_leaves_it_undecided(
         request.getfixturevalue("short_time_limit")
     adoption.plan_send_to_review(plan=attack_plan, by=director)
     client.force_login(director)
-    queued_at = client.post(reverse("plan_decide", args=[attack_plan.federation.slug, PLAN_YEAR]), {
-        "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(), "meeting": workflow.NEW_MEETING,
-        "reference": "dnr 2020:7",
-    })
+    queued_at = client.post(
+        reverse("plan_decide", args=[attack_plan.federation.slug, PLAN_YEAR]),
+        {
+            "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(),
+            "meeting": workflow.NEW_MEETING,
+            "reference": "dnr 2020:7",
+        },
+    )
     assert queued_at.status_code == 302
     page = client.get(queued_at["Location"])
     assert page.status_code == 422 and "Planen fastställdes inte" in page.text

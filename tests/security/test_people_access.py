@@ -26,15 +26,18 @@ PASSWORD = "Ett-långt-nytt-lösen-99"
 def beta_people(other_federation, outsider):
     """In förbund Beta: a reviewer and an open invitation."""
     reviewer = UserFactory(username="beta-granskare")
-    membership = Membership.objects.create(user=reviewer, federation=other_federation,
-                                           role=Role.REVIEWER)
-    invitation = services.invitation_create(federation=other_federation, by=outsider,
-                                            email="ny@beta.se", role=Role.BOARD)
+    membership = Membership.objects.create(
+        user=reviewer, federation=other_federation, role=Role.REVIEWER
+    )
+    invitation = services.invitation_create(
+        federation=other_federation, by=outsider, email="ny@beta.se", role=Role.BOARD
+    )
     return membership, invitation
 
 
-def test_another_federations_people_answer_404(client, director, federation, other_federation,
-                                               beta_people):
+def test_another_federations_people_answer_404(
+    client, director, federation, other_federation, beta_people
+):
     membership, invitation = beta_people
     client.force_login(director)
     beta, alfa = other_federation.slug, federation.slug
@@ -60,8 +63,9 @@ def test_another_federations_people_answer_404(client, director, federation, oth
     assert not mail.outbox
 
 
-def test_staff_pages_answer_404_to_everyone_but_the_staff(client, director, outsider, other_federation,
-                                                          beta_people):
+def test_staff_pages_answer_404_to_everyone_but_the_staff(
+    client, director, outsider, other_federation, beta_people
+):
     _membership, invitation = beta_people
     superuser_only_by_name = UserFactory(username="admin", is_staff=False)
     urls = [
@@ -83,8 +87,9 @@ def test_staff_pages_answer_404_to_everyone_but_the_staff(client, director, outs
 def test_an_invitation_token_works_once_and_for_its_own_invitation(client, director, federation):
     client.force_login(director)
     for address in ("a@alfa.se", "b@alfa.se"):
-        client.post(reverse("people", args=[federation.slug]), {"email": address,
-                                                                "role": Role.DIRECTOR})
+        client.post(
+            reverse("people", args=[federation.slug]), {"email": address, "role": Role.DIRECTOR}
+        )
     client.logout()
     first, second = Invitation.objects.order_by("pk")
     link = last_link("a@alfa.se")
@@ -94,8 +99,10 @@ def test_an_invitation_token_works_once_and_for_its_own_invitation(client, direc
     assert invitation_tokens.state(second, token) == "invalid"
 
     accept = client.get(link).url
-    client.post(accept, {"first_name": "A", "last_name": "A", "new_password1": PASSWORD,
-                         "new_password2": PASSWORD})
+    client.post(
+        accept,
+        {"first_name": "A", "last_name": "A", "new_password1": PASSWORD, "new_password2": PASSWORD},
+    )
     assert Membership.objects.filter(user__username="a@alfa.se").count() == 1
     client.logout()
     # Used: the link, the session's step and the service all refuse it.
@@ -117,8 +124,9 @@ def test_a_token_from_before_an_accepted_invitation_cannot_take_over_the_account
     """Withdrawn and invited again: the old link must not set the (now existing)
     account's password."""
     client.force_login(director)
-    client.post(reverse("people", args=[federation.slug]), {"email": "c@alfa.se",
-                                                            "role": Role.VIEWER})
+    client.post(
+        reverse("people", args=[federation.slug]), {"email": "c@alfa.se", "role": Role.VIEWER}
+    )
     old_link = last_link("c@alfa.se")
     invitation = Invitation.objects.get()
     client.post(reverse("invitation_withdraw", args=[federation.slug, invitation.pk]))
@@ -155,14 +163,17 @@ def test_an_invited_account_without_password_gets_no_reset_mail(client, director
     client.post(reverse("password_reset"), {"email": "d@alfa.se"})
     assert not mail.outbox
     # The invitation sets the password on that account instead of making another.
-    services.invitation_create(federation=federation, by=director, email="d@alfa.se",
-                               role=Role.VIEWER)
+    services.invitation_create(
+        federation=federation, by=director, email="d@alfa.se", role=Role.VIEWER
+    )
     client.force_login(director)
     client.post(reverse("invitation_resend", args=[federation.slug, Invitation.objects.get().pk]))
     client.logout()
     accept = client.get(last_link("d@alfa.se")).url
-    client.post(accept, {"first_name": "D", "last_name": "E", "new_password1": PASSWORD,
-                         "new_password2": PASSWORD})
+    client.post(
+        accept,
+        {"first_name": "D", "last_name": "E", "new_password1": PASSWORD, "new_password2": PASSWORD},
+    )
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
     assert get_user_model().objects.filter(email="d@alfa.se").count() == 1

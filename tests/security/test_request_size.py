@@ -33,7 +33,7 @@ class CountingStream(io.RawIOBase):
         n = left if n is None or n < 0 else min(n, left)
         start = self.read_bytes
         self.read_bytes += n
-        head = self.head[start:start + n]
+        head = self.head[start : start + n]
         return head + b"x" * (n - len(head))
 
     def readline(self, n: int = -1) -> bytes:
@@ -62,9 +62,7 @@ def test_an_anonymous_huge_upload_is_refused_unread(federation):
     size = 300 * 1024 * 1024
     stream = CountingStream(size)
     client = Client(enforce_csrf_checks=True)
-    response = client.generic(
-        "POST", _import_url(federation), **_upload_environ(stream, size)
-    )
+    response = client.generic("POST", _import_url(federation), **_upload_environ(stream, size))
     assert response.status_code == 413
     assert stream.read_bytes == 0
     html = response.content.decode()
@@ -76,9 +74,7 @@ def test_a_logged_in_upload_over_the_limit_is_refused_too(client, director, fede
     client.force_login(director)
     body = encode_multipart(BOUNDARY, {"file": io.BytesIO(b"x" * (LIMIT + 1))})
     stream = CountingStream(len(body), head=body)
-    response = client.generic(
-        "POST", _import_url(federation), **_upload_environ(stream, len(body))
-    )
+    response = client.generic("POST", _import_url(federation), **_upload_environ(stream, len(body)))
     assert response.status_code == 413 and stream.read_bytes == 0
 
 
@@ -93,7 +89,8 @@ def test_a_chunked_body_is_read_only_to_the_limit(federation):
     """No Content-Length (Transfer-Encoding: chunked): read at most the limit and a byte."""
     stream = CountingStream(300 * 1024 * 1024)
     response = Client().generic(
-        "POST", _import_url(federation),
+        "POST",
+        _import_url(federation),
         **_upload_environ(stream, None, HTTP_TRANSFER_ENCODING="chunked"),
     )
     assert response.status_code == 413
@@ -104,10 +101,15 @@ def test_a_small_chunked_body_is_parsed(client, director, federation):
     client.force_login(director)
     body = b"username=x&password=y"
     response = Client().generic(
-        "POST", "/logga-in/",
-        **{"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/x-www-form-urlencoded",
-           "wsgi.input": io.BytesIO(body), "HTTP_TRANSFER_ENCODING": "chunked",
-           "REMOTE_ADDR": "10.4.4.4"},
+        "POST",
+        "/logga-in/",
+        **{
+            "REQUEST_METHOD": "POST",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "wsgi.input": io.BytesIO(body),
+            "HTTP_TRANSFER_ENCODING": "chunked",
+            "REMOTE_ADDR": "10.4.4.4",
+        },
     )
     # The form saw both fields: a wrong password, not "fill in the user name".
     assert response.status_code == 200

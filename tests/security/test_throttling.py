@@ -61,7 +61,7 @@ def test_the_trial_attack_is_stopped_at_the_fifth_wrong_password(director, accom
         # Four wrong passwords came back with the form; the fifth locked the account
         # and every guess after it was refused without a look at the password.
         assert _checked_wrong_guesses(guesses) == settings.AXES_FAILURE_LIMIT - 1
-        assert [r.status_code for r in guesses[settings.AXES_FAILURE_LIMIT - 1:]] == [429] * (
+        assert [r.status_code for r in guesses[settings.AXES_FAILURE_LIMIT - 1 :]] == [429] * (
             len(guesses) - settings.AXES_FAILURE_LIMIT + 1
         )
         # Y got in only in the first round: then the address, too, had five failures.
@@ -76,9 +76,7 @@ def test_the_trial_attack_is_stopped_at_the_fifth_wrong_password(director, accom
         assert _login(Client(), director.username, password, address="192.0.2.1").status_code == 302
 
 
-def test_the_attack_from_many_addresses_is_stopped_by_the_username(
-    director, accomplice, password
-):
+def test_the_attack_from_many_addresses_is_stopped_by_the_username(director, accomplice, password):
     """Each round from a new address: the address lock never trips, the username's does."""
     guesses = []
     with time_machine.travel(START, tick=False) as clock:
@@ -88,9 +86,11 @@ def test_the_attack_from_many_addresses_is_stopped_by_the_username(
                 guesses.append(_login(Client(), director.username, WRONG, address=address))
                 clock.shift(timedelta(seconds=1))
             assert _login(Client(), accomplice.username, password, address=address).status_code in (
-                302, 429)
+                302,
+                429,
+            )
     assert _checked_wrong_guesses(guesses) == settings.AXES_FAILURE_LIMIT - 1
-    assert all(r.status_code == 429 for r in guesses[settings.AXES_FAILURE_LIMIT - 1:])
+    assert all(r.status_code == 429 for r in guesses[settings.AXES_FAILURE_LIMIT - 1 :])
 
 
 def test_a_success_resets_only_its_own_usernames_failures(director, accomplice, password):
@@ -117,10 +117,17 @@ def test_the_sixth_attempt_within_15_minutes_is_refused_whatever_succeeds(
     with time_machine.travel(START, tick=False) as clock:
         statuses = []
         for _ in range(settings.AXES_FAILURE_LIMIT):
-            statuses.append(_login(Client(), director.username, WRONG,
-                                   address=f"10.1.1.{len(statuses) + 1}").status_code)
-            assert _login(Client(), accomplice.username, password,
-                          address=f"10.1.1.{len(statuses)}").status_code == 302
+            statuses.append(
+                _login(
+                    Client(), director.username, WRONG, address=f"10.1.1.{len(statuses) + 1}"
+                ).status_code
+            )
+            assert (
+                _login(
+                    Client(), accomplice.username, password, address=f"10.1.1.{len(statuses)}"
+                ).status_code
+                == 302
+            )
             clock.shift(timedelta(minutes=3))
         assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
         # The sixth, with the right password: refused.
@@ -199,7 +206,9 @@ def test_parallel_guesses_reach_the_password_at_most_the_limit(federation, monke
     def guess(n: int) -> None:
         try:
             barrier.wait(timeout=60)
-            statuses[n] = _login(Client(), target.username, WRONG, address=f"10.50.0.{n + 1}").status_code
+            statuses[n] = _login(
+                Client(), target.username, WRONG, address=f"10.50.0.{n + 1}"
+            ).status_code
         except BaseException as exc:  # noqa: BLE001 - reported below
             statuses[n] = exc
         finally:
@@ -216,8 +225,11 @@ def test_parallel_guesses_reach_the_password_at_most_the_limit(federation, monke
     assert statuses.count(200) <= settings.AXES_FAILURE_LIMIT - 1
     assert statuses.count(429) >= guesses - settings.AXES_FAILURE_LIMIT + 1
     # Every guess was counted once.
-    total = sum(AccessAttempt.objects.filter(username=target.username)
-                .values_list("failures_since_start", flat=True))
+    total = sum(
+        AccessAttempt.objects.filter(username=target.username).values_list(
+            "failures_since_start", flat=True
+        )
+    )
     assert total == guesses
 
 
@@ -225,7 +237,9 @@ def test_a_username_longer_than_the_table_holds_is_counted_not_a_server_error(di
     """(PostgreSQL refuses more than 255 characters in AccessAttempt.username.)"""
     long_name = "9" * 400
     with time_machine.travel(START, tick=False):
-        statuses = [_login(Client(), long_name, WRONG).status_code
-                    for _ in range(settings.AXES_FAILURE_LIMIT + 1)]
+        statuses = [
+            _login(Client(), long_name, WRONG).status_code
+            for _ in range(settings.AXES_FAILURE_LIMIT + 1)
+        ]
     assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429, 429]
     assert AccessAttempt.objects.get().username == long_name[:255]

@@ -74,7 +74,8 @@ def set_up(client, user, clock) -> tuple[str, list[str]]:
     key = b32decode(secret.group(1).replace(" ", "")).hex()
     response = client.post(SETUP, {"code": code_for(key)})
     assert response.status_code == 302 and response["Location"].startswith(
-        reverse("twofactor_backup_codes")), response.content.decode()[:800]
+        reverse("twofactor_backup_codes")
+    ), response.content.decode()[:800]
     page = client.get(response["Location"]).content.decode()
     codes = BACKUP_CODE.findall(page)
     assert len(codes) == 10, page
@@ -132,7 +133,9 @@ def test_setup_with_the_app_code_completes_the_login(client, director, clock):
     assert client.get(HOME).status_code == 200
     assert TOTPDevice.objects.get(user=director).confirmed
     assert StaticToken.objects.filter(device__user=director).count() == 10
-    assert AuditEntry.objects.filter(actor=director, action="aktiverade tvåstegsverifiering").exists()
+    assert AuditEntry.objects.filter(
+        actor=director, action="aktiverade tvåstegsverifiering"
+    ).exists()
 
     # The next login asks for the code after the password, and the app's code lets her in.
     client.post(reverse("logout"))
@@ -163,7 +166,10 @@ def test_a_wrong_code_is_refused(client, director, clock):
         response = client.post(SETUP, {"code": code})
         assert response.status_code == 200, code
         assert not TOTPDevice.objects.filter(user=director).exists()
-    assert "Koden stämmer inte" in response.content.decode() or "obligatoriskt" in response.content.decode()
+    assert (
+        "Koden stämmer inte" in response.content.decode()
+        or "obligatoriskt" in response.content.decode()
+    )
     assert client.get(HOME)["Location"].startswith(SETUP)
 
     client.post(SETUP, {"code": right})
@@ -200,7 +206,8 @@ def test_a_backup_code_works_once_and_not_twice(client, director, clock):
     assert client.get(HOME).status_code == 200
     assert StaticToken.objects.filter(device__user=director).count() == 9
     assert AuditEntry.objects.get(actor=director, action="loggade in med reservkod").changes == {
-        "reservkoder kvar": 9}
+        "reservkoder kvar": 9
+    }
     client.post(reverse("logout"))
 
     log_in(client, director)
@@ -270,9 +277,7 @@ def test_a_reader_without_a_device_logs_in_with_the_password(client, viewer, boa
         client.post(reverse("logout"))
 
 
-def test_a_reader_with_a_device_is_asked_for_the_code_and_may_turn_it_off(
-    client, viewer, clock
-):
+def test_a_reader_with_a_device_is_asked_for_the_code_and_may_turn_it_off(client, viewer, clock):
     key, _ = set_up(client, viewer, clock)
     client.post(reverse("logout"))
     log_in(client, viewer)
@@ -325,7 +330,9 @@ def test_staff_reset_removes_the_device_and_is_audited(client, director, staff, 
     changelist = reverse("admin:auth_user_changelist")
     page = admin.get(changelist).content.decode()
     assert "Återställ tvåstegsverifiering" in page
-    response = admin.post(changelist, {"action": "reset_two_factor", "_selected_action": [director.pk]})
+    response = admin.post(
+        changelist, {"action": "reset_two_factor", "_selected_action": [director.pk]}
+    )
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=director).exists()
     assert not StaticDevice.objects.filter(user=director).exists()
@@ -345,14 +352,25 @@ def test_staff_without_the_code_reach_no_admin_page(client, staff):
 
 def test_the_requirement_is_off_only_with_debug():
     root = Path(django_settings.BASE_DIR)
-    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='finsam.settings'; "
-            "django.setup(); from django.conf import settings as s; print(s.FINSAM_OTP_REQUIRED)")
-    base = {k: v for k, v in os.environ.items()
-            if k not in {"PYTEST_VERSION", "DEBUG", "FINSAM_OTP_REQUIRED"}}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='finsam.settings'; "
+        "django.setup(); from django.conf import settings as s; print(s.FINSAM_OTP_REQUIRED)"
+    )
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTEST_VERSION", "DEBUG", "FINSAM_OTP_REQUIRED"}
+    }
 
     def run(**env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", code], cwd=root, env={**base, **env},
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**base, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     refused = run(DEBUG="0", FINSAM_OTP_REQUIRED="0")
     assert refused.returncode != 0

@@ -66,7 +66,8 @@ class Command(BaseCommand):
         parser.add_argument("year", type=int, help="planåret som tabellen gäller")
         parser.add_argument("file", help="tabellen som textfil, eller - för standard in")
         parser.add_argument(
-            "--dry-run", action="store_true",
+            "--dry-run",
+            action="store_true",
             help="läs och kontrollera tabellen men spara inget",
         )
         parser.add_argument("--json", action="store_true", help="skriv tabellen som JSON")
@@ -125,17 +126,17 @@ def _report(table: PastedTable, members: dict[str, str], interventions: dict[str
     )
     out = [f"Kolumner: {headings}. Belopp i {table.unit}."]
     if table.sign_convention:
-        out.append("Tabellen har bokföringens tecken; beloppen är vända så att intäkter och "
-                   "kostnader är positiva.")
+        out.append(
+            "Tabellen har bokföringens tecken; beloppen är vända så att intäkter och "
+            "kostnader är positiva."
+        )
     out.append("")
     out.append(f"Rader ({len(table.lines)}), med föreslagen kategori:")
     for line in table.lines:
         link = line.member or line.intervention
         key = members.get(link, "") if line.member else interventions.get(link or "", "")
         linked = f" → {link} ({key})" if link else ""
-        out.append(
-            f"  rad {line.row}: {line.label} – {CATEGORY_LABELS[line.category]}{linked}"
-        )
+        out.append(f"  rad {line.row}: {line.label} – {CATEGORY_LABELS[line.category]}{linked}")
     totals = table.totals()
     if totals:
         out.append("")

@@ -30,8 +30,12 @@ class Command(BaseCommand):
             data = export_bundle(federation, year)
         except (Plan.DoesNotExist, Budget.DoesNotExist):
             self.fail(f"{federation.name} har ingen verksamhetsplan med budget för {year}.")
-        record(action="exporterade planpaket", federation=federation,
-               obj=f"{federation.name} {year}", changes={"year": year, "via": "export_bundle"})
+        record(
+            action="exporterade planpaket",
+            federation=federation,
+            obj=f"{federation.name} {year}",
+            changes={"year": year, "via": "export_bundle"},
+        )
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
 
     def fail(self, message: str) -> NoReturn:

@@ -83,9 +83,11 @@ class Command(BaseCommand):
         for path in files:
             data = self._read(path)
             slug, year = data["federation"]["slug"], data["plan"]["year"]
-            plan = Plan.objects.select_related("federation").filter(
-                federation__slug=slug, year=year
-            ).first()
+            plan = (
+                Plan.objects.select_related("federation")
+                .filter(federation__slug=slug, year=year)
+                .first()
+            )
             present = (
                 plan is not None
                 and Budget.objects.filter(federation__slug=slug, year=year).exists()
@@ -121,9 +123,7 @@ class Command(BaseCommand):
                 f"Fanns redan (orörda; --replace läser in dem på nytt): {', '.join(kept)}."
             )
         if adopted:
-            self.stdout.write(
-                f"Fastställda och oförändrade (orörda): {', '.join(adopted)}."
-            )
+            self.stdout.write(f"Fastställda och oförändrade (orörda): {', '.join(adopted)}.")
         names = ", ".join(username for username, *_ in DEMO_USERS)
         self.stdout.write(
             f"Demoanvändare: {names} och {ADMIN[0]} (administratör), "
@@ -144,9 +144,7 @@ class Command(BaseCommand):
                 f"på en utvecklingsdator)."
             )
         if password == DEMO_PASSWORD:
-            self.fail(
-                f"{PASSWORD_VARIABLE} är det publicerade demolösenordet. Välj ett annat."
-            )
+            self.fail(f"{PASSWORD_VARIABLE} är det publicerade demolösenordet. Välj ett annat.")
         try:
             validate_password(password)
         except ValidationError as exc:

@@ -49,7 +49,9 @@ def pg_tool(name: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Säkerhetskopierar databasen till en fil (SQLite: backup-API:t, PostgreSQL: pg_dump -Fc)."
+    help = (
+        "Säkerhetskopierar databasen till en fil (SQLite: backup-API:t, PostgreSQL: pg_dump -Fc)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -92,9 +94,19 @@ class Command(BaseCommand):
         name = connections[alias].settings_dict["NAME"]
         partial = target.with_name(target.name + ".part")
         result = subprocess.run(  # a fixed argument list, never a shell
-            [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-             f"--file={partial}", *options, f"--dbname={name}"],
-            env=env, capture_output=True, text=True, check=False,
+            [
+                pg_tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={partial}",
+                *options,
+                f"--dbname={name}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             partial.unlink(missing_ok=True)

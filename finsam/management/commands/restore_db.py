@@ -29,7 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("file", help="säkerhetskopian")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
         parser.add_argument(
-            "--noinput", "--no-input", action="store_false", dest="interactive",
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
             help="fråga inte före återställningen",
         )
 
@@ -47,7 +50,9 @@ class Command(BaseCommand):
             raise CommandError(f"{source} är inte {kind}.")
         if options["interactive"]:
             name = connections[alias].settings_dict["NAME"]
-            answer = input(f"Allt i databasen {name} ersätts med {source}. Skriv ja för att fortsätta: ")
+            answer = input(
+                f"Allt i databasen {name} ersätts med {source}. Skriv ja för att fortsätta: "
+            )
             if answer.strip().lower() != "ja":
                 raise CommandError("Avbrutet; inget är ändrat.")
         if engine == "sqlite":
@@ -74,9 +79,22 @@ class Command(BaseCommand):
         name = connections[alias].settings_dict["NAME"]
         connections[alias].close()
         result = subprocess.run(  # a fixed argument list, never a shell
-            [pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-             "--single-transaction", "--exit-on-error", *options, f"--dbname={name}", str(source)],
-            env=env, capture_output=True, text=True, check=False,
+            [
+                pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                *options,
+                f"--dbname={name}",
+                str(source),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise CommandError(f"pg_restore misslyckades: {result.stderr.strip()}")
