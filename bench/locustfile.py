@@ -37,7 +37,7 @@ _samples = open(os.environ["BENCH_SAMPLES"], "w", encoding="utf-8")  # noqa: SIM
 
 
 @events.request.add_listener
-def _record(request_type, name, response_time, response_length, exception, start_time=None, **kw):  # type: ignore[no-untyped-def]
+def _record(request_type, name, response_time, response_length, exception, start_time=None, **kw):
     response = kw.get("response")
     _samples.write(
         json.dumps(
@@ -57,14 +57,14 @@ def _record(request_type, name, response_time, response_length, exception, start
 
 
 @events.spawning_complete.add_listener
-def _spawned(user_count, **kw):  # type: ignore[no-untyped-def]
+def _spawned(user_count, **kw):
     _samples.write(
         json.dumps({"event": "spawning_complete", "at": time.time(), "users": user_count}) + "\n"
     )
 
 
 @events.quitting.add_listener
-def _close(**kw):  # type: ignore[no-untyped-def]
+def _close(**kw):
     _samples.flush()
 
 

@@ -116,7 +116,7 @@ class Client:
         self.session.headers["X-Forwarded-Proto"] = "https"
         self.origin = "https://" + url.split("://", 1)[1]
 
-    def request(self, method: str, path: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def request(self, method: str, path: str, **kwargs: Any):
         response = self.session.request(
             method, self.url + path, allow_redirects=False, timeout=60, **kwargs
         )
@@ -129,7 +129,7 @@ class Client:
         response = self.request("GET", path)
         return (time.perf_counter() - started) * 1000, response
 
-    def post_form(self, path: str, data: dict[str, str], expect: int = 302):  # type: ignore[no-untyped-def]
+    def post_form(self, path: str, data: dict[str, str], expect: int = 302):
         page = self.request("GET", path)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         response = self.request(
@@ -173,13 +173,13 @@ def _save_a_section(client: Client, slug: str, year: int, note: str) -> None:
     """Through the section editor, as the förbundschef does: the first section's text
     with a sentence changed."""
     plan_page = client.request("GET", f"/f/{slug}/plan/{year}/").text
-    section_id = re.search(rf"/f/{slug}/plan/{year}/avsnitt/(\d+)/redigera/", plan_page)[1]  # type: ignore[index]
+    section_id = re.search(rf"/f/{slug}/plan/{year}/avsnitt/(\d+)/redigera/", plan_page)[1]
     path = f"/f/{slug}/plan/{year}/avsnitt/{section_id}/redigera/"
     editor = client.request("GET", path).text
-    heading = html.unescape(re.search(r'name="heading"[^>]*value="([^"]*)"', editor)[1])  # type: ignore[index]
-    kind = re.search(r'name="kind".*?<option value="([^"]*)"[^>]*selected', editor, re.S)[1]  # type: ignore[index]
-    version = re.search(r'name="version" value="(\d+)"', editor)[1]  # type: ignore[index]
-    body = html.unescape(re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', editor, re.S)[1])  # type: ignore[index]
+    heading = html.unescape(re.search(r'name="heading"[^>]*value="([^"]*)"', editor)[1])
+    kind = re.search(r'name="kind".*?<option value="([^"]*)"[^>]*selected', editor, re.S)[1]
+    version = re.search(r'name="version" value="(\d+)"', editor)[1]
+    body = html.unescape(re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', editor, re.S)[1])
     body = re.sub(r"\n\n\(Mätning [^)]*\)$", "", body) + f"\n\n(Mätning {note})"
     client.post_form(path, {"heading": heading, "kind": kind, "version": version, "body": body})
 

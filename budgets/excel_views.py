@@ -33,7 +33,7 @@ class ExcelImportForm(forms.Form):
         help_text=gettext_lazy("En fil som exporterats från den här budgeten, högst 5 MB."),
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("Filen är större än 5 MB."))

@@ -281,8 +281,8 @@ def intervention_register(federation: Federation, filters: RegisterFilters) -> I
             intervention=i,
             member_names=tuple(m.name for m in i.members.all()),
             parties=_parties_of(i.members.all(), short=True),
-            goal_count=i.goal_count,  # type: ignore[attr-defined]
-            goals_without_target=i.goals_without_target,  # type: ignore[attr-defined]
+            goal_count=i.goal_count,
+            goals_without_target=i.goals_without_target,
             amounts=tuple(money.of(i.pk, y) for y in years),
         )
         for i in interventions

@@ -503,7 +503,7 @@ def conflict_rows(
 
 def _shown(part: Part, value: object, names: Mapping[str, str]) -> str:
     if part.kind in (AMOUNT, OPENING_EQUITY):
-        return "–" if value is None else format_kr(value)  # type: ignore[arg-type]
+        return "–" if value is None else format_kr(value)
     if part.kind == LINE:
         return _("raden finns") if value else _("raden är borttagen")
     if part.kind == COLUMN:
@@ -511,7 +511,7 @@ def _shown(part: Part, value: object, names: Mapping[str, str]) -> str:
     if part.kind == CATEGORY:
         return str(CATEGORY_LABELS.get(str(value), value)) if value else "–"
     if part.kind == LINK:
-        member, intervention = value  # type: ignore[misc]
+        member, intervention = value
         key = member or intervention
         return names.get(key, key) if key else _("ingen koppling")
     return str(value) if value else "–"

@@ -16,7 +16,7 @@ from finsam.money import format_kr
 from plans.history import saved_by
 from plans.models import Plan
 
-HistoricalLine = Line.history.model  # type: ignore[attr-defined]
+HistoricalLine = Line.history.model
 
 
 @dataclass(frozen=True)

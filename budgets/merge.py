@@ -284,9 +284,9 @@ class _Merger:
             b = DraftLine(key=m.key, category="", label="")
         label = m.label
         line = _copy(m)
-        line.label = self.pick(Part(LABEL, m.key), label, b.label, m.label, t.label)  # type: ignore[assignment]
-        line.category = self.pick(Part(CATEGORY, m.key), label, b.category, m.category, t.category)  # type: ignore[assignment]
-        line.member, line.intervention = self.pick(  # type: ignore[misc]
+        line.label = self.pick(Part(LABEL, m.key), label, b.label, m.label, t.label)
+        line.category = self.pick(Part(CATEGORY, m.key), label, b.category, m.category, t.category)
+        line.member, line.intervention = self.pick(
             Part(LINK, m.key), label, _link(b), _link(m), _link(t)
         )
         for code in columns:
@@ -297,7 +297,7 @@ class _Merger:
                 b.amounts.get(code),
                 mine,
                 theirs,
-                _same_amount,  # type: ignore[arg-type]
+                _same_amount,
             )
             if value is mine:
                 continue
@@ -305,7 +305,7 @@ class _Merger:
                 line.amounts.pop(code, None)
                 line.raw[code] = ""
             else:
-                line.amounts[code] = value  # type: ignore[assignment]
+                line.amounts[code] = value
                 line.raw[code] = t.raw.get(code, "")
         return line
 

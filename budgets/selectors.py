@@ -44,7 +44,7 @@ REPORT_FORMAT = "finsam-report/1"
 CATEGORY_LABELS = dict(Category.choices)
 
 
-def budget_queryset():  # type: ignore[no-untyped-def]
+def budget_queryset():
     return Budget.objects.select_related("federation", "updated_by")
 
 
@@ -143,7 +143,7 @@ def _live_facts(budgets: list[Budget], plans: dict[tuple[int, int], Plan]) -> li
     codes = {c.pk: c.code for found in columns.values() for c in found}
     # Plain values, not model instances: a 300-line budget has 1 500 cells, and the
     # editor recomputes them as the user types.
-    lines: dict[int, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+    lines: dict[int, list[tuple]] = defaultdict(list)
     for budget_id, *line in (
         Line.objects.filter(budget_id__in=ids)
         .order_by("position", "id")
@@ -203,7 +203,7 @@ def member_facts(member: Member) -> MemberFacts:
     )
 
 
-def _facts(budget, columns, lines, amounts, members, interventions, scenarios, plan) -> BudgetFacts:  # type: ignore[no-untyped-def]
+def _facts(budget, columns, lines, amounts, members, interventions, scenarios, plan) -> BudgetFacts:
     federation = budget.federation
     by_scenario: dict[int | None, list[LineFacts]] = defaultdict(list)
     for line_id, scenario_id, key, category, label, member, intervention, note in lines:
@@ -547,9 +547,9 @@ def part_authors(
     without versions, names the budget's last saver."""
     fallback = (_user_name(budget.updated_by), budget.updated_at)
     keys = {part.key for part in parts if part.kind in (AMOUNT, LABEL)}
-    versions: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+    versions: dict[str, list] = defaultdict(list)
     if keys:
-        history = Line.history.model  # type: ignore[attr-defined]
+        history = Line.history.model
         rows = history.objects.filter(budget=budget, key__in=keys).select_related("history_user")
         if scenario is None:
             rows = rows.filter(scenario_id__isnull=True)
@@ -564,7 +564,7 @@ def part_authors(
             result[part.id] = fallback
             continue
 
-        def value(row, part: Part = part) -> object:  # type: ignore[no-untyped-def]
+        def value(row, part: Part = part) -> object:
             if part.kind == LABEL:
                 return row.label
             amount = (row.amounts or {}).get(part.column)
@@ -579,7 +579,7 @@ def part_authors(
     return result
 
 
-def _user_name(user) -> str:  # type: ignore[no-untyped-def]
+def _user_name(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()

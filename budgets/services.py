@@ -182,7 +182,7 @@ def _line_notes(budget: Budget, scenario: Scenario | None, draft: BudgetDraft) -
 def _line_history_amounts(budget: Budget, stamp: datetime) -> None:
     """The budget lines' versions saved at `stamp` get the lines' amounts then, so
     a line's history (by budget and key) shows its figures."""
-    history = Line.history.model  # type: ignore[attr-defined]
+    history = Line.history.model
     rows = list(history.objects.filter(budget=budget, history_date=stamp))
     if not rows:
         return
@@ -486,7 +486,7 @@ def contributions_fill(
 
     # A saved version of each line whose amounts changed (who, when, the amounts).
     stamp = timezone.now()
-    Line.history.bulk_history_create(  # type: ignore[attr-defined]
+    Line.history.bulk_history_create(
         touched,
         update=True,
         default_date=stamp,

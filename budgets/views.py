@@ -89,7 +89,7 @@ def budget_report_json(request: HttpRequest, slug: str, year: int) -> HttpRespon
 # --- the editor grid ---------------------------------------------------------------
 
 
-def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW):  # type: ignore[no-untyped-def]
+def _load(request: HttpRequest, slug: str, year: int, *, action: str = VIEW):
     access = get_federation_for_user(request.user, slug, action=action)
     budget = get_in_federation(budget_queryset(), access, year=year)
     return access, budget
@@ -247,7 +247,7 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
     return redirect(url)
 
 
-def _conflict(budget, base, draft, facts, picks, *, missing=(), kept=(), always=False):  # type: ignore[no-untyped-def]
+def _conflict(budget, base, draft, facts, picks, *, missing=(), kept=(), always=False):
     """The conflict box's content: the parts the user must pick, or None."""
     if not base.conflicts and not always:
         return None
@@ -264,7 +264,7 @@ def _conflict(budget, base, draft, facts, picks, *, missing=(), kept=(), always=
     return {"budget": budget, "rows": rows, "kept": kept_summary(kept) if kept else ""}
 
 
-def _parse(request: HttpRequest, facts):  # type: ignore[no-untyped-def]
+def _parse(request: HttpRequest, facts):
     draft, errors = parse_draft(
         request.POST,
         members={m.key for m in facts.members},
@@ -288,7 +288,7 @@ def _render_grid(
     status=200,
     new_column="",
     new_column_error="",
-):  # type: ignore[no-untyped-def]
+):
     grid = editor_grid(facts, draft, errors)
     return render(
         request,

@@ -60,11 +60,11 @@ def _ensure_history(plan: Plan, by: AbstractBaseUser | None) -> None:
     compared with."""
     stamp = timezone.now()
     for model in (Section, Goal, Meeting):
-        history = model.history.model  # type: ignore[attr-defined]
+        history = model.history.model
         have = set(history.objects.filter(plan=plan).values_list("id", flat=True))
         missing = [row for row in model.objects.filter(plan=plan) if row.pk not in have]
         if missing:
-            model.history.bulk_history_create(  # type: ignore[attr-defined]
+            model.history.bulk_history_create(
                 missing,
                 default_user=_user(by),
                 default_date=stamp,
@@ -79,12 +79,12 @@ def _ensure_history(plan: Plan, by: AbstractBaseUser | None) -> None:
         ),
         (Intervention, Intervention.objects.filter(federation_id=plan.federation_id)),
     ):
-        history = model.history.model  # type: ignore[attr-defined]
+        history = model.history.model
         have = set(history.objects.filter(id__in=rows.values("pk")).values_list("id", flat=True))
         missing = [row for row in rows if row.pk not in have]
         if not missing:
             continue
-        model.history.bulk_history_create(  # type: ignore[attr-defined]
+        model.history.bulk_history_create(
             missing,
             default_user=_user(by),
             default_date=stamp,

@@ -118,7 +118,7 @@ def html_to_pdf(html: str, *, fetcher: StaticFilesFetcher | None = None) -> byte
     document = weasyprint.HTML(
         string=html, base_url="file:///", url_fetcher=fetcher or StaticFilesFetcher()
     )
-    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)  # type: ignore[no-any-return]
+    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def _every_field(model: type[models.Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
-def _version_querysets(federation_id: int, plan_id: int, year: int) -> list[models.QuerySet]:  # type: ignore[type-arg]
+def _version_querysets(federation_id: int, plan_id: int, year: int) -> list[models.QuerySet]:
     """The rows the plan's document draws on, every stored column of each."""
     querysets = [
         Federation.objects.filter(pk=federation_id),

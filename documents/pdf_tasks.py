@@ -68,7 +68,7 @@ JOB_TIMEOUT = 24 * 60 * 60
 REFRESH_SECONDS = 2
 
 
-def _cache():  # type: ignore[no-untyped-def]
+def _cache():
     return caches[pdf.CACHE_ALIAS]
 
 
@@ -88,7 +88,7 @@ def _latest_failure_key(plan_id: int) -> str:
     return f"plans:pdf-latest-failure:{plan_id}"
 
 
-def _on_queue(task_: Task) -> Task:  # type: ignore[type-arg]
+def _on_queue(task_: Task) -> Task:
     """The task on the PDF queue (settings.PDF_TASK_QUEUE, by default the default)."""
     return task_.using(queue_name=settings.PDF_TASK_QUEUE)
 

@@ -32,7 +32,7 @@ from plans.selectors import get_plan
 WAITING = "vantar"
 
 
-def draft_pdf_response(request: HttpRequest, access: Access, plan) -> HttpResponse:  # type: ignore[no-untyped-def]
+def draft_pdf_response(request: HttpRequest, access: Access, plan) -> HttpResponse:
     """The current version's PDF when it is ready; else the page that waits for it
     (202) or says why it cannot be made (422). Renders nothing itself."""
     state = pdf_state(plan)
@@ -79,7 +79,7 @@ def draft_pdf_response(request: HttpRequest, access: Access, plan) -> HttpRespon
     return response
 
 
-def _context(access: Access, plan, **extra):  # type: ignore[no-untyped-def]
+def _context(access: Access, plan, **extra):
     return {"access": access, "federation": access.federation, "plan": plan, **extra}
 
 

@@ -77,7 +77,7 @@ def federation_overview(federation: Federation) -> FederationOverview:
     )
 
 
-def plan_and_budget_steps(federation) -> list[Step]:  # type: ignore[no-untyped-def]
+def plan_and_budget_steps(federation) -> list[Step]:
     """The förbund page's "Kom igång" step for the plan and its budget (the core's
     own steps are finsam/getting_started.py's). One query."""
     years = dict(

@@ -30,13 +30,13 @@ class InterventionGoalInline(admin.TabularInline):
     extra = 0
     fields = ("position", "text", "comparison", "target", "unit")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return not _frozen(obj) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return not _frozen(obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return not _frozen(obj) and super().has_delete_permission(request, obj)
 
 
@@ -60,25 +60,25 @@ class InterventionAdmin(admin.ModelAdmin):
     filter_horizontal = ("members", "steering_members")
     inlines = [InterventionGoalInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return not _frozen(obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return not _frozen(obj) and super().has_delete_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         _guard(obj)
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         _guard(form.instance)
         super().save_related(request, form, formsets, change)
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         _guard(obj)
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for intervention in queryset.order_by("pk"):
                 _guard(intervention)

@@ -72,7 +72,7 @@ class MemberChoices(forms.ModelMultipleChoiceField):
                 )
         return super()._check_values(value)
 
-    def label_from_instance(self, obj: Member) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Member) -> str:
         kind = obj.get_kind_display()
         return obj.name if obj.name == kind else f"{obj.name} ({kind.lower()})"
 
@@ -163,7 +163,7 @@ class InterventionForm(forms.Form):
         super().__init__(*args, **kwargs)
         members = Member.objects.filter(federation=federation).order_by("position", "id")
         for name in ("owner", "members", "steering_members"):
-            self.fields[name].queryset = members  # type: ignore[attr-defined]
+            self.fields[name].queryset = members
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -257,7 +257,7 @@ def goal_formset(
         }
         for goal in goals
     ]
-    return formset_class(data, initial=initial, prefix="goals")  # type: ignore[return-value]
+    return formset_class(data, initial=initial, prefix="goals")
 
 
 class OutcomesForm(forms.Form):

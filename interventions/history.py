@@ -15,7 +15,7 @@ from interventions.models import Intervention
 from plans.history import saved_by
 from plans.models import Plan
 
-HistoricalIntervention = Intervention.history.model  # type: ignore[attr-defined]
+HistoricalIntervention = Intervention.history.model
 
 INTERVENTION_FIELDS = (
     "name",

@@ -279,7 +279,7 @@ def _write(
         ensure_intervention_not_frozen(intervention)
     _check_members(
         federation,
-        owner=[values["owner"]],  # type: ignore[list-item]
+        owner=[values["owner"]],
         members=members,
         steering_members=steering_members,
     )
@@ -289,7 +289,7 @@ def _write(
     if intervention.pk is None:
         ensure_intervention_not_frozen(intervention)
     # Who the saved version (django-simple-history) records as having made it.
-    intervention._history_user = by if by is not None and by.is_authenticated else None  # type: ignore[attr-defined]
+    intervention._history_user = by if by is not None and by.is_authenticated else None
     if intervention.pk is None:
         _insert(intervention, key=key, name=str(values["name"]))
     else:
@@ -409,7 +409,7 @@ def outcomes_record(
             outcome = InterventionOutcome(goal=goals[goal_id], year=year)
         outcome.value = given.value
         outcome.note = given.note
-        outcome.updated_by = by  # type: ignore[assignment]
+        outcome.updated_by = by
         outcome.full_clean()
         outcome.save()
         saved.append(outcome)

@@ -34,7 +34,7 @@ def _add_service_errors(form: Form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _render_form(request, access, intervention, form, goals, status=200):  # type: ignore[no-untyped-def]
+def _render_form(request, access, intervention, form, goals, status=200):
     return render(
         request,
         "interventions/intervention_form.html",

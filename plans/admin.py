@@ -22,7 +22,7 @@ class FederationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MemberInline, MembershipInline]
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         # Deleting a förbund deletes its plans: not one with a fastställd plan (a
         # public record; plans/freeze.py).
         if obj is not None and obj.plans.filter(status=PlanStatus.DECIDED).exists():
@@ -39,13 +39,13 @@ class PlanPartInline(admin.options.InlineModelAdmin):
 
     extra = 0
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return not _decided(obj) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return not _decided(obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return not _decided(obj) and super().has_delete_permission(request, obj)
 
 
@@ -87,10 +87,10 @@ class PlanAdmin(admin.ModelAdmin):
     list_select_related = ("federation",)
     inlines = (SectionInline, GoalInline, MeetingInline)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return not _decided(obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return not _decided(obj) and super().has_delete_permission(request, obj)
 
     @staticmethod
@@ -100,19 +100,19 @@ class PlanAdmin(admin.ModelAdmin):
         for federation_id, year in sorted({stored, (plan.federation_id, plan.year)} - {None}):
             ensure_plan_not_frozen(federation_id, year)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         self._guard(obj)
         super().save_model(request, obj, form, change)
 
-    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+    def save_formset(self, request, form, formset, change):
         self._guard(form.instance)
         super().save_formset(request, form, formset, change)
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         self._guard(obj)
         super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for plan in queryset.order_by("pk"):
                 self._guard(plan)
@@ -122,13 +122,13 @@ class PlanAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """The workflow's records are written by the services only: the admin shows them."""
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -18,9 +18,9 @@ from django.http import Http404
 from plans.diff import TextDiff, word_diff
 from plans.models import Goal, Meeting, Plan, PlanStatus, PlanTransition, Section
 
-HistoricalSection = Section.history.model  # type: ignore[attr-defined]
-HistoricalGoal = Goal.history.model  # type: ignore[attr-defined]
-HistoricalMeeting = Meeting.history.model  # type: ignore[attr-defined]
+HistoricalSection = Section.history.model
+HistoricalGoal = Goal.history.model
+HistoricalMeeting = Meeting.history.model
 
 KINDS = {"+": "skapad", "~": "ändrad", "-": "borttagen"}
 

@@ -54,7 +54,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
-def _image_as_text(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+def _image_as_text(self, tokens, idx, options, env):
     """An image is shown as its alt text: never an <img>, never a fetch."""
     return escape(self.renderInlineAsText(tokens[idx].children or [], options, env))
 
@@ -66,7 +66,7 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def _shift_headings(tokens) -> None:  # type: ignore[no-untyped-def]
+def _shift_headings(tokens) -> None:
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             level = min(6, int(token.tag[1]) + HEADING_OFFSET)

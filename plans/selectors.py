@@ -22,7 +22,7 @@ def plan_queryset() -> QuerySet[Plan]:
 
 def get_plan(access: Access, year: int) -> Plan:
     """The förbund's plan for the year, or 404 (also for another förbund's)."""
-    return get_in_federation(plan_queryset(), access, year=year)  # type: ignore[return-value]
+    return get_in_federation(plan_queryset(), access, year=year)
 
 
 # --- the workflow: snapshots, comments, plans awaiting comments ------------------------
@@ -121,7 +121,7 @@ def plans_awaiting_comments(user: Any) -> list[AwaitingPlan]:
         plan__in=plans, to_status=PlanStatus.REVIEW
     ).order_by("at", "id"):
         sent[transition.plan_id] = transition
-    return [AwaitingPlan(plan=p, sent=sent.get(p.pk), own_comments=p.own) for p in plans]  # type: ignore[attr-defined]
+    return [AwaitingPlan(plan=p, sent=sent.get(p.pk), own_comments=p.own) for p in plans]
 
 
 def published_plan(slug: str, year: int) -> tuple[Plan, Snapshot] | None:

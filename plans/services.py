@@ -321,7 +321,7 @@ def section_update(
     if not check.unchanged:
         # Saved since the editor opened: merge what each side changed, or refuse.
         base = (
-            stored.history.filter(version=expected_version)  # type: ignore[attr-defined]
+            stored.history.filter(version=expected_version)
             .order_by("-history_date", "-history_id")
             .first()
         )

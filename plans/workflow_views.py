@@ -193,7 +193,7 @@ def _section(plan: Plan, section_id: int) -> tuple[int, str]:
     section = Section.objects.filter(plan=plan, pk=section_id).first()
     if section is not None:
         return section.pk, section.heading
-    row = Section.history.filter(plan=plan, id=section_id).order_by("-history_date").first()  # type: ignore[attr-defined]
+    row = Section.history.filter(plan=plan, id=section_id).order_by("-history_date").first()
     if row is None:
         raise Http404("Avsnittet finns inte.")
     return row.id, row.heading

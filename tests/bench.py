@@ -33,7 +33,7 @@ def main() -> int:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def _time(fn, repeat: int = 30) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _time(fn, repeat: int = 30) -> dict[str, float]:
     fn()  # warm up
     samples = []
     for _ in range(repeat):

@@ -33,7 +33,7 @@ def _pages(content: bytes) -> int:
     return 0
 
 
-def _largest_demo_plan():  # type: ignore[no-untyped-def]
+def _largest_demo_plan():
     from documents.bundle.importer import bundle_import
     from plans.models import Plan
 
@@ -43,17 +43,17 @@ def _largest_demo_plan():  # type: ignore[no-untyped-def]
     return _largest_demo_plan_of(Plan.objects.select_related("federation"))
 
 
-def _largest_demo_plan_of(plans):  # type: ignore[no-untyped-def]
+def _largest_demo_plan_of(plans):
     """The plan with the most sections, meetings and budget lines (bench/pdf.py too)."""
 
-    def size(plan) -> int:  # type: ignore[no-untyped-def]
+    def size(plan) -> int:
         budget = plan.federation.budgets.get(year=plan.year)
         return plan.sections.count() + plan.meetings.count() + budget.lines.count()
 
     return max(plans, key=size)
 
 
-def _synthetic_plan():  # type: ignore[no-untyped-def]
+def _synthetic_plan():
     """30 sections, 50 interventions, 300 budget lines."""
     from budgets.models import Amount, Line
     from interventions.models import Intervention, InterventionGoal
@@ -113,7 +113,7 @@ def _synthetic_plan():  # type: ignore[no-untyped-def]
     return plan
 
 
-def _best(fn, repeat: int = 2):  # type: ignore[no-untyped-def]
+def _best(fn, repeat: int = 2):
     """The fastest of `repeat` runs (seconds) and the last result."""
     times, result = [], None
     for _ in range(repeat):
@@ -123,13 +123,13 @@ def _best(fn, repeat: int = 2):  # type: ignore[no-untyped-def]
     return min(times), result
 
 
-def _case(name: str, plan) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _case(name: str, plan) -> dict[str, object]:
     from django.core.cache import caches
 
     from documents.document import plan_document
     from documents.pdf import CACHE_ALIAS, html_to_pdf, plan_html, plan_pdf
 
-    def download():  # type: ignore[no-untyped-def]
+    def download():
         caches[CACHE_ALIAS].clear()
         return plan_pdf(plan)
 

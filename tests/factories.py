@@ -113,7 +113,7 @@ def complete_federation(**kwargs) -> Federation:
     return federation
 
 
-def log_in_verified(client, user):  # type: ignore[no-untyped-def]
+def log_in_verified(client, user):
     """force_login, with the second factor given: the user gets an app (a TOTP device)
     and the session carries it, as after the code step (finsam/twofactor)."""
     from django_otp import DEVICE_ID_SESSION_KEY

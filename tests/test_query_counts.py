@@ -49,7 +49,7 @@ def _counts(client, slug: str, year: int, pages: tuple[str, ...]) -> dict[str, i
     return counts
 
 
-def _before_and_after(client, pages: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _before_and_after(client, pages: tuple[str, ...]):
     """Counts for the demo förbund Sundbyberg and for a synthetic one, with two förbund
     of one plan year each, and again with seven förbund, the synthetic one in five
     years and the five new ones in three."""

@@ -36,11 +36,11 @@ KRAMFORS_TABLE = (TABLES / "kramfors-2021-bokforingstecken.tsv").read_text(encod
 CODE = re.compile(r"\b\d{4}:(budget|plan|forecast|actual)\b")
 
 
-def url(name: str, federation, year: int = YEAR) -> str:  # type: ignore[no-untyped-def]
+def url(name: str, federation, year: int = YEAR) -> str:
     return reverse(name, args=[federation.slug, year])
 
 
-def plan_for(federation, year: int = YEAR, status: str = PlanStatus.DRAFT) -> Plan:  # type: ignore[no-untyped-def]
+def plan_for(federation, year: int = YEAR, status: str = PlanStatus.DRAFT) -> Plan:
     return Plan.objects.create(
         federation=federation,
         year=year,
@@ -50,7 +50,7 @@ def plan_for(federation, year: int = YEAR, status: str = PlanStatus.DRAFT) -> Pl
     )
 
 
-def visible_text(response) -> str:  # type: ignore[no-untyped-def]
+def visible_text(response) -> str:
     return strip_tags(response.content.decode())
 
 
@@ -101,7 +101,7 @@ def make_kramfors() -> Federation:
     return federation
 
 
-def make_chief(federation: Federation):  # type: ignore[no-untyped-def]
+def make_chief(federation: Federation):
     """The förbund's förbundschef, a new user."""
     user = UserFactory(username="chef")
     MembershipFactory(user=user, federation=federation, role=Role.DIRECTOR)
@@ -195,7 +195,7 @@ def test_a_new_column_goes_where_its_year_is(columns, new, expected):
 
 @pytest.mark.django_db
 def test_the_interventions_of_a_new_budget_are_those_of_its_plan_year(kramfors):
-    def make(key, **fields):  # type: ignore[no-untyped-def]
+    def make(key, **fields):
         return Intervention.objects.create(federation=kramfors, key=key, name=key, **fields)
 
     make("ends-1-jan", start=date(2019, 1, 1), end=date(2021, 1, 1), status="finished")
@@ -599,7 +599,7 @@ def test_a_paste_over_a_plan_decided_after_its_preview_is_refused(
 # --- starting point 3: the förbund's own table, pasted -----------------------------------
 
 
-def _textarea(response) -> str:  # type: ignore[no-untyped-def]
+def _textarea(response) -> str:
     match = re.search(
         r'<textarea name="text"[^>]*>\n?(.*?)</textarea>', response.content.decode(), re.S
     )
@@ -609,7 +609,7 @@ def _textarea(response) -> str:  # type: ignore[no-untyped-def]
     return unescape(match.group(1))
 
 
-def _confirm(preview, text: str, **changes: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _confirm(preview, text: str, **changes: str) -> dict[str, str]:
     """The preview's form as the browser would post it, with `changes` to its selects."""
     html = preview.content.decode()
     data = {"text": text, "action": "save"}
@@ -623,7 +623,7 @@ def _confirm(preview, text: str, **changes: str) -> dict[str, str]:  # type: ign
     return data
 
 
-def _previewed(client, chief, federation, text: str = KRAMFORS_TABLE):  # type: ignore[no-untyped-def]
+def _previewed(client, chief, federation, text: str = KRAMFORS_TABLE):
     """The förbundschef on a plan without a budget, with `text` pasted and previewed."""
     plan_for(federation)
     client.force_login(chief)
@@ -765,7 +765,7 @@ def test_a_save_of_other_text_than_the_preview_shows_the_preview_again(
     assert row_counts() == before
 
 
-def _empty_budget(client, chief, federation) -> None:  # type: ignore[no-untyped-def]
+def _empty_budget(client, chief, federation) -> None:
     """The förbundschef, logged in, has made the plan year's empty budget."""
     plan_for(federation)
     client.force_login(chief)
@@ -789,13 +789,13 @@ def test_a_pasted_table_replaces_an_existing_budgets_lines(client, chief, kramfo
 # --- point 5: columns named in Swedish in the grid ---------------------------------------
 
 
-def _grid_post(client, federation, **extra):  # type: ignore[no-untyped-def]
+def _grid_post(client, federation, **extra):
     """The grid as loaded, posted back with `extra`."""
     budget = Budget.objects.get(federation=federation, year=YEAR)
     return client.post(url("budget_grid_save", federation), grid_post(budget) | extra)
 
 
-def _header_labels(response) -> list[str]:  # type: ignore[no-untyped-def]
+def _header_labels(response) -> list[str]:
     html = response.content.decode()
     return [
         strip_tags(cell).split("ta bort")[0].strip()

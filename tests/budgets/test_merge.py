@@ -199,7 +199,7 @@ def test_picks_are_all_needed_and_theirs_puts_the_stored_value_back():
 
 
 @pytest.fixture
-def bksv(db):  # type: ignore[no-untyped-def]
+def bksv(db):
     """The demo budget, with Resor (Resekostnader) at 47 000 as in the trial."""
     budget = bundle_import(data=json.loads(DEMO.read_text(encoding="utf-8")))
     draft = stored_draft(budget_facts(budget), budget, None)
@@ -217,7 +217,7 @@ def _stored(budget: Budget) -> dict[str, dict[str, Decimal]]:
     return {line.key: line.amounts for line in budget_facts(Budget.objects.get(pk=budget.pk)).lines}
 
 
-def _director(federation: Federation, username: str):  # type: ignore[no-untyped-def]
+def _director(federation: Federation, username: str):
     user = UserFactory(username=username, first_name=username.title(), last_name="Exempel")
     MembershipFactory(user=user, federation=federation, role=Role.DIRECTOR)
     return user
@@ -336,7 +336,7 @@ def _named(fields: dict[str, str], label: str, code_index: int = 0) -> str:
     return f"{row}-amount-{code_index}"
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
+def _client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -208,7 +208,7 @@ def _more_states() -> None:
 
 def test_axe_finds_no_serious_violation_on_any_page_for_any_role(
     browser: Browser,
-    live_server,  # type: ignore[no-untyped-def]
+    live_server,
 ) -> None:
     assert AXE_JS.exists(), f"{AXE_JS} saknas: kör `make setup` (npm ci)."
     call_command("load_demo", verbosity=0)

@@ -28,11 +28,11 @@ KANSLI_2021 = "#line-5-amount-1"
 ENTER_2021 = "#line-4-amount-1"
 
 
-def result_2021(page: Page):  # type: ignore[no-untyped-def]
+def result_2021(page: Page):
     return page.locator('#grid-figures tr:has(th:text-is("Årets resultat")) td').nth(1)
 
 
-def test_director_types_saves_and_reloads(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_director_types_saves_and_reloads(page: Page, director, federation, password) -> None:
     make_budget(federation)
     log_in(page, director.username, password)
     page.goto(f"/f/{federation.slug}/budget/2021/rutnat/")
@@ -72,7 +72,7 @@ def test_director_types_saves_and_reloads(page: Page, director, federation, pass
 
 def test_second_browser_saving_first_gives_a_conflict(
     browser: Browser, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make_budget(federation)
     pages = []
     for _ in range(2):
@@ -106,7 +106,7 @@ def test_second_browser_saving_first_gives_a_conflict(
 SCREENSHOTS = Path(tempfile.gettempdir()) / "finsam-e2e"  # looked at, not committed
 
 
-def _bksv_pages(browser: Browser, live_server, password):  # type: ignore[no-untyped-def]
+def _bksv_pages(browser: Browser, live_server, password):
     """The demo budget with Resor at 47 000, and two directors, A and B, each in a
     browser context of their own with the grid open."""
     budget = bundle_import(data=json.loads(DEMO.read_text(encoding="utf-8")))
@@ -128,11 +128,11 @@ def _bksv_pages(browser: Browser, live_server, password):  # type: ignore[no-unt
     return budget, pages
 
 
-def _cell(page: Page, label: str):  # type: ignore[no-untyped-def]
+def _cell(page: Page, label: str):
     return page.get_by_label(f"{label}, Budget 2024", exact=True)
 
 
-def _stored(budget, key: str) -> Decimal:  # type: ignore[no-untyped-def]
+def _stored(budget, key: str) -> Decimal:
     return Amount.objects.get(
         line__budget=budget,
         line__key=key,
@@ -142,7 +142,7 @@ def _stored(budget, key: str) -> Decimal:  # type: ignore[no-untyped-def]
     ).amount
 
 
-def test_repro_a_colleagues_change_stays(browser: Browser, live_server, password) -> None:  # type: ignore[no-untyped-def]
+def test_repro_a_colleagues_change_stays(browser: Browser, live_server, password) -> None:
     budget, (a, b) = _bksv_pages(browser, live_server, password)
     _cell(a, "Styrelse").fill("275 000")  # 1. A edits Styrelse
     _cell(b, "Resekostnader").fill("48 000")  # 2. B edits Resor and saves first
@@ -161,7 +161,7 @@ def test_repro_a_colleagues_change_stays(browser: Browser, live_server, password
         page.context.close()
 
 
-def test_a_cell_both_changed_is_picked(browser: Browser, live_server, password) -> None:  # type: ignore[no-untyped-def]
+def test_a_cell_both_changed_is_picked(browser: Browser, live_server, password) -> None:
     budget, (a, b) = _bksv_pages(browser, live_server, password)
     _cell(a, "Styrelse").fill("275 000")
     _cell(a, "Resekostnader").fill("49 000")
@@ -205,7 +205,7 @@ def test_a_cell_both_changed_is_picked(browser: Browser, live_server, password) 
 
 def test_enter_in_a_line_name_deletes_nothing_and_ctrl_s_saves(
     page: Page, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Enter in a line's name used to press the form's first button, a column's
     "ta bort"; Ctrl+S saves from any field, the name too."""
     make_budget(federation)

@@ -14,7 +14,7 @@ from tests.e2e.test_budget_grid import _bksv_pages, _cell, _stored
 pytestmark = pytest.mark.e2e
 
 
-def test_a_restored_draft_keeps_a_colleagues_save(browser: Browser, live_server, password) -> None:  # type: ignore[no-untyped-def]
+def test_a_restored_draft_keeps_a_colleagues_save(browser: Browser, live_server, password) -> None:
     budget, (a, b) = _bksv_pages(browser, live_server, password)
     _cell(a, "Styrelse").fill("275 000")  # A edits Styrelse
     # The draft is kept in her browser (session.js stores it just after the edit).

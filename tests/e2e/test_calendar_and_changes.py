@@ -29,7 +29,7 @@ def _shot(page: Page, name: str) -> None:
 
 
 @pytest.mark.usefixtures("fake_pdf")
-def test_the_decided_plan_page_has_the_calendar_link_and_byt_lank(  # type: ignore[no-untyped-def]
+def test_the_decided_plan_page_has_the_calendar_link_and_byt_lank(
     page: Page, director, federation, password
 ) -> None:
     plan = make_plan(federation)
@@ -55,7 +55,7 @@ def test_the_decided_plan_page_has_the_calendar_link_and_byt_lank(  # type: igno
     _shot(page, "decided-calendar-link-renewed")
 
 
-def test_changes_since_review_show_budget_and_intervention_changes(  # type: ignore[no-untyped-def]
+def test_changes_since_review_show_budget_and_intervention_changes(
     page: Page, director, reviewer, federation, password
 ) -> None:
     plan = make_plan(federation)
@@ -79,7 +79,7 @@ def test_changes_since_review_show_budget_and_intervention_changes(  # type: ign
     _shot(page, "changes-since-review")
 
 
-def test_the_adoption_form_checks_the_date_being_entered(  # type: ignore[no-untyped-def]
+def test_the_adoption_form_checks_the_date_being_entered(
     page: Page, director, federation, password
 ) -> None:
     plan = make_plan(federation)

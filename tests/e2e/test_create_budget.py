@@ -31,17 +31,17 @@ def shot(page: Page, name: str) -> None:
 
 
 @pytest.fixture
-def kramfors(db):  # type: ignore[no-untyped-def]
+def kramfors(db):
     return make_kramfors()
 
 
 @pytest.fixture
-def chief(kramfors):  # type: ignore[no-untyped-def]
+def chief(kramfors):
     return make_chief(kramfors)
 
 
 @pytest.fixture
-def wide_page(browser: Browser, live_server):  # type: ignore[no-untyped-def]
+def wide_page(browser: Browser, live_server):
     """A laptop's 1366 px, with the clipboard, so that the table is pasted as a user
     pastes it."""
     context = browser.new_context(
@@ -56,7 +56,7 @@ def wide_page(browser: Browser, live_server):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def test_a_chief_pastes_her_table_fixes_a_category_and_sees_the_budget(  # type: ignore[no-untyped-def]
+def test_a_chief_pastes_her_table_fixes_a_category_and_sees_the_budget(
     wide_page: Page, kramfors, chief, password
 ) -> None:
     page = wide_page

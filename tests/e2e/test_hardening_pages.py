@@ -15,7 +15,7 @@ from tests.e2e.conftest import log_in
 SHOTS = Path(os.environ.get("FINSAM_SCREENSHOTS", "/tmp"))
 
 
-def test_the_lock_page_says_when_to_try_again(page: Page, director) -> None:  # type: ignore[no-untyped-def]
+def test_the_lock_page_says_when_to_try_again(page: Page, director) -> None:
     page.set_default_timeout(60_000)  # five password checks on a busy machine
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(page, director.username, "fel-lösenord-123")
@@ -34,7 +34,7 @@ def test_the_lock_page_says_when_to_try_again(page: Page, director) -> None:  # 
 
 def test_an_upload_over_the_limit_gets_the_413_page(
     page: Page, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     page.set_default_timeout(60_000)
     budget = make_budget(federation)
     log_in(page, director.username, password)

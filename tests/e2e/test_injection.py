@@ -14,7 +14,7 @@ from tests.security.payloads import build_payload_world
 pytestmark = pytest.mark.e2e
 
 
-def _log_in_by_cookie(page: Page, user, live_server) -> None:  # type: ignore[no-untyped-def]
+def _log_in_by_cookie(page: Page, user, live_server) -> None:
     client = Client()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
@@ -23,13 +23,13 @@ def _log_in_by_cookie(page: Page, user, live_server) -> None:  # type: ignore[no
     )
 
 
-def test_no_payload_runs_in_the_browser(page: Page, live_server, director, federation) -> None:  # type: ignore[no-untyped-def]
+def test_no_payload_runs_in_the_browser(page: Page, live_server, director, federation) -> None:
     world = build_payload_world(federation, director)
     dialogs: list[str] = []
     violations: list[str] = []
     requests: list[str] = []
 
-    def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+    def on_dialog(dialog) -> None:
         dialogs.append(dialog.message)
         dialog.dismiss()
 

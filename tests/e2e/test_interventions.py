@@ -18,13 +18,13 @@ pytestmark = pytest.mark.e2e
 RESERVE_LINK = "#line-6-link"  # "Kvar att fördela", the last line of make_budget
 
 
-def figure(page: Page, label: str):  # type: ignore[no-untyped-def]
+def figure(page: Page, label: str):
     """The budget page's figure row `label`, its 2021 (budget) cell; the first
     column is the 2020 forecast."""
     return page.locator(f'tr:has(th:text-is("{label}")) td').nth(1)
 
 
-def test_director_creates_links_and_follows_up(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_director_creates_links_and_follows_up(page: Page, director, federation, password) -> None:
     enter = make_intervention(
         federation, "enter", name="Enter", individual_share_percent=Decimal(100)
     )

@@ -33,12 +33,12 @@ def test_demo_director_logs_in_and_sees_the_federation(page: Page) -> None:
     expect(page.get_by_role("heading", name="Styrelse", exact=True)).to_be_visible()
 
 
-def test_wrong_password_is_refused_in_swedish(page: Page, director) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_is_refused_in_swedish(page: Page, director) -> None:
     log_in(page, "director", "fel-lösenord")
     expect(page.locator(".alert-danger, .invalid-feedback")).to_contain_text("korrekt användarnamn")
 
 
-def test_director_adds_a_member(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_director_adds_a_member(page: Page, director, federation, password) -> None:
     log_in(page, director.username, password)
     page.get_by_role("link", name=re.compile(federation.name)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(federation.name)

@@ -66,7 +66,7 @@ def pdf_text(path: str) -> str:
     return " ".join(out.stdout.decode().split())
 
 
-def test_the_pdf_is_prepared_then_downloads_and_adoption_shows_progress(  # type: ignore[no-untyped-def]
+def test_the_pdf_is_prepared_then_downloads_and_adoption_shows_progress(
     page: Page, director, federation, password, settings, monkeypatch
 ) -> None:
     settings.TASKS = DATABASE

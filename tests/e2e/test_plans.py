@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 def test_director_edits_a_section_with_the_preview(
     page: Page, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     plan = make_plan(federation)
     errors: list[str] = []
     page.on(
@@ -52,7 +52,7 @@ def test_director_edits_a_section_with_the_preview(
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
 
 
-def test_a_reader_gets_no_editing_tools(page: Page, viewer, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_a_reader_gets_no_editing_tools(page: Page, viewer, federation, password) -> None:
     plan = make_plan(federation)
     log_in(page, viewer.username, password)
     page.goto(plan.get_absolute_url())

@@ -40,7 +40,7 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def _grid(federation) -> str:  # type: ignore[no-untyped-def]
+def _grid(federation) -> str:
     return reverse("budget_grid", args=[federation.slug, 2021])
 
 
@@ -70,7 +70,7 @@ def _log_in_here(page: Page, username: str, password: str) -> None:
 
 def test_expired_session_in_the_grid_is_said_and_the_input_comes_back(
     page: Page, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make_budget(federation)
     log_in(page, director.username, password)
     page.goto(_grid(federation))
@@ -115,7 +115,7 @@ def test_expired_session_in_the_grid_is_said_and_the_input_comes_back(
 
 def test_expired_session_in_the_section_editor_keeps_the_text(
     page: Page, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     plan = make_plan(federation)
     section = Section.objects.filter(plan=plan).order_by("position").first()
     url = reverse("section_edit", args=[federation.slug, plan.year, section.pk])
@@ -152,7 +152,7 @@ def test_expired_session_in_the_section_editor_keeps_the_text(
     assert _drafts(page) == {}
 
 
-def test_discarding_the_offer_removes_the_draft(page: Page, director, federation, password) -> None:  # type: ignore[no-untyped-def]
+def test_discarding_the_offer_removes_the_draft(page: Page, director, federation, password) -> None:
     make_budget(federation)
     log_in(page, director.username, password)
     page.goto(_grid(federation))
@@ -169,7 +169,7 @@ def test_discarding_the_offer_removes_the_draft(page: Page, director, federation
 
 def test_drafts_belong_to_one_user_and_go_at_logout(
     page: Page, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make_budget(federation)
     colleague = UserFactory(username="colleague")
     MembershipFactory(user=colleague, federation=federation, role=Role.DIRECTOR)
@@ -200,7 +200,7 @@ def test_drafts_belong_to_one_user_and_go_at_logout(
 
 def test_warning_before_the_idle_limit_and_keep_working_renews(
     page: Page, director, federation, password, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # A short idle limit: saved sessions live 5 minutes, so surely 4 after a request
     # (the last save may be a minute old); the warning comes 2 minutes before.
     settings.SESSION_COOKIE_AGE = 5 * 60
@@ -232,7 +232,7 @@ def test_warning_before_the_idle_limit_and_keep_working_renews(
 
 def test_a_save_sent_when_logged_out_comes_back_to_the_grid(
     page: Page, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make_budget(federation)
     log_in(page, director.username, password)
     page.goto(_grid(federation))
@@ -253,7 +253,7 @@ def test_a_save_sent_when_logged_out_comes_back_to_the_grid(
 
 def test_a_layout_change_sent_when_logged_out_is_rebuilt(
     page: Page, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A row added (not saved) before the session ended: the draft has another shape
     than the stored budget, so the server rebuilds the grid from it, unsaved."""
     make_budget(federation)
@@ -278,13 +278,13 @@ def test_a_layout_change_sent_when_logged_out_is_rebuilt(
 
 def test_leaving_with_unsaved_edits_asks_but_saving_does_not(
     page: Page, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make_budget(federation)
     log_in(page, director.username, password)
     page.goto(_grid(federation))
     dialogs: list[str] = []
 
-    def stay(dialog):  # type: ignore[no-untyped-def]
+    def stay(dialog):
         dialogs.append(dialog.type)
         dialog.dismiss()
 
@@ -306,7 +306,7 @@ def test_leaving_with_unsaved_edits_asks_but_saving_does_not(
 
 def test_the_messages_pass_axe(
     browser, live_server, director, federation, password, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The warning, the logged-out alert and the offer, each shown, checked by axe-core
     (WCAG 2.1 AA: no serious or critical violation), as tests/e2e/test_accessibility.py
     checks every page."""
@@ -349,7 +349,7 @@ def test_the_messages_pass_axe(
 
 def test_logging_in_in_another_tab_lets_the_editor_go_on(
     page: Page, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The new login gives a new CSRF token; the editor takes it up when she comes
     back to its tab, so the save that follows is accepted."""
     make_budget(federation)
@@ -379,7 +379,7 @@ def test_logging_in_in_another_tab_lets_the_editor_go_on(
 
 def test_a_save_that_fails_keeps_the_draft(
     page: Page, director, federation, password, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A server error page (which has no script) and then back: the draft is offered."""
     import budgets.views
 
@@ -389,7 +389,7 @@ def test_a_save_that_fails_keeps_the_draft(
     page.fill(KANSLI_2021, "682 000")
     expect(result_2021(page)).to_have_text("0\u00a0kr")
 
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(budgets.views, "budget_save", broken)
@@ -403,7 +403,7 @@ def test_a_save_that_fails_keeps_the_draft(
 
 def test_every_cookie_gone_is_a_logout_too(
     page: Page, live_server, director, federation, password
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The trial cleared every cookie, the CSRF cookie with the session's: the
     recompute was refused by the CSRF check (403) and the totals froze without a
     word, and the save ended on the CSRF page. Both now say she is logged out."""

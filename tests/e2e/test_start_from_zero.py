@@ -53,7 +53,7 @@ def staff_with_app(db):
     return user, device.key
 
 
-def test_staff_create_a_federation_and_its_director_starts(page: Page, staff_with_app) -> None:  # type: ignore[no-untyped-def]
+def test_staff_create_a_federation_and_its_director_starts(page: Page, staff_with_app) -> None:
     staff, staff_key = staff_with_app
     refused: list[str] = []
     page.on(

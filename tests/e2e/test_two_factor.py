@@ -49,7 +49,7 @@ def code(key_hex: str, step_offset: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
-def test_director_sets_up_and_logs_in_with_the_code(page: Page, director, password) -> None:  # type: ignore[no-untyped-def]
+def test_director_sets_up_and_logs_in_with_the_code(page: Page, director, password) -> None:
     refused: list[str] = []
     page.on(
         "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None

@@ -30,13 +30,13 @@ def log_out(page: Page) -> None:
     expect(page.get_by_role("status")).to_contain_text("Du är utloggad")
 
 
-def chapter(page: Page, heading: str):  # type: ignore[no-untyped-def]
+def chapter(page: Page, heading: str):
     return page.locator(
         "section.chapter", has=page.get_by_role("heading", name=heading, exact=True)
     )
 
 
-def test_the_director_sends_to_review_and_a_reviewer_comments_quoting_a_sentence(  # type: ignore[no-untyped-def]
+def test_the_director_sends_to_review_and_a_reviewer_comments_quoting_a_sentence(
     page: Page, director, reviewer, federation, password
 ) -> None:
     plan = make_plan(federation)
@@ -105,7 +105,7 @@ def test_the_director_sends_to_review_and_a_reviewer_comments_quoting_a_sentence
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
 
 
-def test_the_director_resolves_the_comment_edits_and_sees_the_diff(  # type: ignore[no-untyped-def]
+def test_the_director_resolves_the_comment_edits_and_sees_the_diff(
     page: Page, director, reviewer, federation, password
 ) -> None:
     plan = make_plan(federation)
@@ -146,7 +146,7 @@ def test_the_director_resolves_the_comment_edits_and_sees_the_diff(  # type: ign
     expect(page.locator(".diff ins").first).to_contain_text("och i delårsrapporten")
 
 
-def test_the_director_records_adoption_and_a_board_member_downloads_the_decided_pdf(  # type: ignore[no-untyped-def]
+def test_the_director_records_adoption_and_a_board_member_downloads_the_decided_pdf(
     page: Page, director, board_member, federation, password
 ) -> None:
     plan = make_plan(federation)

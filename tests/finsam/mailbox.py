@@ -10,7 +10,7 @@ from django.core import mail
 LINK = re.compile(r"https?://\S+")
 
 
-def links(message) -> list[str]:  # type: ignore[no-untyped-def]
+def links(message) -> list[str]:
     return LINK.findall(message.body)
 
 

@@ -28,14 +28,14 @@ LOGIN, SECRET = "finsam", "smtp-hemligt-42"
 
 class Mailbox:
     def __init__(self) -> None:
-        self.envelopes: list = []  # type: ignore[type-arg]
+        self.envelopes: list = []
         self.logins: list[str] = []
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.envelopes.append(envelope)
         return "250 OK"
 
-    def authenticate(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
             LOGIN.encode(),
             SECRET.encode(),

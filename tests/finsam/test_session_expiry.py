@@ -31,18 +31,18 @@ START = timezone.datetime(2026, 3, 2, 8, 0, tzinfo=timezone.get_current_timezone
 HX = {"HX-Request": "true"}
 
 
-def _next(response) -> str:  # type: ignore[no-untyped-def]
+def _next(response) -> str:
     assert response.status_code == 302, response.status_code
     location = urlsplit(response["Location"])
     assert location.path == reverse("login")
     return parse_qs(location.query)["next"][0]
 
 
-def _grid(federation, name="budget_grid") -> str:  # type: ignore[no-untyped-def]
+def _grid(federation, name="budget_grid") -> str:
     return reverse(name, args=[federation.slug, 2021])
 
 
-def _expiry(client: Client):  # type: ignore[no-untyped-def]
+def _expiry(client: Client):
     return Session.objects.get(session_key=client.session.session_key).expire_date
 
 

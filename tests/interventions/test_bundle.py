@@ -105,7 +105,7 @@ def test_reimport_keeps_outcomes_of_goals_that_stay(bundle):
     assert list(InterventionOutcome.objects.values_list("year", "value")) == [(2021, D(50))]
 
 
-def _set(path: tuple[Any, ...], value: Any):  # type: ignore[no-untyped-def]
+def _set(path: tuple[Any, ...], value: Any):
     def mutate(data: dict[str, Any]) -> None:
         target = data
         for key in path[:-1]:

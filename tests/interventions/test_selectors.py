@@ -63,7 +63,7 @@ def test_scenario_lines_are_not_the_budget(federation, enter):
     assert planned_money(federation).of(enter.pk, 2021) == D(100_000)
 
 
-def _names(register) -> list[str]:  # type: ignore[no-untyped-def]
+def _names(register) -> list[str]:
     return [row.intervention.key for row in register.rows]
 
 
@@ -97,7 +97,7 @@ def test_register_filters(federation, enter):
     )
     make_budget(federation, interventions={enter: 100_000})
 
-    def names(**kwargs) -> list[str]:  # type: ignore[no-untyped-def]
+    def names(**kwargs) -> list[str]:
         return _names(intervention_register(federation, RegisterFilters(**kwargs)))
 
     assert names() == ["enter", "sams", "efterstod", "halsoskola"]

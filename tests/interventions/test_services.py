@@ -24,7 +24,7 @@ D = Decimal
 pytestmark = pytest.mark.django_db
 
 
-def _fields(federation, **kwargs):  # type: ignore[no-untyped-def]
+def _fields(federation, **kwargs):
     by_key = members(federation)
     values = {
         "name": "Samverkansteam Alfa",

@@ -17,11 +17,11 @@ D = Decimal
 pytestmark = pytest.mark.django_db
 
 
-def url(name: str, *args) -> str:  # type: ignore[no-untyped-def]
+def url(name: str, *args) -> str:
     return reverse(name, args=["alfa", *args])
 
 
-def form_data(federation, **kwargs) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def form_data(federation, **kwargs) -> dict[str, object]:
     by_key = members(federation)
     data: dict[str, object] = {
         "name": "Samverkansteam",
@@ -287,14 +287,14 @@ def test_budget_findings_follow_the_intervention(client, director, federation):
     assert "intervention-members" not in rules
 
 
-def _count(client, page_url: str) -> int:  # type: ignore[no-untyped-def]
+def _count(client, page_url: str) -> int:
     client.get(page_url)  # warm the session
     with CaptureQueriesContext(connection) as captured:
         assert client.get(page_url).status_code == 200
     return len(captured)
 
 
-def _many(federation, n: int, prefix: str = "insats") -> list[Intervention]:  # type: ignore[no-untyped-def]
+def _many(federation, n: int, prefix: str = "insats") -> list[Intervention]:
     made = []
     for i in range(n):
         intervention = make_intervention(

@@ -127,7 +127,7 @@ def empty_pdf_cache():
     caches[CACHE_ALIAS].clear()
 
 
-def import_demo(name: str):  # type: ignore[no-untyped-def]
+def import_demo(name: str):
     """A demo bundle into the test database; returns (budget, bundle)."""
     data = json.loads((DEMO_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return bundle_import(data=data), data
@@ -150,7 +150,7 @@ def fake_pdf(monkeypatch):
 
 def decide(
     plan: Plan, by, *, on: date = date(PLAN_YEAR - 1, 11, 19), reference: str = "dnr 2020:7"
-):  # type: ignore[no-untyped-def]
+):
     """Send the plan to review (if it is a draft) and record the board's adoption."""
     if plan.status == "draft":
         adoption.plan_send_to_review(plan=plan, by=by)

@@ -19,11 +19,11 @@ pytestmark = pytest.mark.django_db
 LATE = "efter den 30 november 2020"
 
 
-def url(name: str, plan) -> str:  # type: ignore[no-untyped-def]
+def url(name: str, plan) -> str:
     return reverse(name, args=[plan.federation.slug, plan.year])
 
 
-def _in_review(plan, director, *, planned: date | None = None):  # type: ignore[no-untyped-def]
+def _in_review(plan, director, *, planned: date | None = None):
     if planned is not None:
         services.plan_update(plan=plan, by=director, title=plan.title, decision_meeting_on=planned)
     adoption.plan_send_to_review(plan=plan, by=director)
@@ -31,7 +31,7 @@ def _in_review(plan, director, *, planned: date | None = None):  # type: ignore[
     return plan
 
 
-def _board_meetings(plan) -> list[tuple[date, str]]:  # type: ignore[no-untyped-def]
+def _board_meetings(plan) -> list[tuple[date, str]]:
     return list(
         plan.meetings.filter(kind=MeetingKind.BOARD).order_by("date").values_list("date", "note")
     )

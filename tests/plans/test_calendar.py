@@ -26,12 +26,12 @@ from tests.plans.conftest import PLAN_YEAR, decide
 pytestmark = pytest.mark.django_db
 
 
-def _feed_url(user, federation) -> str:  # type: ignore[no-untyped-def]
+def _feed_url(user, federation) -> str:
     membership = Membership.objects.get(user=user, federation=federation)
     return reverse("plan_calendar_feed", args=[federation.slug, membership_token(membership)])
 
 
-def _uids(client, url: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _uids(client, url: str) -> dict[str, str]:
     """SUMMARY → UID of every event in the feed."""
     response = client.get(url)
     assert response.status_code == 200

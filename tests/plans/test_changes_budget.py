@@ -21,7 +21,7 @@ from tests.factories import MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def _save(budget: Budget, by, **cells: int) -> None:  # type: ignore[no-untyped-def]
+def _save(budget: Budget, by, **cells: int) -> None:
     """Save the base budget with the given 2021 budget amounts (key=kronor); a key
     given as 0 removes the line."""
     budget.refresh_from_db()

@@ -17,7 +17,7 @@ from plans.selectors import comment_threads, open_comment_counts
 pytestmark = pytest.mark.django_db
 
 
-def url(name, plan, *args):  # type: ignore[no-untyped-def]
+def url(name, plan, *args):
     return reverse(name, args=[plan.federation.slug, plan.year, *args])
 
 

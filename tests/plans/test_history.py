@@ -175,7 +175,7 @@ def test_a_bundle_imported_plan_gets_its_starting_point_when_sent_to_review(dire
 # --- pages ------------------------------------------------------------------------------
 
 
-def url(name, plan, *args):  # type: ignore[no-untyped-def]
+def url(name, plan, *args):
     return reverse(name, args=[plan.federation.slug, plan.year, *args])
 
 

@@ -151,7 +151,7 @@ def test_a_hostile_section_is_harmless_text_and_nothing_is_fetched(plan, listene
     fetched: list[str] = []
     original = StaticFilesFetcher.fetch
 
-    def recording_fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+    def recording_fetch(self, url, headers=None):
         fetched.append(url)
         return original(self, url, headers)
 
@@ -279,7 +279,7 @@ def test_the_cache_key_follows_every_change(plan, monkeypatch):
     assert len(renders) == 8
 
 
-def _queries(client, url) -> int:  # type: ignore[no-untyped-def]
+def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)

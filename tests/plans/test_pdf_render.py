@@ -21,7 +21,7 @@ from documents.pdf_render import (
 LIMITS = RenderLimits(seconds=0.5, section_bytes=1000, document_bytes=5000)
 
 
-def document(*bodies: str):  # type: ignore[no-untyped-def]
+def document(*bodies: str):
     return SimpleNamespace(
         chapters=[
             SimpleNamespace(heading=f"Avsnitt {i + 1}", body=body) for i, body in enumerate(bodies)
@@ -93,7 +93,7 @@ def test_a_failing_render_says_so_and_a_good_one_comes_back_whole(monkeypatch):
     assert pdf_render.render_html_in_child("<p>x</p>", seconds=5) == big
 
 
-def refusal_when(monkeypatch, raised: Exception, *bodies: str) -> PdfRefused:  # type: ignore[no-untyped-def]
+def refusal_when(monkeypatch, raised: Exception, *bodies: str) -> PdfRefused:
     """What render_document_pdf refuses with when the child raises `raised`."""
 
     def child(html: str, **kwargs: object) -> bytes:

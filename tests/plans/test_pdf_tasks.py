@@ -26,11 +26,11 @@ DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def pdf_url(plan) -> str:  # type: ignore[no-untyped-def]
+def pdf_url(plan) -> str:
     return reverse("plan_pdf", args=[plan.federation.slug, plan.year])
 
 
-def queued(plan_id: int) -> list:  # type: ignore[type-arg]
+def queued(plan_id: int) -> list:
     return [r for r in default_task_backend.results if r.args == [plan_id]]
 
 
@@ -202,7 +202,7 @@ def test_the_rq_backend_renders_through_redis(client, director, plan, rq_queue, 
 # --- adoption ----------------------------------------------------------------------------
 
 
-def _adopt(client, plan):  # type: ignore[no-untyped-def]
+def _adopt(client, plan):
     return client.post(
         reverse("plan_decide", args=[plan.federation.slug, plan.year]),
         {
@@ -248,7 +248,7 @@ def test_a_refused_adoption_says_why_and_keeps_what_was_entered(
     adoption.plan_send_to_review(plan=plan, by=director)
     client.force_login(director)
 
-    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def refuse(*args, **kwargs):
         from documents.pdf_render import PdfRefused
 
         raise PdfRefused("Avsnittet ”Mål” är för stort för PDF:en.", code="section_too_large")

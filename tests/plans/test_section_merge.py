@@ -21,7 +21,7 @@ def _edit_url(section: Section) -> str:
     return reverse("section_edit", args=[plan.federation.slug, plan.year, section.pk])
 
 
-def _client(federation, username: str) -> Client:  # type: ignore[no-untyped-def]
+def _client(federation, username: str) -> Client:
     user = UserFactory(username=username, first_name=username.title(), last_name="Exempel")
     MembershipFactory(user=user, federation=federation, role=Role.DIRECTOR)
     client = Client()

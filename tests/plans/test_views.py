@@ -197,7 +197,7 @@ def test_a_year_without_a_plan_offers_the_director_to_start_one(
     assert client.get(reverse("plan_detail", args=[federation.slug, 2031])).status_code == 404
 
 
-def _page_queries(client, plan) -> int:  # type: ignore[no-untyped-def]
+def _page_queries(client, plan) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url("plan_detail", plan)).status_code == 200
     return len(queries)

@@ -28,7 +28,7 @@ from tests.plans.conftest import decide, import_demo
 pytestmark = pytest.mark.django_db
 
 
-def url(name, plan, *args):  # type: ignore[no-untyped-def]
+def url(name, plan, *args):
     return reverse(name, args=[plan.federation.slug, plan.year, *args])
 
 

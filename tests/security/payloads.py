@@ -67,7 +67,7 @@ class PayloadWorld:
         ]
 
 
-def build_payload_world(federation: Federation, by) -> PayloadWorld:  # type: ignore[no-untyped-def]
+def build_payload_world(federation: Federation, by) -> PayloadWorld:
     """Store the payloads through the services, as the pages would."""
     services.federation_update(
         federation=federation,

@@ -64,7 +64,7 @@ def test_twelve_characters_is_the_minimum():
 # --- sessions ------------------------------------------------------------------------
 
 
-def _logged_in_client(user) -> Client:  # type: ignore[no-untyped-def]
+def _logged_in_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -88,7 +88,7 @@ def test_activity_saves_the_session_at_most_once_a_minute(director):
     request (at most 31)."""
     from django.contrib.sessions.models import Session
 
-    def saved_expiry(client: Client):  # type: ignore[no-untyped-def]
+    def saved_expiry(client: Client):
         return Session.objects.get(session_key=client.session.session_key).expire_date
 
     with time_machine.travel(START, tick=False) as clock:
@@ -152,7 +152,7 @@ def test_logging_in_anew_starts_a_new_12_hours(director, password):
 # --- login throttling (django-axes) ----------------------------------------------------
 
 
-def _fail(client: Client, username: str, address: str = "10.0.0.1"):  # type: ignore[no-untyped-def]
+def _fail(client: Client, username: str, address: str = "10.0.0.1"):
     return client.post(
         "/logga-in/", {"username": username, "password": "fel-lösenord-123"}, REMOTE_ADDR=address
     )

@@ -55,7 +55,7 @@ def _stand_in_pdf(html: str, *, fetcher: object = None) -> bytes:
     return b"%PDF-1.7\n% stand-in\n" + str(len(html)).encode()
 
 
-def _plan_on_review(federation, director) -> Plan:  # type: ignore[no-untyped-def]
+def _plan_on_review(federation, director) -> Plan:
     plan = make_plan(federation)
     adoption.plan_send_to_review(plan=plan, by=director)
     plan.refresh_from_db()
@@ -73,19 +73,19 @@ def _kansli(budget: Budget) -> Decimal:
     ).amount
 
 
-def _adopted(plan: Plan) -> dict:  # type: ignore[type-arg]
+def _adopted(plan: Plan) -> dict:
     return json.loads(Snapshot.objects.get(plan=plan, revision=plan.revision).bundle)
 
 
-def _adopted_line(bundle: dict, key: str) -> dict:  # type: ignore[type-arg]
+def _adopted_line(bundle: dict, key: str) -> dict:
     return next(line for line in bundle["budget"]["lines"] if line["key"] == key)
 
 
-def _adopted_section(bundle: dict) -> dict:  # type: ignore[type-arg]
+def _adopted_section(bundle: dict) -> dict:
     return next(s for s in bundle["plan"]["sections"] if s["heading"] == SECTION)
 
 
-def _adopt(plan: Plan, director, reference: str):  # type: ignore[no-untyped-def]
+def _adopt(plan: Plan, director, reference: str):
     own = Plan.objects.get(pk=plan.pk)  # this thread's connection
     return adoption.plan_decide(plan=own, decided_on=DECIDED_ON, reference=reference, by=director)
 
@@ -118,7 +118,7 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(
     if what == "budget":
         real_budget_save = budget_views.budget_save
 
-        def noted_budget_save(**kwargs):  # type: ignore[no-untyped-def]
+        def noted_budget_save(**kwargs):
             saving.set()
             return real_budget_save(**kwargs)
 
@@ -128,7 +128,7 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(
     else:
         real_section_update = services.section_update
 
-        def noted_section_update(**kwargs):  # type: ignore[no-untyped-def]
+        def noted_section_update(**kwargs):
             saving.set()
             return real_section_update(**kwargs)
 
@@ -145,7 +145,7 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(
 
     results: dict[str, object] = {}
 
-    def run(name: str, work) -> None:  # type: ignore[no-untyped-def]
+    def run(name: str, work) -> None:
         try:
             results[name] = work()
         except BaseException as exc:  # noqa: BLE001 - reported by the test
@@ -174,8 +174,8 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(
     assert isinstance(results["adopt"], adoption.Decision), results["adopt"]
     response = results["save"]
     assert not isinstance(response, BaseException), repr(response)
-    assert response.status_code == 409, response.status_code  # type: ignore[union-attr]
-    page = response.content.decode()  # type: ignore[union-attr]
+    assert response.status_code == 409, response.status_code
+    page = response.content.decode()
     assert FROZEN in page and "Planen är fastställd" in page
     # Nothing landed after the snapshot: the live data is what was adopted.
     plan.refresh_from_db()
@@ -208,7 +208,7 @@ def test_saves_racing_an_adoption_are_in_its_snapshot_or_refused(federation, dir
         kansli.amounts["2021:budget"] = Decimal(700_000 + n)
         body = f"Runda {n}: risker skrivna medan styrelsen beslutar."
 
-        def save_budget(version: int = budget.version, draft=draft):  # type: ignore[no-untyped-def]
+        def save_budget(version: int = budget.version, draft=draft):
             own = Budget.objects.get(pk=budget.pk)
             budget_save(budget=own, draft=draft, expected_version=version, by=director)
             return "budget saved"

@@ -41,7 +41,7 @@ def big_budget(federation):
     return budget
 
 
-def _changed_draft(budget: Budget):  # type: ignore[no-untyped-def]
+def _changed_draft(budget: Budget):
     draft = stored_draft(budget_facts(budget), budget, None)
     assert len(draft.lines) == LINES
     for n, line in enumerate(draft.lines):
@@ -56,7 +56,7 @@ def test_error_in_the_amounts_at_line_150_changes_nothing(big_budget, monkeypatc
     draft = _changed_draft(big_budget)
     original = Amount.objects.bulk_create
 
-    def bulk_create(objs, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def bulk_create(objs, *args, **kwargs):
         objs = list(objs)
         # Write the first 149 lines' amounts, then fail on line 150's.
         done = [a for a in objs if a.line.position < FAILING_LINE - 1]

@@ -72,7 +72,7 @@ def _in_threads(*work: Callable[[], object]) -> list[object]:
     return results
 
 
-def _clients(*users) -> list[Client]:  # type: ignore[no-untyped-def]
+def _clients(*users) -> list[Client]:
     clients = []
     for user in users:
         client = Client()
@@ -83,20 +83,20 @@ def _clients(*users) -> list[Client]:  # type: ignore[no-untyped-def]
 
 def _post_together(
     clients: list[Client], url: str, posts: list[dict], n: int
-) -> tuple[int, int, str]:  # type: ignore[type-arg]
+) -> tuple[int, int, str]:
     """Both clients post at once: one is saved (302), the other gets the conflict (409).
     Returns the winner's and loser's index and the loser's page."""
     results = _in_threads(
         *((lambda c=c, p=p: c.post(url, p)) for c, p in zip(clients, posts, strict=True))
     )
     assert not [r for r in results if isinstance(r, Exception)], results
-    codes = [r.status_code for r in results]  # type: ignore[union-attr]
+    codes = [r.status_code for r in results]
     assert sorted(codes) == [302, 409], f"round {n}: {codes}"
     winner, loser = codes.index(302), codes.index(409)
-    return winner, loser, results[loser].content.decode()  # type: ignore[union-attr]
+    return winner, loser, results[loser].content.decode()
 
 
-def _amounts(lines) -> dict[str, dict[str, Decimal]]:  # type: ignore[no-untyped-def]
+def _amounts(lines) -> dict[str, dict[str, Decimal]]:
     return {line.key: {c: a for c, a in line.amounts.items() if a} for line in lines}
 
 
@@ -124,7 +124,7 @@ def test_simultaneous_saves_lose_no_update(federation, director, second_director
         drafts = [_changed(stored, 1_000_000 + n * 10 + i, f"runda {n}, {i}") for i in (1, 2)]
         typed = copy.deepcopy(drafts)
 
-        def save(draft: BudgetDraft, user, version: int = version) -> str:  # type: ignore[no-untyped-def]
+        def save(draft: BudgetDraft, user, version: int = version) -> str:
             own = Budget.objects.get(pk=budget.pk)  # this thread's connection
             budget_save(budget=own, draft=draft, expected_version=version, by=user)
             return "saved"
@@ -180,7 +180,7 @@ def test_simultaneous_saves_through_the_editor(federation, director, second_dire
 # --- a section of the plan ------------------------------------------------------------
 
 
-def _section(federation):  # type: ignore[no-untyped-def]
+def _section(federation):
     from plans.models import Plan, Section
 
     plan = Plan.objects.create(federation=federation, year=2026, title="Verksamhetsplan 2026")
@@ -197,7 +197,7 @@ def test_simultaneous_section_saves_lose_no_update(federation, director, second_
         version = section.version
         bodies = [f"Runda {n}: text från {who}." for who in ("första", "andra")]
 
-        def save(body: str, user, version: int = version) -> str:  # type: ignore[no-untyped-def]
+        def save(body: str, user, version: int = version) -> str:
             own = Section.objects.select_related("plan").get(
                 pk=section.pk
             )  # this thread's connection

@@ -39,14 +39,14 @@ def second_director(federation):
     return user
 
 
-def _post_twice(clients, url: str, data: dict, *, follow: bool = False) -> list:  # type: ignore[type-arg]
+def _post_twice(clients, url: str, data: dict, *, follow: bool = False) -> list:
     results = _in_threads(*((lambda c=c: c.post(url, data, follow=follow)) for c in clients))
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors
     return results
 
 
-def _one_saved_one_told(results: list, message: str) -> None:  # type: ignore[type-arg]
+def _one_saved_one_told(results: list, message: str) -> None:
     codes = sorted(r.status_code for r in results)
     assert 500 not in codes, codes
     saved = [r for r in results if r.status_code == 302]

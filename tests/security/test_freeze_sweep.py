@@ -241,7 +241,7 @@ COMMAND_READS: dict[str, str] = {
 }
 
 
-def decided_world(federation) -> World:  # type: ignore[no-untyped-def]
+def decided_world(federation) -> World:
     world = build_world(federation)
     Plan.objects.filter(pk=world.plan.pk).update(
         status=PlanStatus.DECIDED, decided_on=date(PLAN_YEAR - 1, 11, 19), reference="dnr 1"
@@ -280,7 +280,7 @@ def rows() -> dict[str, list[dict[str, Any]]]:
     return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
 
 
-def _route(name: str):  # type: ignore[no-untyped-def]
+def _route(name: str):
     return next(r for r in ROUTES if r.name == name)
 
 
@@ -364,7 +364,7 @@ def test_every_command_of_the_project_has_a_case():
     )
 
 
-def _changed_bundle(world: World, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def _changed_bundle(world: World, tmp_path) -> str:
     bundle = export_bundle(world.federation, PLAN_YEAR)
     bundle["plan"]["title"] = "Ändrad efter beslutet"
     bundle["plan"]["sections"][0]["body"] = "Ny text efter beslutet."

@@ -276,7 +276,7 @@ def _targets(w: World) -> dict[str, Target]:
         ).fields
     )
 
-    def fields(form_class, **valid: str) -> Callable[[], dict[str, str]]:  # type: ignore[no-untyped-def]
+    def fields(form_class, **valid: str) -> Callable[[], dict[str, str]]:
         return lambda: {name: valid.get(name, "") for name in form_class.base_fields} | valid
 
     def budget_url(name: str, *extra: int) -> Callable[[], str]:

@@ -17,7 +17,7 @@ from finsam.money import parse_amount
 pytestmark = pytest.mark.django_db
 
 
-def _directives(response) -> set[str]:  # type: ignore[no-untyped-def]
+def _directives(response) -> set[str]:
     return {d.strip().lower() for d in response.get("Cache-Control", "").split(",") if d.strip()}
 
 

@@ -115,7 +115,7 @@ def _draft(values: list[Decimal], version: int) -> BudgetDraft:
     return BudgetDraft(columns=list(COLUMNS), lines=[income, *costs], version=version)
 
 
-def _cells(lines) -> dict[tuple[str, str], Decimal]:  # type: ignore[no-untyped-def]
+def _cells(lines) -> dict[tuple[str, str], Decimal]:
     return {(line.key, code): amount for line in lines for code, amount in line.amounts.items()}
 
 

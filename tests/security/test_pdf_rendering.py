@@ -69,7 +69,7 @@ def test_the_download_answers_at_once_and_renders_nothing(
 ):
     settings.TASKS = DUMMY
 
-    def no_rendering_here(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def no_rendering_here(*args, **kwargs):
         raise AssertionError("rendered in the web request")
 
     monkeypatch.setattr("documents.pdf.html_to_pdf", no_rendering_here)
@@ -90,7 +90,7 @@ def test_the_download_answers_at_once_and_renders_nothing(
 def test_the_section_over_the_size_limit_is_refused_before_rendering(
     client, director, board_member, attack_plan, monkeypatch, settings
 ):
-    def no_rendering(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def no_rendering(*args, **kwargs):
         raise AssertionError("rendered a section over the size limit")
 
     monkeypatch.setattr("documents.pdf_render.render_html_in_child", no_rendering)
@@ -139,7 +139,7 @@ def test_the_worker_kills_a_render_over_the_time_limit_and_serves_the_next(
     in_child = pdf_render.render_html_in_child
     lifetimes: list[float] = []
 
-    def timed(html: str, **kwargs):  # type: ignore[no-untyped-def]
+    def timed(html: str, **kwargs):
         started = time.monotonic()
         try:
             return in_child(html, **kwargs)

@@ -52,7 +52,7 @@ def _upload_environ(stream: CountingStream, length: int | None, **extra: str) ->
     return environ
 
 
-def _import_url(federation) -> str:  # type: ignore[no-untyped-def]
+def _import_url(federation) -> str:
     return reverse("budget_excel_import", args=[federation.slug, 2026])
 
 

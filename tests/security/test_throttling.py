@@ -34,13 +34,13 @@ def accomplice(federation):
     return user
 
 
-def _login(client: Client, username: str, password: str, address: str = ADDRESS):  # type: ignore[no-untyped-def]
+def _login(client: Client, username: str, password: str, address: str = ADDRESS):
     return client.post(
         "/logga-in/", {"username": username, "password": password}, REMOTE_ADDR=address
     )
 
 
-def _checked_wrong_guesses(responses) -> int:  # type: ignore[no-untyped-def]
+def _checked_wrong_guesses(responses) -> int:
     """Wrong passwords that were checked: the login form came back (200) or the
     check was the one that locked (429 on the first refused)."""
     return sum(1 for r in responses if r.status_code == 200)
@@ -193,7 +193,7 @@ def test_parallel_guesses_reach_the_password_at_most_the_limit(federation, monke
     checked = []
     original = ModelBackend.authenticate
 
-    def slow_check(self, request, username=None, password=None, **kwargs):  # type: ignore[no-untyped-def]
+    def slow_check(self, request, username=None, password=None, **kwargs):
         checked.append(username)
         time.sleep(0.3)
         return original(self, request, username=username, password=password, **kwargs)

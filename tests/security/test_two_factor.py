@@ -393,7 +393,7 @@ def test_parallel_wrong_codes_do_not_pass_the_limit():
     user = UserFactory(username="gissad")
     TOTPDevice.objects.create(user=user, name="app", confirmed=True)
 
-    def guess():  # type: ignore[no-untyped-def]
+    def guess():
         return code_verify(user=get_user_model().objects.get(pk=user.pk), code="abcdefgh")
 
     results = _in_threads(*[guess] * 10)

@@ -66,7 +66,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(self._table(budget, evaluation))
 
-    def _table(self, budget, evaluation) -> str:  # type: ignore[no-untyped-def]
+    def _table(self, budget, evaluation) -> str:
         planning = evaluation.planning
         title = f"{budget.federation.name}, budget {budget.year}"
         if evaluation.scenario:
