@@ -11,6 +11,7 @@ instance after an error would show half-saved values.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from finsam.models import BoardSeat, Federation, Member, MemberKind
 from finsam.money import TOO_LARGE, format_kr, format_number, parse_amount, too_large
+from finsam.text import is_whole_number
 
 
 class AmountField(forms.Field):
@@ -128,6 +130,38 @@ def clean_org_number(value: str) -> str:
     return f"{digits[:6]}-{digits[6:]}"
 
 
+# No municipality has more; a larger figure is a typing error.
+POPULATION_LIMIT = 100_000_000
+
+
+class PopulationField(forms.Field):
+    """A municipality's population as people write it, "10 512": spaces (also no-break
+    and thin) between the thousands. Text, so the browser takes what she types."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = {"maxlength": "20", "inputmode": "numeric", "autocomplete": "off"}
+        return {**super().widget_attrs(widget), **attrs}
+
+    def prepare_value(self, value: Any) -> Any:
+        return format_number(value) if isinstance(value, int) else value
+
+    def to_python(self, value: Any) -> int | None:
+        text = re.sub(r"[\s\u00a0\u202f\u2009]", "", str(value or ""))[:40]
+        if not text:
+            return None
+        if not is_whole_number(text):
+            raise ValidationError(_("Skriv folkmängden som ett heltal, t.ex. 10 512."))
+        if int(text) > POPULATION_LIMIT:
+            raise ValidationError(_("Folkmängden är orimligt stor."))
+        return int(text)
+
+
 def _field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
     """The model field's own form field (its Swedish label, length and choices)."""
     model_field = model._meta.get_field(name)
@@ -197,7 +231,9 @@ class MemberForm(forms.Form):
             "export. Lämnas det tomt skapas det av namnet."
         ),
     )
-    population = _field(Member, "population", help_text=gettext_lazy("Bara för kommuner."))
+    population = PopulationField(
+        label=gettext_lazy("Folkmängd"), help_text=gettext_lazy("Bara för kommuner.")
+    )
     population_date = _field(Member, "population_date", widget=DateInput())
     fixed_share_percent = _field(
         Member,

@@ -12,12 +12,12 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from finsam.forms import AmountField, DateInput, clean_org_number
+from finsam.forms import AmountField, DateInput, PopulationField, clean_org_number
 from finsam.models import Federation, MemberKind, MunicipalSplit
 from finsam.money import DEFAULT_EQUITY_CAP_PERCENT
 from finsam.rules import fixed_shares_problem
 from finsam.services import NewMember, slug_taken_message
-from finsam.text import SLUG_PATTERN, is_whole_number, slug_from_name
+from finsam.text import SLUG_PATTERN, slug_from_name
 
 SLUG_LENGTH = Federation._meta.get_field("slug").max_length or 80
 # Rows the form starts with: the state's two parties, a region and three municipalities.
@@ -30,7 +30,6 @@ START_ROWS: tuple[tuple[str, str], ...] = (
     ("", MemberKind.MUNICIPALITY),
 )
 MORE_ROWS = 3
-POPULATION_LIMIT = 100_000_000
 MAX_ROWS = 60
 
 
@@ -151,8 +150,7 @@ class FederationCreateForm(forms.Form):
 class MemberRowForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Namn"), max_length=200, required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Slag"), choices=MemberKind.choices)
-    # Text, so that "10 512" is read as people write it (clean_population).
-    population = forms.CharField(label=gettext_lazy("Folkmängd"), max_length=20, required=False)
+    population = PopulationField(label=gettext_lazy("Folkmängd"))
     fixed_share_percent = forms.DecimalField(
         label=gettext_lazy("Fast andel (%)"),
         required=False,
@@ -181,17 +179,6 @@ class MemberRowForm(forms.Form):
         }
         for name, field in self.fields.items():
             field.widget.attrs.update(attrs[name])
-
-    def clean_population(self) -> int | None:
-        # "10 512" as people write it: spaces (also no-break and thin) between thousands.
-        text = re.sub(r"[\s\u00a0\u202f\u2009]", "", self.cleaned_data.get("population", ""))
-        if not text:
-            return None
-        if not is_whole_number(text):
-            raise forms.ValidationError(_("Skriv folkmängden som ett heltal, t.ex. 10 512."))
-        if int(text) > POPULATION_LIMIT:
-            raise forms.ValidationError(_("Folkmängden är orimligt stor."))
-        return int(text)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from documents.selectors import federation_overview
+from finsam.forms import MemberForm
 from finsam.selectors import federations_with_role
 from finsam.text import and_list, is_whole_number, swedish_sort_key
 from tests.factories import FederationFactory, MemberFactory, MembershipFactory
@@ -105,3 +106,20 @@ def test_a_whole_number_is_ascii_digits_only(text: str, whole: bool) -> None:
     assert is_whole_number(text) is whole
     if whole:
         int(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "population"),
+    [("18 210", 18210), ("18\u00a0210", 18210), ("10512", 10512), ("", None)],
+)
+def test_the_member_form_reads_a_population_as_people_write_it(typed, population) -> None:
+    form = MemberForm({"name": "Kramfors kommun", "kind": "municipality", "population": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["population"] == population
+
+
+@pytest.mark.parametrize("typed", ["18.210", "²", "1" * 30, "-5"])
+def test_the_member_form_refuses_a_population_in_swedish(typed) -> None:
+    form = MemberForm({"name": "Kramfors kommun", "kind": "municipality", "population": typed})
+    assert not form.is_valid()
+    assert form.errors["population"][0].startswith(("Skriv folkmängden", "Folkmängden är"))
