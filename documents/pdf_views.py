@@ -2,11 +2,13 @@
 draft's PDF, "PDF:en förbereds" while the worker makes it, and the progress of an
 adoption.
 
-Both waiting pages refresh themselves (`<meta http-equiv="refresh">`: no script,
-nothing for the CSP to refuse). The PDF page refreshes to `?vantar=1`, which, once
-the PDF is ready, answers the same page saying "klar", which goes on to the PDF
-itself: a download leaves the page it came from on the screen, and that page should
-then say that it is done, not that it is still being prepared.
+Both waiting pages ask again by themselves (static/js/waiting.js: a HEAD request
+every few seconds; the page is loaded again only when the answer is no longer 202,
+so nothing moves under the reader, WCAG 2.2.1), and "Fråga igen nu" asks at once
+without script. The PDF page asks `?vantar=1`, which, once the PDF is ready,
+answers the same page saying "klar", which goes on to the PDF itself: a download
+leaves the page it came from on the screen, and that page should then say that it
+is done, not that it is still being prepared.
 """
 
 from __future__ import annotations
@@ -95,6 +97,10 @@ def adoption_progress(request: HttpRequest, slug: str, year: int, job_id: str) -
     job = adoption_job(job_id)
     if job is None or job.plan_id != plan.pk:
         raise Http404
+    if job.state == "done" and request.method == "HEAD":
+        # The waiting page's script asking (static/js/waiting.js): the messages are
+        # for the GET that follows.
+        return redirect(plan.get_absolute_url())
     if job.state == "done":
         messages.success(
             request,

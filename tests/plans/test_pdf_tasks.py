@@ -63,7 +63,11 @@ def test_it_works_a_download_waits_for_the_worker_then_gets_the_pdf(
     assert waiting["Retry-After"] == "2" and waiting["X-Plan-Pdf-State"] == "queued"
     page = waiting.content.decode()
     assert "PDF:en förbereds" in page
-    assert f'<meta http-equiv="refresh" content="2;url={pdf_url(plan)}?vantar=1">' in page
+    # It asks again by itself (static/js/waiting.js), with no timed refresh (WCAG 2.2.1).
+    assert f'data-wait-url="{pdf_url(plan)}?vantar=1" data-wait-seconds="2"' in page
+    assert "http-equiv" not in page
+    # The script's question: a HEAD answered 202 while the worker works.
+    assert client.head(pdf_url(plan) + "?vantar=1").status_code == 202
     # Asking again queues nothing more: one render per version.
     for _ in range(5):
         assert client.get(pdf_url(plan) + "?vantar=1").status_code == 202
@@ -226,15 +230,22 @@ def test_adoption_runs_in_the_worker_and_its_page_follows_it(
     assert _adopt(client, plan)["Location"] == progress  # one adoption at a time
     waiting = client.get(progress)
     assert waiting.status_code == 202 and "Planen fastställs" in waiting.content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in waiting.content.decode()
+    assert f'data-wait-url="{progress}"' in waiting.content.decode()
+    assert "http-equiv" not in waiting.content.decode()
+    assert client.head(progress).status_code == 202
     plan.refresh_from_db()
     assert plan.status == PlanStatus.REVIEW  # nothing decided in the request
     run_db_worker()
+    # The script's HEAD sees it is done; the messages wait for the GET that follows.
+    asked = client.head(progress)
+    assert asked.status_code == 302 and asked["Location"] == plan.get_absolute_url()
     done = client.get(progress, follow=True)
     assert done.redirect_chain[-1][0] == plan.get_absolute_url()
     assert (
-        "Planen är fastställd och sparad som fastställd version (revision 1)"
-        in done.content.decode()
+        done.content.decode().count(
+            "Planen är fastställd och sparad som fastställd version (revision 1)"
+        )
+        == 1
     )
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DECIDED
