@@ -276,6 +276,8 @@ def _page_while_rendering(
     with it paused (SIGSTOP), so that both see the same other work on the machine."""
     import signal
 
+    import psutil
+
     slug, year = PAGE_PLAN
     page = f"/f/{slug}/plan/{year}/"
     _page_times(client, page, 5)  # warm the workers up
@@ -293,7 +295,8 @@ def _page_while_rendering(
         finally:
             done.set()
 
-    thread = threading.Thread(target=watch)
+    # A daemon: if this measure fails, the watcher must not outlive the server.
+    thread = threading.Thread(target=watch, daemon=True)
     started = time.perf_counter()
     thread.start()
     idle: list[float] = []
@@ -307,14 +310,21 @@ def _page_while_rendering(
         window = time.perf_counter()
         while time.perf_counter() - window < RENDER_WINDOW and not done.is_set():
             during += _page_times(client, page, 1)
+        stopped = []
         for child in children:
-            child.send_signal(signal.SIGSTOP)
+            try:
+                child.send_signal(signal.SIGSTOP)
+            except psutil.NoSuchProcess:  # the render ended since it was listed
+                continue
+            stopped.append(child)
+        if not stopped:
+            continue
         window = time.perf_counter()
         try:
             while time.perf_counter() - window < IDLE_WINDOW:
                 idle += _page_times(client, page, 1)
         finally:
-            for child in children:
+            for child in stopped:
                 try:
                     child.send_signal(signal.SIGCONT)
                 except Exception:  # noqa: BLE001 (it may have ended meanwhile)
@@ -458,9 +468,15 @@ def _main(env: dict[str, str], workdir: Path) -> int:
             ):
                 try:
                     measure()
-                except RuntimeError as exc:  # a figure that could not be measured says why
+                except Exception as exc:  # noqa: BLE001 (a figure that could not be measured says why)
                     failed += 1
-                    emit({"figure": name, "error": str(exc), "within_target": False})
+                    emit(
+                        {
+                            "figure": name,
+                            "error": f"{type(exc).__name__}: {exc}",
+                            "within_target": False,
+                        }
+                    )
         finally:
             for process in (server, worker):
                 process.terminate()
