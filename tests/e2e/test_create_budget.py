@@ -107,3 +107,86 @@ def test_a_chief_pastes_her_table_fixes_a_category_and_sees_the_budget(
     page.get_by_role("link", name="Verksamhetsplan 2021").first.click()
     expect(page.locator("#no-budget")).to_have_count(0)
     expect(page.get_by_role("link", name="Budgeten", exact=True)).to_be_visible()
+
+
+def test_an_empty_budget_from_the_forbund_then_next_year_as_a_copy(
+    wide_page: Page, kramfors, chief, password
+) -> None:
+    """The two other starting points of "Skapa budget" (issue 15, point 3): an empty
+    budget with the members' split filled in from a total, and a copy of that budget
+    for the year after."""
+    page = wide_page
+    plan_create(federation=kramfors, year=2021, by=chief)
+    plan_create(federation=kramfors, year=2022, by=chief)
+    log_in(page, chief.username, password)
+
+    page.goto("/f/kramfors/plan/2021/")
+    page.locator("#no-budget").get_by_role("link", name="Skapa budget").click()
+    empty = page.locator("section", has=page.get_by_role("heading", name="Tom budget"))
+    expect(empty).to_contain_text("en rad per insats som pågår 2021: Steget")
+    expect(empty).to_contain_text("kolumner: Prognos 2020, Budget 2021, Plan 2022, Plan 2023")
+    expect(page.locator("section", has_text="Kopia av ett tidigare")).to_contain_text(
+        "ingen budget för ett tidigare år"
+    )
+    empty.get_by_label("Medlemmarnas bidrag 2021 totalt, kr").fill("2 592 000")
+    shot(page, "5-tom-budget")
+    empty.get_by_role("button", name="Skapa tom budget").click()
+
+    expect(page).to_have_url(re.compile(r"/f/kramfors/budget/2021/"))
+    shot(page, "6-tom-budget-skapad")
+    budget = Budget.objects.get(federation=kramfors, year=2021)
+    lines = {line.label: line for line in budget.lines.filter(scenario=None)}
+    for label in (
+        "Personal",
+        "Sociala avgifter",
+        "Styrelse",
+        "Revision",
+        "Ekonomitjänster",
+        "Lokal",
+        "IT",
+        "Kommunikation",
+        "Steget",
+    ):
+        assert label in lines, label
+    contributions = {
+        line.label: sum(
+            a.amount for a in line.amounts.filter(column__year=2021, column__kind="budget")
+        )
+        for line in lines.values()
+        if line.category == "contribution"
+    }
+    # The law's split (5 §): Försäkringskassan pays the state's half, Arbetsförmedlingen's
+    # share included; the region a quarter; the municipalities a quarter.
+    assert contributions == {
+        "Försäkringskassan": 1_296_000,
+        "Arbetsförmedlingen": 0,
+        "Region Västernorrland": 648_000,
+        "Kramfors kommun": 648_000,
+    }
+    assert sorted((c.year, c.kind) for c in budget.columns.all()) == [
+        (2020, "forecast"),
+        (2021, "budget"),
+        (2022, "plan"),
+        (2023, "plan"),
+    ]
+    body = page.inner_text("main")
+    # In the budget editor, with the members' sum computed from the filled-in lines.
+    assert "Summa medlemsbidrag\t0\u00a0kr\t2\u00a0592\u00a0000\u00a0kr" in body
+    assert not re.search(r"\d{4}:(budget|plan|forecast)", body)
+
+    page.goto("/f/kramfors/plan/2022/")
+    page.locator("#no-budget").get_by_role("link", name="Skapa budget").click()
+    copy = page.locator("section", has=page.get_by_role("heading", name=re.compile("Kopia")))
+    copy.get_by_label("Budget att kopiera").select_option(label="Budget 2021")
+    copy.get_by_role("button", name="Skapa budget från kopian").click()
+    expect(page.locator("main")).to_contain_text(
+        "Budgeten för 2022 är skapad som en kopia av budgeten för 2021."
+    )
+    shot(page, "7-kopia")
+    copied = Budget.objects.get(federation=kramfors, year=2022)
+    assert {line.label for line in copied.lines.filter(scenario=None)} == set(lines)
+    # Plan 2022 of the old budget is the new budget's Budget 2022.
+    assert sorted((c.year, c.kind) for c in copied.columns.all())[:2] == [
+        (2021, "forecast"),
+        (2022, "budget"),
+    ]
