@@ -26,7 +26,7 @@ from budgets.rules import (
     column_label,
     parse_column_label,
 )
-from finsam.money import TOO_LARGE, parse_amount, too_large
+from finsam.money import TOO_LARGE, parse_typed_amount, too_large
 
 ZERO = Decimal(0)
 COLUMN_RE = re.compile(r"^(\d{4}):(budget|plan|forecast|actual)$")
@@ -194,7 +194,7 @@ def parse_draft(
 
 
 def _parse_amount(raw: str) -> Decimal:
-    amount = parse_amount(raw)
+    amount = parse_typed_amount(raw)
     if too_large(amount):
         raise ValueError(TOO_LARGE)
     return amount

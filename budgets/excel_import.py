@@ -61,7 +61,7 @@ from budgets.rules import (
 from budgets.selectors import FIGURE_ROWS, budget_facts
 from budgets.services import budget_save
 from budgets.xlsx_guard import UnsafeWorkbook, check_workbook_archive
-from finsam.money import parse_amount, too_large, whole_ore
+from finsam.money import parse_amount, parse_typed_amount, too_large, whole_ore
 from finsam.text import is_whole_number
 from plans.freeze import PlanFrozen
 
@@ -428,8 +428,7 @@ def cell_amount(value: object) -> Decimal | None:
     elif isinstance(value, Decimal):
         amount = parse_amount(value)
     elif isinstance(value, str):
-        text = re.sub(r"\s*kr\.?\s*$", "", value.strip(), flags=re.IGNORECASE)
-        amount = parse_amount(text)
+        amount = parse_typed_amount(value)
     else:
         raise ValueError(_("inte ett tal"))
     if too_large(amount):

@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finsam.models import BoardSeat, Federation, Member, MemberKind
-from finsam.money import TOO_LARGE, format_kr, format_number, parse_amount, too_large
+from finsam.money import (
+    TOO_LARGE,
+    format_kr,
+    format_number,
+    parse_amount,
+    parse_typed_amount,
+    too_large,
+)
 from finsam.text import is_whole_number
 
 
@@ -62,7 +69,7 @@ class AmountField(forms.Field):
         if value in self.empty_values:
             return None
         try:
-            amount = parse_amount(value)
+            amount = parse_typed_amount(value) if isinstance(value, str) else parse_amount(value)
         except ValueError as exc:
             code = {"fler än två decimaler": "decimals", TOO_LARGE: "too_large"}.get(
                 str(exc), "invalid"

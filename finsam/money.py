@@ -6,6 +6,7 @@ Amounts are Decimal kronor. Percentages round half-up to two decimals
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -67,6 +68,18 @@ def parse_amount(value: object) -> Decimal:
     if amount != rounded:
         raise ValueError("fler än två decimaler")
     return amount
+
+
+# The unit the app writes after an amount ("200 000 kr"), as a user may type it back.
+_TYPED_UNIT = re.compile(r"\s*kr\.?\s*$", re.IGNORECASE)
+
+
+def parse_typed_amount(text: str) -> Decimal:
+    """An amount as a person types it, or copies it from the app's own pages and
+    Excel: parse_amount's forms ("1 296 000,50", "−5 000" with U+2212) and also the
+    app's display format with its unit, "200 000 kr". Not for the bundle, whose
+    amounts are plain decimal strings."""
+    return parse_amount(_TYPED_UNIT.sub("", text.strip()))
 
 
 def too_large(amount: Decimal) -> bool:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from finsam.forms import DateInput, _field
 from finsam.models import Federation, Member
-from finsam.money import parse_amount
+from finsam.money import parse_typed_amount
 from finsam.text import is_whole_number
 from interventions.models import (
     CATEGORY_LABEL_SUGGESTIONS,
@@ -41,7 +41,7 @@ class NumberField(forms.DecimalField):
         if value in self.empty_values:
             return None
         try:
-            return parse_amount(str(value))
+            return parse_typed_amount(str(value))
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 

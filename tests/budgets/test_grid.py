@@ -250,3 +250,43 @@ def test_parse_draft_makes_any_posted_key_a_short_slug_and_limits_labels():
     draft, errors = parse_draft(data, members=set(), interventions=set())
     assert len(draft.lines[0].key) == 80 and draft.lines[0].key == "9" * 80
     assert "line-1-label" in errors.fields and "line-0-label" not in errors.fields
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("200 000 kr", D(200000)),  # the app's own display format, copied back
+        ("200\u00a0000\u00a0kr", D(200000)),
+        ("\u22125 000", D(-5000)),  # U+2212, as the app writes a minus
+        ("\u22125\u00a0000\u00a0kr", D(-5000)),
+        ("1 296 000,50", D("1296000.50")),
+        ("935 000 KR", D(935000)),
+    ],
+)
+def test_the_grid_takes_the_apps_own_amount_format(typed, amount):
+    data = {
+        "column-0": "2021:budget",
+        "line-0-key": "kansli",
+        "line-0-label": "Kansli",
+        "line-0-category": "administration",
+        "line-0-link": "",
+        "line-0-amount-0": typed,
+    }
+    draft, errors = parse_draft(data, members=set(), interventions=set())
+    assert not errors.fields
+    assert draft.lines[0].amounts == {"2021:budget": amount}
+
+
+@pytest.mark.parametrize("typed", ["kr", "200 000 kronor", "200 000 kr kr", "tkr 5"])
+def test_a_unit_alone_or_another_word_is_not_an_amount(typed):
+    data = {
+        "column-0": "2021:budget",
+        "line-0-key": "kansli",
+        "line-0-label": "Kansli",
+        "line-0-category": "administration",
+        "line-0-link": "",
+        "line-0-amount-0": typed,
+    }
+    draft, errors = parse_draft(data, members=set(), interventions=set())
+    assert "line-0-amount-0" in errors.fields
+    assert draft.lines[0].raw["2021:budget"] == typed  # kept as typed
