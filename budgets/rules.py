@@ -26,6 +26,7 @@ from finsam.money import (
 )
 
 # The budget's column codes and which of them plan a year are the plan year's (plans/rules.py).
+from finsam.text import and_list
 from interventions.rules import too_few_parties
 from plans.rules import COLUMN_KINDS as COLUMN_KINDS
 from plans.rules import column_code as column_code
@@ -425,8 +426,14 @@ def find_scenario(facts: BudgetFacts, name: str) -> ScenarioFacts:
 def _findings(
     facts: BudgetFacts, lines: Sequence[LineFacts], planning: Sequence[ColumnFigures]
 ) -> Iterable[Finding]:
+    member_keys = {m.key for m in facts.members}
+    unlinked = [
+        line for line in lines if line.category == CONTRIBUTION and line.member not in member_keys
+    ]
     for col in planning:
-        yield from funding_split(col)
+        yield from funding_split(col, unlinked)
+        yield from unlinked_contributions(col, unlinked)
+        yield from negative_amounts(col, lines)
         yield from municipal_split(facts, lines, col)
         yield from equity_cap(col)
         yield from equity_floor(col, facts.equity_floor)
@@ -438,23 +445,82 @@ def _findings(
     yield from decision_deadline(facts)
 
 
-def funding_split(col: ColumnFigures) -> Iterable[Finding]:
+def funding_split(col: ColumnFigures, unlinked: Sequence[LineFacts] = ()) -> Iterable[Finding]:
     """5 § lag (2003:1210): the state pays half, the regions a quarter, the
-    municipalities a quarter. A difference of up to 1 kr is rounding."""
+    municipalities a quarter. A difference of up to 1 kr is rounding. Contribution
+    lines linked to no member count in the total but in no group: the message names
+    them, so that "Regionen betalar 0 kr" is not all it says while a "Region …" line
+    is on the screen."""
     actual = {"state": col.state, "region": col.region, "municipalities": col.municipalities}
+    loose = [line for line in unlinked if line.amount(col.column)]
     for group, share in GROUP_SHARES.items():
         expected = col.contributions * share
         if abs(actual[group] - expected) > SPLIT_TOLERANCE:
+            message = (
+                f"{GROUP_NAMES[group]} betalar {format_kr(actual[group])} {col.year}, "
+                f"men ska enligt lagen betala {GROUP_PERCENT_TEXT[group]} av "
+                f"medlemsbidragen {format_kr(col.contributions)}, "
+                f"det vill säga {format_kr(round_ore(expected))}."
+            )
+            if loose:
+                named = and_list(
+                    f"{line.label} ({format_kr(line.amount(col.column))})" for line in loose
+                )
+                message += (
+                    f" Kopplade till ingen medlem, och därför inte räknade till någon "
+                    f"part: {named}."
+                )
             yield Finding(
                 rule="funding-split",
                 severity=ERROR,
                 year=col.year,
                 column=col.column,
+                message=message,
+            )
+
+
+def unlinked_contributions(col: ColumnFigures, unlinked: Sequence[LineFacts]) -> Iterable[Finding]:
+    """A contribution comes from a member: a line linked to none is marked, so the
+    user links it (its money counts toward no party's share)."""
+    for line in unlinked:
+        amount = line.amount(col.column)
+        if amount:
+            yield Finding(
+                rule="contribution-member",
+                severity=WARNING,
+                year=col.year,
+                column=col.column,
+                line=line.key,
                 message=(
-                    f"{GROUP_NAMES[group]} betalar {format_kr(actual[group])} {col.year}, "
-                    f"men ska enligt lagen betala {GROUP_PERCENT_TEXT[group]} av "
-                    f"medlemsbidragen {format_kr(col.contributions)}, "
-                    f"det vill säga {format_kr(round_ore(expected))}."
+                    f"Medlemsbidraget {line.label} ({format_kr(amount)} {col.year}) är inte "
+                    f"kopplat till någon medlem. Välj medlemmen under Koppling."
+                ),
+            )
+
+
+def negative_amounts(col: ColumnFigures, lines: Sequence[LineFacts]) -> Iterable[Finding]:
+    """A contribution or a cost is paid, so its amount is positive; a negative one is
+    legal (a correction) but rare, and more often a sign copied from the accounts."""
+    for line in lines:
+        if line.category not in (CONTRIBUTION, *COST_CATEGORIES):
+            continue
+        amount = line.amount(col.column)
+        if amount < 0:
+            kind, negative = (
+                ("Medlemsbidraget", "negativt")
+                if line.category == CONTRIBUTION
+                else ("Kostnaden", "negativ")
+            )
+            yield Finding(
+                rule="negative-amount",
+                severity=WARNING,
+                year=col.year,
+                column=col.column,
+                line=line.key,
+                member=line.member if line.category == CONTRIBUTION else None,
+                message=(
+                    f"{kind} {line.label} är {negative} {col.year} ({format_kr(amount)}). En "
+                    f"rättelse är tillåten men ovanlig; kontrollera tecknet."
                 ),
             )
 

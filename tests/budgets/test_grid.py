@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -290,3 +292,23 @@ def test_a_unit_alone_or_another_word_is_not_an_amount(typed):
     draft, errors = parse_draft(data, members=set(), interventions=set())
     assert "line-0-amount-0" in errors.fields
     assert draft.lines[0].raw["2021:budget"] == typed  # kept as typed
+
+
+@pytest.mark.django_db
+def test_the_grid_marks_a_negative_cost_and_an_unlinked_contribution(client, director, federation):
+    """Issue 16, point 7: the recompute marks the cell and says why, in Swedish."""
+    budget = make_budget(federation)
+    client.force_login(director)
+    data = grid_post(budget, line_5_amount_1="\u221212 000", line_0_link="")
+    response = client.post(reverse("budget_grid_recompute", args=[federation.slug, 2021]), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    kansli, first = data["line-5-label"], data["line-0-label"]
+    assert f"Kostnaden {kansli} är negativ 2021 (\u221212\u00a0000\u00a0kr)" in html
+    assert f"Medlemsbidraget {first} (" in html and "är inte kopplat till någon medlem" in html
+    assert "Kopplade till ingen medlem, och därför inte räknade till någon part" in html
+    state = json.loads(
+        re.search(r'id="grid-state"[^>]*data-state="([^"]*)"', html)[1].replace("&quot;", '"')
+    )
+    assert state["marks"]["line-5-amount-1"] == "warning"
+    assert state["marks"]["line-0-amount-1"] in ("warning", "error")

@@ -489,3 +489,87 @@ def test_the_models_column_kinds_have_the_rules_labels():
         kind: column_kind_label(kind) for kind in COLUMN_KINDS
     }
     assert column_kind("forecast") == "Prognos"
+
+
+# --- issue 16, point 7: negative amounts, and contributions linked to no member -----------
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("category", "amount", "expected"),
+    [
+        ("administration", "-1", "Kostnaden Rättelse är negativ 2021 (−1 kr)"),
+        ("intervention", "-5000", "Kostnaden Rättelse är negativ 2021 (−5 000 kr)"),
+        ("other_cost", "-0.01", "Kostnaden Rättelse är negativ 2021 (−0,01 kr)"),
+        ("administration", "0", None),
+        ("administration", "1", None),
+        # Other income may be negative without a word (a negative interest, say).
+        ("other_income", "-300", None),
+    ],
+)
+def test_a_negative_cost_is_a_warning_on_its_line(category, amount, expected):
+    line = LineFacts("fix", category, "Rättelse", {BUDGET: D(amount)})
+    found = [f for f in evaluate(facts(extra=(line,))).findings if f.rule == "negative-amount"]
+    if expected is None:
+        assert found == []
+    else:
+        [finding] = found
+        assert finding.message.replace(NBSP, " ").startswith(expected)
+        assert (finding.severity, finding.year, finding.line, finding.column) == (
+            "warning",
+            2021,
+            "fix",
+            BUDGET,
+        )
+
+
+def test_a_negative_contribution_is_a_warning_on_its_line():
+    budget = facts()
+    lines = tuple(
+        replace(line, amounts={**line.amounts, BUDGET: -line.amounts[BUDGET]})
+        if line.key == "region"
+        else line
+        for line in budget.lines
+    )
+    found = [
+        f for f in evaluate(replace(budget, lines=lines)).findings if f.rule == "negative-amount"
+    ]
+    assert [(f.line, f.member, f.year, f.severity) for f in found] == [
+        ("region", "region", 2021, "warning")
+    ]
+    assert (
+        found[0]
+        .message.replace(NBSP, " ")
+        .startswith("Medlemsbidraget Regionen är negativt 2021 (−500 000 kr)")
+    )
+
+
+def test_a_contribution_linked_to_no_member_is_marked_and_named_in_the_split():
+    """The trial: "Regionen betalar 0 kr" while a "Region Västernorrland 595 000" row was
+    on the screen, linked to no member."""
+    budget = facts()
+    lines = tuple(
+        replace(line, member=None, label="Region Västernorrland") if line.key == "region" else line
+        for line in budget.lines
+    )
+    findings = evaluate(replace(budget, lines=lines)).findings
+    marked = [f for f in findings if f.rule == "contribution-member" and f.year == 2021]
+    assert [(f.line, f.column, f.severity) for f in marked] == [("region", BUDGET, "warning")]
+    assert "Region Västernorrland (500 000 kr 2021) är inte kopplat till någon medlem" in (
+        marked[0].message.replace(NBSP, " ")
+    )
+    [region] = [
+        f
+        for f in findings
+        if f.rule == "funding-split" and f.year == 2021 and f.message.startswith("Regionen")
+    ]
+    assert region.message.replace(NBSP, " ").endswith(
+        "Kopplade till ingen medlem, och därför inte räknade till någon part: "
+        "Region Västernorrland (500 000 kr)."
+    )
+
+
+def test_a_linked_budget_has_none_of_the_new_warnings():
+    rules = {rule for rule, _, _ in rules_of(facts())}
+    assert not rules & {"negative-amount", "contribution-member"}
