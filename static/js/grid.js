@@ -4,38 +4,110 @@
   "use strict";
   var form = document.getElementById("budget-grid");
   if (!form) return;
+  var root = form;  // the Swedish texts are data attributes of the form (no inline script)
 
-  // Arrow up/down moves to the same column in the previous/next row; Enter moves down.
+  // Ctrl+S (Cmd+S) saves from anywhere on the page, as in a spreadsheet.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "s" || !(event.ctrlKey || event.metaKey) || event.altKey) return;
+    var save = document.getElementById("save-button");
+    if (!save) return;
+    event.preventDefault();
+    save.click();
+  });
+
+  // The grid's cells in reading order: each row's name, then its amounts.
+  function rows() {
+    return Array.prototype.slice.call(form.querySelectorAll("tr[data-row]"));
+  }
+  function cellsOf(row) {
+    return Array.prototype.slice.call(row.querySelectorAll('input[data-col="label"], input.amount'));
+  }
+  function isCell(field) {
+    return field && field.tagName === "INPUT" && field.closest && field.closest("tr[data-row]") &&
+      (field.classList.contains("amount") || field.getAttribute("data-col") === "label");
+  }
+  function go(field) {
+    if (!field) return false;
+    field.focus();
+    field.select();
+    return true;
+  }
+  function atStart(field) {
+    return field.selectionStart === 0 && field.selectionEnd === 0;
+  }
+  function atEnd(field) {
+    var n = field.value.length;
+    return field.selectionStart === n && field.selectionEnd === n;
+  }
+
+  // Arrows move between cells: up and down in the same column, left and right at the
+  // text's edges; Enter moves down and Shift+Enter up.
   form.addEventListener("keydown", function (event) {
     var input = event.target;
-    if (event.key === "s" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      document.getElementById("save-button").click();
-      return;
-    }
-    if (!input.classList || !input.classList.contains("amount")) {
-      // Enter in a line's name would otherwise press the form's first button, which
-      // is a column's "ta bort"; in the new column's name it adds the column.
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!isCell(input)) {
+      // Enter in a field outside the cells would otherwise press the form's first
+      // button, which is a column's "ta bort"; in the new column's name it adds it.
       if (event.key === "Enter" && input.tagName === "INPUT") {
         event.preventDefault();
         if (input.id === "new_column") form.querySelector('button[value="add-column"]').click();
       }
       return;
     }
+    var row = input.closest("tr[data-row]");
+    var cells = cellsOf(row);
+    var at = cells.indexOf(input);
+    if (event.key === "ArrowLeft" && atStart(input)) {
+      if (go(cells[at - 1])) event.preventDefault();
+      return;
+    }
+    if (event.key === "ArrowRight" && atEnd(input)) {
+      if (go(cells[at + 1])) event.preventDefault();
+      return;
+    }
     var down = event.key === "ArrowDown" || (event.key === "Enter" && !event.shiftKey);
     var up = event.key === "ArrowUp" || (event.key === "Enter" && event.shiftKey);
     if (!down && !up) return;
-    var col = input.getAttribute("data-col");
-    var inputs = Array.prototype.slice.call(form.querySelectorAll('input.amount[data-col="' + col + '"]'));
-    var at = inputs.indexOf(input);
-    var next = inputs[at + (down ? 1 : -1)];
-    if (next) {
-      event.preventDefault();
-      next.focus();
-      next.select();
-    } else if (event.key === "Enter") {
-      event.preventDefault();
-    }
+    var all = rows();
+    var next = all[all.indexOf(row) + (down ? 1 : -1)];
+    event.preventDefault();  // Enter must never send the form from a cell
+    if (next) go(cellsOf(next)[at]);
+  });
+
+  // A block copied from Excel or Google Sheets (rows of tab-separated cells) pastes
+  // from the focused cell to the right and down; a name pastes into a row's name.
+  function say(message) {
+    var box = document.getElementById("grid-paste-status");
+    if (box) box.textContent = message;
+  }
+  form.addEventListener("paste", function (event) {
+    var input = event.target;
+    if (!isCell(input) || !event.clipboardData) return;
+    var text = event.clipboardData.getData("text/plain").replace(/\r\n?/g, "\n").replace(/\n+$/, "");
+    if (text.indexOf("\t") < 0 && text.indexOf("\n") < 0) return;  // one value: the browser's own paste
+    event.preventDefault();
+    var block = text.split("\n").map(function (line) { return line.split("\t"); });
+    var all = rows();
+    var first = all.indexOf(input.closest("tr[data-row]"));
+    var column = cellsOf(all[first]).indexOf(input);
+    var filled = 0, left = 0, changed = null;
+    block.forEach(function (values, i) {
+      var row = all[first + i];
+      if (!row) { left += 1; return; }
+      var cells = cellsOf(row);
+      values.forEach(function (value, j) {
+        var cell = cells[column + j];
+        if (!cell) return;
+        cell.value = value.trim();
+        filled += 1;
+        changed = cell;
+        cell.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    });
+    var message = (root.getAttribute("data-pasted") || "").replace("%(cells)s", filled);
+    if (left) message += " " + (root.getAttribute("data-paste-left") || "").replace("%(rows)s", left);
+    say(message);
+    if (changed) go(changed);
   });
 
   // After a recompute, the server sends marks and messages in #grid-state.

@@ -221,3 +221,86 @@ def test_enter_in_a_line_name_deletes_nothing_and_ctrl_s_saves(
     label.press("Control+s")
     expect(page.get_by_role("status")).to_contain_text("Budgeten är sparad")
     expect(page.locator('input[name="line-5-label"]')).to_have_value("Kansli och lokaler")
+
+
+@pytest.fixture(params=[1280, 1920], ids=["1280px", "1920px"])
+def clipboard_page(request, browser: Browser, live_server):
+    """At a laptop's and a desktop's width, with the clipboard, so that a block is
+    pasted as a user pastes it from Excel."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="sv-SE",
+        viewport={"width": request.param, "height": 900},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def _paste(page: Page, selector: str, text: str) -> None:
+    page.evaluate("text => navigator.clipboard.writeText(text)", text)
+    page.focus(selector)
+    page.keyboard.press("Control+V")
+
+
+def test_a_block_from_excel_pastes_right_and_down_and_arrows_move_like_a_spreadsheet(
+    clipboard_page: Page, director, federation, password
+) -> None:
+    """Issue 16, points 1 and 2 (in part): Excel's tab-separated rows fill from the
+    focused cell to the right and down; a bad cell is marked and the rest kept; a name
+    pastes into the row's name; rows that do not fit are said; left and right arrows
+    move between cells at the text's edges."""
+    page = clipboard_page
+    make_budget(federation)
+    log_in(page, director.username, password)
+    page.goto(f"/f/{federation.slug}/budget/2021/rutnat/")
+
+    # Enter's and Kansli's 2021 and 2022, as Excel copies two rows of two cells.
+    _paste(page, ENTER_2021, "1 800 000\t1 700 000\r\n900 000\t950 000\r\n")
+    expect(page.locator(ENTER_2021)).to_have_value("1 800 000")
+    expect(page.locator("#line-4-amount-2")).to_have_value("1 700 000")
+    expect(page.locator(KANSLI_2021)).to_have_value("900 000")
+    expect(page.locator("#line-5-amount-2")).to_have_value("950 000")
+    # 2 592 000 in contributions − 2 700 000 in costs, before anything is saved.
+    expect(result_2021(page)).to_have_text("\u2212108\u00a0000\u00a0kr")
+    expect(page.locator("#grid-paste-status")).to_have_text("Inklistrat: 4 celler.")
+    assert (
+        Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount
+        == 935000
+    )
+
+    # A bad cell in a block: marked beside the cell, the good one kept.
+    _paste(page, KANSLI_2021, "682 000\ttjugo")
+    expect(page.locator('[data-error-for="line-5-amount-2"]')).to_contain_text("Inte ett belopp")
+    expect(page.locator(KANSLI_2021)).to_have_value("682 000")
+    expect(page.locator("#line-5-amount-2")).to_have_value("tjugo")
+
+    # From the last row's name: the name and its amounts; two rows do not fit.
+    _paste(page, 'input[name="line-5-label"]', "Kansli och lokaler\t5 000\nHyra\t1\nIT\t2")
+    expect(page.locator('input[name="line-5-label"]')).to_have_value("Kansli och lokaler")
+    expect(page.locator("#line-5-amount-0")).to_have_value("5 000")
+    expect(page.locator("#grid-paste-status")).to_have_text(
+        "Inklistrat: 2 celler. 2 rader fick inte plats: lägg till rader och klistra in dem där."
+    )
+
+    # Right at the end of a cell's text, left at its start.
+    page.click(KANSLI_2021)
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#line-5-amount-2")).to_be_focused()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator(KANSLI_2021)).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.locator(ENTER_2021)).to_be_focused()
+    # Ctrl+S from outside the grid's cells saves too (the grid is not saved with a
+    # bad cell in it: it says so and keeps everything).
+    page.locator("#line-5-amount-2").fill("950 000")
+    page.locator("h1").click()
+    page.keyboard.press("Control+s")
+    expect(page.get_by_role("status")).to_contain_text("Budgeten är sparad")
+    assert (
+        Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount
+        == 682000
+    )
