@@ -75,7 +75,11 @@ def test_director_creates_links_and_follows_up(page: Page, director, federation,
 
     # The intervention page shows the same finding, and its money from the budget.
     page.goto(intervention.get_absolute_url())
-    expect(page.locator("#kontroller")).to_contain_text("intervention-members")
+    kontroller = page.locator("#kontroller")
+    expect(kontroller.locator('[data-rule="intervention-members"]')).to_contain_text(
+        "har medel 2021 men bara 1 av de fyra parterna"
+    )
+    expect(kontroller).not_to_contain_text("intervention-members")  # no rule code for her
     expect(page.locator("#finansiering")).to_contain_text("100\u00a0000\u00a0kr")
     expect(page.get_by_role("link", name="Visa i budgeten", exact=True)).to_have_attribute(
         "href", "/f/alfa/budget/2021/"
@@ -103,7 +107,7 @@ def test_director_creates_links_and_follows_up(page: Page, director, federation,
     field(page, "Individinriktad andel (%)").fill("50")
     page.get_by_role("button", name="Spara", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("är sparad")
-    expect(page.locator("#kontroller")).not_to_contain_text("intervention-members")
+    expect(page.locator('#kontroller [data-rule="intervention-members"]')).to_have_count(0)
     page.goto("/f/alfa/budget/2021/")
     expect(figure(page, "Individinriktad andel av insatsmedlen")).to_have_text("87,50\u00a0%")
     expect(page.locator("body")).not_to_contain_text(re.compile("Processtöd Alfa har medel"))
