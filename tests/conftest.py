@@ -14,6 +14,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Every user the tests make has a password, and every login checks one: with the
+    real hasher (PBKDF2, a million rounds) each takes a third of a second on these
+    machines. What hashing is used on a server is the settings' affair, not the tests'."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _two_factor_not_required(settings):
     """The other tests log in with the password only (force_login, the login form):
     two-factor login is not required here, as on a DEBUG server. Where it is tested,

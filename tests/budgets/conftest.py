@@ -223,9 +223,3 @@ def _row_counts() -> dict[str, int]:
 def row_counts():
     """Rows of every model (M2M tables included), to check nothing changed."""
     return _row_counts
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """load_demo sets five passwords; the real hasher would take seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -10,12 +10,6 @@ import pytest
 from tests.golden.generate import FILES, REFRESH_VARIABLE, outputs
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """load_demo sets five passwords; the real hasher would take seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # The documents show database ids (links, anchors): start every sequence from 1, as
 # on an empty database, whatever ran before (PostgreSQL's sequences ignore rollbacks).
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
