@@ -23,6 +23,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -345,9 +346,9 @@ def budget_table_import(request: HttpRequest, slug: str, year: int) -> HttpRespo
     # The choices count only for the text they were made on.
     previewed = request.POST.get(PREVIEWED_FIELD) == text_digest(text)
     rows, choices, problems = _choices(table, request.POST if previewed else None, names)
-    if request.POST.get("action") != "save":
-        return _paste_page(request, access, year, form, table=table, rows=rows, choices=choices)
-    if not previewed:
+
+    def preview(status: int = 200, **why: Any) -> HttpResponse:
+        """The preview again, with what the user chose and why nothing was saved."""
         return _paste_page(
             request,
             access,
@@ -356,65 +357,33 @@ def budget_table_import(request: HttpRequest, slug: str, year: int) -> HttpRespo
             table=table,
             rows=rows,
             choices=choices,
-            status=409,
+            status=status,
+            **why,
+        )
+
+    if request.POST.get("action") != "save":
+        return preview()
+    if not previewed:
+        return preview(
+            409,
             notice=_(
                 "Tabellen i rutan är inte den du förhandsgranskade. Inget är sparat: "
                 "granska förhandsvisningen av den nya tabellen och tryck Spara budgeten."
             ),
         )
     if problems:
-        return _paste_page(
-            request,
-            access,
-            year,
-            form,
-            table=table,
-            rows=rows,
-            choices=choices,
-            problems=problems,
-            status=422,
-        )
+        return preview(422, problems=problems)
     try:
         chosen = table.with_choices(choices)
         budget = budget_import_table(
             federation=access.federation, year=year, table=chosen, by=request.user
         )
     except TableError as exc:
-        return _paste_page(
-            request,
-            access,
-            year,
-            form,
-            table=table,
-            rows=rows,
-            choices=choices,
-            problems=exc.problems,
-            status=422,
-        )
+        return preview(422, problems=exc.problems)
     except TableImportRefused as exc:
-        return _paste_page(
-            request,
-            access,
-            year,
-            form,
-            table=table,
-            rows=rows,
-            choices=choices,
-            refusal=exc.message,
-            status=422,
-        )
+        return preview(422, refusal=exc.message)
     except PlanFrozen as exc:
-        return _paste_page(
-            request,
-            access,
-            year,
-            form,
-            table=table,
-            rows=rows,
-            choices=choices,
-            refusal=exc.messages[0],
-            status=409,
-        )
+        return preview(409, refusal=exc.messages[0])
     messages.success(
         request,
         ngettext(

@@ -254,6 +254,19 @@ def test_parse_draft_makes_any_posted_key_a_short_slug_and_limits_labels():
     assert "line-1-label" in errors.fields and "line-0-label" not in errors.fields
 
 
+def _one_cell(typed: str):
+    """The grid's post of one Kansli line with `typed` in its 2021 cell, parsed."""
+    data = {
+        "column-0": "2021:budget",
+        "line-0-key": "kansli",
+        "line-0-label": "Kansli",
+        "line-0-category": "administration",
+        "line-0-link": "",
+        "line-0-amount-0": typed,
+    }
+    return parse_draft(data, members=set(), interventions=set())
+
+
 @pytest.mark.parametrize(
     ("typed", "amount"),
     [
@@ -266,30 +279,14 @@ def test_parse_draft_makes_any_posted_key_a_short_slug_and_limits_labels():
     ],
 )
 def test_the_grid_takes_the_apps_own_amount_format(typed, amount):
-    data = {
-        "column-0": "2021:budget",
-        "line-0-key": "kansli",
-        "line-0-label": "Kansli",
-        "line-0-category": "administration",
-        "line-0-link": "",
-        "line-0-amount-0": typed,
-    }
-    draft, errors = parse_draft(data, members=set(), interventions=set())
+    draft, errors = _one_cell(typed)
     assert not errors.fields
     assert draft.lines[0].amounts == {"2021:budget": amount}
 
 
 @pytest.mark.parametrize("typed", ["kr", "200 000 kronor", "200 000 kr kr", "tkr 5"])
 def test_a_unit_alone_or_another_word_is_not_an_amount(typed):
-    data = {
-        "column-0": "2021:budget",
-        "line-0-key": "kansli",
-        "line-0-label": "Kansli",
-        "line-0-category": "administration",
-        "line-0-link": "",
-        "line-0-amount-0": typed,
-    }
-    draft, errors = parse_draft(data, members=set(), interventions=set())
+    draft, errors = _one_cell(typed)
     assert "line-0-amount-0" in errors.fields
     assert draft.lines[0].raw["2021:budget"] == typed  # kept as typed
 
