@@ -318,3 +318,28 @@ def insert_in_year_order(columns: list[str], code: str) -> int:
     )
     columns.insert(index, code)
     return index
+
+
+def draft_post(draft: BudgetDraft) -> dict[str, str]:
+    """The fields the grid would post for `draft`: `parse_draft` reads them back to
+    the same draft, what was typed included (after a layout action the messages of
+    bad cells are found again at the cells' new places)."""
+    data = {
+        "opening_equity": draft.raw_opening_equity,
+        "deficit_reason": draft.deficit_reason,
+        "scenario": draft.scenario or "",
+        "version": "" if draft.version is None else str(draft.version),
+    }
+    for j, code in enumerate(draft.columns):
+        data[f"column-{j}"] = code
+    for i, line in enumerate(draft.lines):
+        data[line_field(i, "key")] = line.key
+        data[line_field(i, "label")] = line.label
+        data[line_field(i, "category")] = line.category
+        if line.member:
+            data[line_field(i, "link")] = f"member:{line.member}"
+        elif line.intervention:
+            data[line_field(i, "link")] = f"intervention:{line.intervention}"
+        for j, code in enumerate(draft.columns):
+            data[amount_field(i, j)] = line.raw.get(code, "")
+    return data

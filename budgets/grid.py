@@ -23,9 +23,7 @@ from budgets.editing import (
     DraftLine,
     amount_field,
     draft_facts,
-    insert_in_year_order,
     line_field,
-    read_column_name,
 )
 from budgets.merge import (
     AMOUNT,
@@ -101,6 +99,13 @@ class GridCell:
 
 
 @dataclass(frozen=True)
+class GridError:
+    name: str  # the field's id
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
 class GridRow:
     index: int
     line: DraftLine
@@ -161,6 +166,37 @@ class EditorGrid:
     def error_count(self) -> int:
         return len(self.errors.fields)
 
+    @property
+    def error_list(self) -> tuple[GridError, ...]:
+        """The messages about bad fields in the grid, in the grid's order, each with
+        where it is in Swedish ("Styrelse, Budget 2024"); listed under the grid."""
+        found = []
+        fields = self.errors.fields
+        for block in self.blocks:
+            for n, row in enumerate(block.rows, start=1):
+                name = row.line.label or _("rad %(n)s under %(block)s") % {
+                    "n": n,
+                    "block": block.label.lower(),
+                }
+                label = line_field(row.index, "label")
+                if label in fields:
+                    found.append(
+                        GridError(label, _("Benämning, %(row)s") % {"row": name}, fields[label])
+                    )
+                for kind in ("member", "intervention"):
+                    if (key := line_field(row.index, kind)) in fields:
+                        found.append(
+                            GridError(
+                                line_field(row.index, "link"),
+                                _("Koppling för %(row)s") % {"row": name},
+                                fields[key],
+                            )
+                        )
+                for cell in row.cells:
+                    if cell.error:
+                        found.append(GridError(cell.name, f"{name}, {cell.label}", cell.error))
+        return tuple(found)
+
 
 def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> EditorGrid:
     computed = draft_facts(facts, draft)
@@ -195,6 +231,15 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
             where = (RULE_FIGURE[finding.rule], finding.column)
             if flagged.get(where) != ERROR:
                 flagged[where] = finding.severity
+
+    # A column with a cell that is not an amount: its sums are not shown as if the
+    # cell were 0 (the grid says "ogiltig cell" there instead).
+    invalid: set[tuple[str, str]] = set()
+    for i, line in enumerate(draft.lines):
+        for col in columns:
+            if amount_field(i, col.index) in errors.fields:
+                invalid.add((line.category, col.code))
+    invalid_columns = {code for _category, code in invalid}
 
     blocks = []
     for category in CATEGORIES:
@@ -240,6 +285,7 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
                 flagged=flagged.get(("contributions", col.code))
                 if category == "contribution"
                 else None,
+                invalid=(category, col.code) in invalid,
             )
             for col in columns
         )
@@ -262,6 +308,7 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
                 FigureValue(
                     value=getattr(col.figures, figure) if col.figures else None,
                     flagged=flagged.get((figure, col.code)),
+                    invalid=col.code in invalid_columns,
                 )
                 for col in columns
             ),
@@ -280,58 +327,6 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
         interventions=tuple((i.key, i.name) for i in facts.interventions),
         categories=tuple((c, CATEGORY_LABELS[c]) for c in CATEGORIES),
     )
-
-
-# --- layout actions (applied to the draft, nothing saved) ---------------------------
-
-
-def apply_layout_action(draft: BudgetDraft, action: str, data: Mapping[str, str]) -> str | None:
-    """`add-line-CATEGORY`, `delete-line-I`, `move-up-I`, `move-down-I`,
-    `add-column` (its Swedish name, "Utfall 2020", in `new_column`), `delete-column-J`.
-
-    Returns why the action was not done (a Swedish sentence about `new_column`), or
-    None. A new column goes where it belongs by year."""
-    if action.startswith("add-line-"):
-        category = action.removeprefix("add-line-")
-        if category in CATEGORIES:
-            draft.lines.append(DraftLine(key="", category=category, label=""))
-    elif action.startswith("delete-line-"):
-        index = _index(action, "delete-line-")
-        if index is not None and index < len(draft.lines):
-            del draft.lines[index]
-    elif action.startswith(("move-up-", "move-down-")):
-        up = action.startswith("move-up-")
-        index = _index(action, "move-up-" if up else "move-down-")
-        if index is None or index >= len(draft.lines):
-            return
-        category = draft.lines[index].category
-        same = [i for i, line in enumerate(draft.lines) if line.category == category]
-        at = same.index(index)
-        other = at - 1 if up else at + 1
-        if 0 <= other < len(same):
-            a, b = same[at], same[other]
-            draft.lines[a], draft.lines[b] = draft.lines[b], draft.lines[a]
-    elif action == "add-column":
-        try:
-            code = read_column_name(data.get("new_column") or "")
-        except ValueError as exc:
-            return str(exc)
-        if code in draft.columns:
-            return _("Budgeten har redan kolumnen %(column)s.") % {"column": column_label(code)}
-        insert_in_year_order(draft.columns, code)
-    elif action.startswith("delete-column-"):
-        index = _index(action, "delete-column-")
-        if index is not None and index < len(draft.columns):
-            code = draft.columns.pop(index)
-            for line in draft.lines:
-                line.amounts.pop(code, None)
-                line.raw.pop(code, None)
-    return None
-
-
-def _index(action: str, prefix: str) -> int | None:
-    rest = action.removeprefix(prefix)
-    return int(rest) if rest.isascii() and rest.isdigit() else None
 
 
 # --- conflicts ----------------------------------------------------------------------

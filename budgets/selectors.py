@@ -342,6 +342,7 @@ class BudgetView:
 class FigureValue:
     value: Decimal | None
     flagged: str | None  # the severity of a finding that points here
+    invalid: bool = False  # a cell it adds up is not an amount (the grid says so)
 
 
 @dataclass(frozen=True)

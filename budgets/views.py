@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from budgets.create_views import find_budget, missing_budget_response
-from budgets.editing import DraftErrors, parse_draft
+from budgets.editing import DraftErrors, draft_post, parse_draft
 from budgets.grid import (
     EditorBase,
-    apply_layout_action,
     conflict_rows,
     editor_grid,
     kept_summary,
@@ -23,6 +22,7 @@ from budgets.grid import (
     read_base,
     stored_draft,
 )
+from budgets.grid_actions import Names, apply_action
 from budgets.merge import apply_picks, merge_drafts
 from budgets.rules import evaluate, find_scenario
 from budgets.selectors import (
@@ -145,6 +145,10 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
     (budget_save); parts both changed are listed with both values, and the user
     picks one for each before anything is written."""
     access, budget = _load(request, slug, year, action=EDIT)
+    if request.method == "GET":
+        # The address of a form's answer, opened again (a bookmark, a reload after
+        # the session ended): the grid itself, not a 405.
+        return redirect(reverse("budget_grid", args=[slug, year]))
     if refused := frozen_response(request, access.federation, budget.year):
         return refused
     if request.method != "POST":
@@ -155,20 +159,7 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
     picks = posted_picks(request.POST)
     action = request.POST.get("action", "save")
     if action != "save":
-        refusal = apply_layout_action(draft, action, request.POST) or ""
-        # A column that was not added: what was typed stays in its box, with why.
-        return _render_grid(
-            request,
-            access,
-            budget,
-            facts,
-            draft,
-            errors,
-            base=base,
-            conflict=_conflict(budget, base, draft, facts, picks),
-            new_column=request.POST.get("new_column", "") if refusal else "",
-            new_column_error=refusal,
-        )
+        return _grid_action(request, access, budget, facts, draft, base, picks, action)
     if errors:
         messages.error(request, "Budgeten är inte sparad: rätta de markerade fälten.")
         return _render_grid(
@@ -247,6 +238,44 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
     return redirect(url)
 
 
+def _grid_action(request, access, budget, facts, draft, base, picks, action):
+    """A layout, fill or paste action on the draft, nothing saved. grid.js asks with
+    htmx's header and gets the grid's parts (no reload, the address stays); a plain
+    post gets the whole page."""
+    names = Names(
+        members={m.key: m.name for m in facts.members},
+        interventions={i.key: i.name for i in facts.interventions},
+    )
+    result = apply_action(draft, action, request.POST, names)
+    # Read back, so that the messages of bad cells follow the cells to their new
+    # places; a row just added, still empty, is not yet wrong.
+    draft, errors = parse_draft(
+        draft_post(draft),
+        members=set(names.members),
+        interventions=set(names.interventions),
+    )
+    for i, line in enumerate(draft.lines):
+        if not line.label and not any(line.raw.values()):
+            for name in [n for n in errors.fields if n.startswith(f"line-{i}-")]:
+                del errors.fields[name]
+    return _render_grid(
+        request,
+        access,
+        budget,
+        facts,
+        draft,
+        errors,
+        base=base,
+        conflict=_conflict(budget, base, draft, facts, picks),
+        # A column that was not added: what was typed stays in its box, with why.
+        new_column=request.POST.get("new_column", "") if result.refusal else "",
+        new_column_error=result.refusal,
+        focus=result.focus,
+        message=result.message,
+        template="budgets/partials/grid_layout.html" if request.htmx else None,
+    )
+
+
 def _conflict(budget, base, draft, facts, picks, *, missing=(), kept=(), always=False):
     """The conflict box's content: the parts the user must pick, or None."""
     if not base.conflicts and not always:
@@ -288,11 +317,14 @@ def _render_grid(
     status=200,
     new_column="",
     new_column_error="",
+    focus="",
+    message="",
+    template=None,
 ):
     grid = editor_grid(facts, draft, errors)
     return render(
         request,
-        "budgets/budget_grid.html",
+        template or "budgets/budget_grid.html",
         {
             "access": access,
             "federation": access.federation,
@@ -304,6 +336,8 @@ def _render_grid(
             "read_only": not access.may_edit or plan_is_frozen(access.federation, budget.year),
             "new_column": new_column,
             "new_column_error": new_column_error,
+            "focus": focus,
+            "message": message,
         },
         status=status,
     )

@@ -289,6 +289,8 @@
     }
     form.addEventListener("input", onEdit);
     form.addEventListener("change", onEdit);
+    // The grid changed without typing (an action answered in place, an undo).
+    form.addEventListener("finsam:edited", onEdit);
     form.addEventListener("submit", function () {
       storeNow();
       leaving = true;
@@ -489,6 +491,14 @@
       deadline = Math.max(deadline, at + idleMs);
       schedule();
     }
+  });
+
+  // The grid's own requests (grid.js uses fetch) report their status the same way.
+  document.addEventListener("finsam:response", function (event) {
+    var status = event.detail && event.detail.status;
+    if (!userId || !status) return;
+    if (status === 401) setExpired();
+    else if (!expired) { deadline = Math.max(deadline, Date.now() + idleMs); schedule(); }
   });
 
   window.addEventListener("storage", function (event) {
