@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -44,7 +44,7 @@ from budgets.rules import CATEGORIES, column_label
 from budgets.table_data import PastedTable, TableError
 from budgets.table_paste import parse_table
 from budgets.table_text import classify_row, read_heading
-from finsam.money import parse_typed_amount
+from finsam.money import parse_typed_amount, to_places
 
 MAX_PASTE_ROWS = 2000
 MAX_GROW_PERCENT = Decimal(1000)
@@ -256,7 +256,7 @@ def grown(amount: Decimal, percent: Decimal, years: int) -> Decimal:
     """`amount` increased by `percent` per year for `years` years, rounded half up to
     whole kronor: 100 000 at 2 % over 2 years is 104 040."""
     factor = (Decimal(1) + percent / Decimal(100)) ** years
-    return (amount * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return to_places(amount * factor, 0)
 
 
 def _grow(draft: BudgetDraft, i: int, j: int, data: Mapping[str, str]) -> ActionResult:

@@ -145,12 +145,12 @@ def budget_grid_save(request: HttpRequest, slug: str, year: int) -> HttpResponse
     (budget_save); parts both changed are listed with both values, and the user
     picks one for each before anything is written."""
     access, budget = _load(request, slug, year, action=EDIT)
+    if refused := frozen_response(request, access.federation, budget.year):
+        return refused
     if request.method == "GET":
         # The address of a form's answer, opened again (a bookmark, a reload after
         # the session ended): the grid itself, not a 405.
         return redirect(reverse("budget_grid", args=[slug, year]))
-    if refused := frozen_response(request, access.federation, budget.year):
-        return refused
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     facts = budget_facts(budget)

@@ -246,6 +246,9 @@
     row.querySelectorAll("[data-row-name]").forEach(function (span) {
       span.textContent = name || span.getAttribute("data-row-name");
     });
+    row.querySelectorAll("[data-label-prefix]").forEach(function (button) {
+      button.setAttribute("aria-label", button.getAttribute("data-label-prefix") + " " + (name || "raden"));
+    });
     if (field === current) showCurrent();
   }
 

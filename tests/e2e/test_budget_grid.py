@@ -310,3 +310,86 @@ def test_a_block_from_excel_pastes_right_and_down_and_arrows_move_like_a_spreads
         Amount.objects.get(line__key="kansli", line__scenario=None, column__year=2021).amount
         == 682000
     )
+
+
+def test_rows_columns_fill_and_undo_answer_in_place_like_a_spreadsheet(
+    clipboard_page: Page, director, federation, password
+) -> None:
+    """Issue 16, points 2 to 6: actions answer without a reload (the address, focus
+    and scroll stay; rows added in a row keep their order); Tab moves right and on to
+    the next row; fill right, +2 % per year, Ctrl+Z and Ctrl+Y; five year columns fit
+    at 1280 px under a header that stays; a bad cell keeps its row's height and the
+    sums say it is invalid instead of counting it as 0."""
+    page = clipboard_page
+    make_budget(federation)
+    log_in(page, director.username, password)
+    grid_url = f"/f/{federation.slug}/budget/2021/rutnat/"
+    page.goto(grid_url)
+    page.evaluate("window.sameDocument = true")
+
+    # Two rows added in a row, in their order, focus in the new row's name.
+    add = page.get_by_role("button", name="+ Lägg till rad under övriga kostnader")
+    add.click()
+    expect(page.locator("#line-6-label")).to_be_focused()
+    page.keyboard.type("Resor")
+    page.get_by_role("button", name="+ Lägg till rad under övriga kostnader").click()
+    expect(page.locator("#line-7-label")).to_be_focused()
+    page.keyboard.type("Hyra")
+    expect(page.locator("#line-6-label")).to_have_value("Resor")
+    assert page.url.endswith(grid_url) and page.evaluate("window.sameDocument")
+
+    # Tab from a row's last amount goes to the next row's name; Shift+Tab back.
+    page.focus("#line-6-amount-3")
+    page.keyboard.press("Tab")
+    expect(page.locator("#line-7-label")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("#line-6-amount-3")).to_be_focused()
+    page.get_by_role("button", name="Ta bort Hyra").click()
+    page.get_by_role("button", name="Ta bort Resor").click()
+    expect(page.locator("#line-6-label")).to_have_count(0)
+
+    # Fill right and +2 % per year from Kansli's 2021, then undo and redo.
+    page.focus(KANSLI_2021)
+    page.locator(KANSLI_2021).fill("900 000")
+    expect(page.locator("#grid-current")).to_have_text("Vald cell: Kansli, Budget 2021")
+    page.get_by_role("button", name="Fyll åt höger").click()
+    expect(page.locator("#line-5-amount-3")).to_have_value("900 000")
+    page.locator("#grow_percent").fill("2")
+    page.focus(KANSLI_2021)
+    page.get_by_role("button", name="Öka med").click()
+    expect(page.locator("#line-5-amount-2")).to_have_value("918 000")
+    expect(page.locator("#line-5-amount-3")).to_have_value("936 360")
+    expect(page.locator(KANSLI_2021)).to_be_focused()
+    page.keyboard.press("Control+z")
+    expect(page.locator("#line-5-amount-3")).to_have_value("900 000")
+    page.keyboard.press("Control+y")
+    expect(page.locator("#line-5-amount-3")).to_have_value("936 360")
+    assert page.evaluate("window.sameDocument")
+
+    # A bad cell: its row keeps its height; the sums of its column are "ogiltig cell".
+    row = page.locator('tr[data-row="5"]')
+    height = row.bounding_box()["height"]
+    page.locator(KANSLI_2021).fill("tjugo")
+    expect(page.locator("#line-5-amount-1-error")).to_contain_text("Kansli, Budget 2021")
+    subtotal = page.locator('td[data-subtotal="administration"]').nth(1)
+    expect(subtotal).to_have_text("ogiltig cell")
+    expect(result_2021(page)).to_have_text("ogiltig cell")
+    assert abs(row.bounding_box()["height"] - height) < 1
+    page.locator(KANSLI_2021).fill("935 000")
+    expect(subtotal).to_have_text("935\u00a0000\u00a0kr")
+
+    # A fifth year column fits at 1280 px with the row's buttons; the header stays
+    # while the grid scrolls.
+    page.locator("#new_column").fill("Plan 2024")
+    page.keyboard.press("Enter")
+    expect(page.locator("#grid-table thead th")).to_have_count(8)
+    expect(page.locator("#line-0-amount-4")).to_be_focused()
+    fits = page.evaluate(
+        "() => { const w = document.getElementById('grid-wrap'); return w.scrollWidth <= w.clientWidth }"
+    )
+    assert fits
+    page.evaluate("document.getElementById('grid-wrap').scrollTop = 400")
+    wrap_top = page.locator("#grid-wrap").bounding_box()["y"]
+    header_top = page.locator("#grid-table thead th").first.bounding_box()["y"]
+    assert abs(header_top - wrap_top) < 3
+    assert page.url.endswith(grid_url) and page.evaluate("window.sameDocument")
