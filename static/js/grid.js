@@ -219,24 +219,18 @@
     }
     edited();
   }
-  function undo() {
+  // Undo takes the last step done back, redo the last step undone.
+  function travel(from, to, back, message) {
     if (busy) return;
-    var step = done.pop();
+    var step = from.pop();
     if (!step) return;
-    replay(step, true);
-    undone.push(step);
+    replay(step, back);
+    to.push(step);
     buttons();
-    say(text("undone"));
+    say(text(message));
   }
-  function redo() {
-    if (busy) return;
-    var step = undone.pop();
-    if (!step) return;
-    replay(step, false);
-    done.push(step);
-    buttons();
-    say(text("redone"));
-  }
+  function undo() { travel(done, undone, true, "undone"); }
+  function redo() { travel(undone, done, false, "redone"); }
 
   // A row's new name follows into its cells' labels ("Styrelse, Budget 2024").
   function rename(field) {
