@@ -48,12 +48,14 @@ def budget_queryset():
     return Budget.objects.select_related("federation", "updated_by")
 
 
-def budget_facts(budget: Budget) -> BudgetFacts:
-    """Everything the rules need, in a fixed number of queries."""
-    return budgets_facts([budget])[0]
+def budget_facts(budget: Budget, *, lines: bool = True) -> BudgetFacts:
+    """Everything the rules need, in a fixed number of queries. `lines=False` leaves
+    out the stored lines (of the budget and its scenarios), for the editor's
+    recompute of a draft that brings its own."""
+    return budgets_facts([budget], lines=lines)[0]
 
 
-def budgets_facts(budgets: list[Budget]) -> list[BudgetFacts]:
+def budgets_facts(budgets: list[Budget], *, lines: bool = True) -> list[BudgetFacts]:
     """`budget_facts` of several budgets (in their order), in as many queries as one:
     a page that shows an intervention in every budget year stays at a fixed count.
 
@@ -80,7 +82,7 @@ def budgets_facts(budgets: list[Budget]) -> list[BudgetFacts]:
     }
     adopted = _adopted_facts(plans.values())
     live = [b for b in budgets if (b.federation_id, b.year) not in adopted]
-    facts = dict(zip((b.pk for b in live), _live_facts(live, plans), strict=True))
+    facts = dict(zip((b.pk for b in live), _live_facts(live, plans, lines=lines), strict=True))
     return [
         adopted[(b.federation_id, b.year)] if b.pk not in facts else facts[b.pk] for b in budgets
     ]
@@ -131,8 +133,10 @@ def _adopted_facts(plans: Iterable[Plan]) -> dict[tuple[int, int], BudgetFacts]:
     return found
 
 
-def _live_facts(budgets: list[Budget], plans: dict[tuple[int, int], Plan]) -> list[BudgetFacts]:
-    """The facts of budgets from their stored rows."""
+def _live_facts(
+    budgets: list[Budget], plans: dict[tuple[int, int], Plan], *, lines: bool = True
+) -> list[BudgetFacts]:
+    """The facts of budgets from their stored rows (without their lines: `lines`)."""
     if not budgets:
         return []
     ids = [b.pk for b in budgets]
@@ -143,9 +147,9 @@ def _live_facts(budgets: list[Budget], plans: dict[tuple[int, int], Plan]) -> li
     codes = {c.pk: c.code for found in columns.values() for c in found}
     # Plain values, not model instances: a 300-line budget has 1 500 cells, and the
     # editor recomputes them as the user types.
-    lines: dict[int, list[tuple]] = defaultdict(list)
+    stored: dict[int, list[tuple]] = defaultdict(list)
     for budget_id, *line in (
-        Line.objects.filter(budget_id__in=ids)
+        Line.objects.filter(budget_id__in=ids if lines else ())
         .order_by("position", "id")
         .values_list(
             "budget_id",
@@ -159,9 +163,11 @@ def _live_facts(budgets: list[Budget], plans: dict[tuple[int, int], Plan]) -> li
             "note",
         )
     ):
-        lines[budget_id].append(tuple(line))
+        stored[budget_id].append(tuple(line))
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for line_id, column_id, amount in Amount.objects.filter(line__budget_id__in=ids).values_list(
+    for line_id, column_id, amount in Amount.objects.filter(
+        line__budget_id__in=ids if lines else ()
+    ).values_list(
         "line_id", "column_id", "amount"
     ):
         amounts[line_id][codes[column_id]] = amount
@@ -182,7 +188,7 @@ def _live_facts(budgets: list[Budget], plans: dict[tuple[int, int], Plan]) -> li
         _facts(
             budget,
             columns[budget.pk],
-            lines[budget.pk],
+            stored[budget.pk],
             amounts,
             members[budget.federation_id],
             interventions[budget.federation_id],

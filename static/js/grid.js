@@ -16,6 +16,28 @@
   var editable = form.hasAttribute("data-draft-key");
   var PARTS = ["grid-wrap", "grid-errors", "grid-findings", "new-column-box", "grid-status", "grid-state"];
 
+  // The recompute posts the grid as one JSON object of names and values: a 300-line
+  // grid has 2 400 fields, which the server reads several times faster so. The CSRF
+  // token goes in its header (the form's own field, renewed after a new login).
+  if (window.htmx && !window.htmx.__gridJson) {
+    window.htmx.__gridJson = true;
+    window.htmx.defineExtension("grid-json", {
+      onEvent: function (name, event) {
+        if (name !== "htmx:configRequest") return;
+        var token = form.querySelector('input[name="csrfmiddlewaretoken"]');
+        event.detail.headers["Content-Type"] = "application/json";
+        if (token) event.detail.headers["X-CSRFToken"] = token.value;
+      },
+      encodeParameters: function (xhr, parameters) {
+        var data = {};
+        parameters.forEach(function (value, name) {
+          if (typeof value === "string") data[name] = value;
+        });
+        return JSON.stringify(data);
+      }
+    });
+  }
+
   function text(name, params) {
     var value = form.getAttribute("data-" + name) || "";
     Object.keys(params || {}).forEach(function (key) {

@@ -309,3 +309,99 @@ def test_the_grid_marks_a_negative_cost_and_an_unlinked_contribution(client, dir
     )
     assert state["marks"]["line-5-amount-1"] == "warning"
     assert state["marks"]["line-0-amount-1"] in ("warning", "error")
+
+
+@pytest.mark.django_db
+def test_the_recompute_reads_the_grid_posted_as_json_the_same_as_a_form(director, federation):
+    """Issue 16, point 8: grid.js posts the recompute as one JSON object (2 400 fields
+    at 300 lines parse faster so). The answer is the same as for the form post; the
+    CSRF token must come in its header, and a body that is not such an object is
+    refused in Swedish."""
+    from django.test import Client
+
+    budget = make_budget(federation)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(director)
+    page = client.get(reverse("budget_grid", args=[federation.slug, 2021]))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    url = reverse("budget_grid_recompute", args=[federation.slug, 2021])
+    data = grid_post(budget, line_5_amount_1="1 000 000", line_0_amount_2="12 x")
+
+    as_form = client.post(url, {**data, "csrfmiddlewaretoken": token})
+    as_json = client.post(
+        url, json.dumps(data), content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert as_form.status_code == as_json.status_code == 200
+    assert as_json.content == as_form.content
+    assert "\u2212318\u00a0000\u00a0kr" in as_json.content.decode()
+    assert "Inte ett belopp" in as_json.content.decode()
+
+    # No token in the header: the JSON body's own field does not count.
+    refused = client.post(
+        url, json.dumps({**data, "csrfmiddlewaretoken": token}), content_type="application/json"
+    )
+    assert refused.status_code == 403
+    for body in ("[1, 2]", '{"line-0-label": 5}', "{", "\u00ff"):
+        bad = client.post(
+            url, body, content_type="application/json", headers={"X-CSRFToken": token}
+        )
+        assert bad.status_code == 400
+        assert "ladda om sidan" in bad.content.decode()
+    assert Amount.objects.get(
+        line__key="kansli", line__scenario=None, column__year=2021
+    ).amount == D(935000)
+
+
+@pytest.mark.django_db
+def test_facts_without_lines_are_the_same_but_for_the_lines(federation):
+    budget = make_budget(federation)
+    full, bare = budget_facts(budget), budget_facts(budget, lines=False)
+    assert full.lines and bare.lines == ()
+    assert bare.members == full.members and bare.interventions == full.interventions
+    assert bare.columns == full.columns and bare.opening_equity == full.opening_equity
+    assert [s.name for s in bare.scenarios] == [s.name for s in full.scenarios]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0",
+        "-0",
+        "007",
+        "1 296 000",
+        "999 999 999 999",
+        "-5 000",
+        "1 29",
+        "12345",
+        "1 2345",
+        "1296000",
+        "1 296 000,50",
+        "\u22125 000",
+        "200 000 kr",
+        "1 000 000 000 000",
+        "12 x",
+    ],
+)
+def test_the_quick_path_for_whole_kronor_reads_as_the_general_one(raw):
+    """parse_draft reads "1 296 000" without parse_typed_amount's general steps; the
+    amount (or the refusal) is the one the general reading gives."""
+    from finsam.money import parse_typed_amount, too_large
+
+    draft, errors = parse_draft(
+        {
+            "column-0": "2024:budget",
+            "line-0-label": "Kansli",
+            "line-0-category": "admin",
+            "line-0-amount-0": raw,
+        },
+        members=set(),
+        interventions=set(),
+    )
+    try:
+        expected = parse_typed_amount(raw)
+        expected = None if too_large(expected) else expected
+    except ValueError:
+        expected = None
+    got = draft.lines[0].amounts.get("2024:budget")
+    assert got == expected and (got is None or str(got) == str(expected))
+    assert ("line-0-amount-0" in errors.fields) == (expected is None)
