@@ -167,9 +167,7 @@ def _live_facts(
     amounts: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for line_id, column_id, amount in Amount.objects.filter(
         line__budget_id__in=ids if lines else ()
-    ).values_list(
-        "line_id", "column_id", "amount"
-    ):
+    ).values_list("line_id", "column_id", "amount"):
         amounts[line_id][codes[column_id]] = amount
     members: dict[int, list[Member]] = defaultdict(list)
     for member in Member.objects.filter(federation_id__in=federation_ids):
