@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -355,7 +356,9 @@ else:
 # section's limit is for its text as HTML (a 10 000-row Markdown table is about 700 kB;
 # the longest demo section is about 2 kB; 200 kB renders in about 10 s), the document's
 # for all of it (the demo plans are 45–80 kB).
-PDF_RENDER_TIME_LIMIT = float(os.environ.get("FINSAM_PDF_TIME_LIMIT") or 60)
+# Seconds as a Decimal, as every number in the app; documents/pdf_render.py turns it into
+# the float the operating system's limits take.
+PDF_RENDER_TIME_LIMIT = Decimal(os.environ.get("FINSAM_PDF_TIME_LIMIT") or "60")
 PDF_MAX_SECTION_BYTES = 200_000
 PDF_MAX_DOCUMENT_BYTES = 3_000_000
 # The render process runs at a lower priority than the web server's (not in the
