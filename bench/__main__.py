@@ -3,7 +3,9 @@
 Runs each part in its own process, since each configures Django its own way:
 
 - tests/bench.py: in-process timings on a throw-away test database (the budget grid's
-  recompute, the budget page, the JSON report) and the PDFs (tests/bench_pdf.py);
+  recompute, posted as grid.js posts it, the budget page, the JSON report) and the PDFs (tests/bench_pdf.py);
+- bench/grid.py: the budget grid in Chromium (Playwright): from the last keystroke to
+  the figures on screen at 300 lines, and the recompute as the browser saw it;
 - bench/pdf.py: gunicorn and the background worker: PDF downloads, a save to its new
   PDF, and a page while a 58-page PDF renders;
 - bench/load.py: gunicorn and PostgreSQL under 50 users, on the demo and on 300
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 PARTS = (
     ("tests.bench", "in-process timings and PDF"),
+    ("bench.grid", "the budget grid in Chromium"),
     ("bench.pdf", "PDFs made in the background"),
     ("bench.load", "load and scale"),
 )

@@ -48,6 +48,7 @@ from budgets.rules import (
     column_label,
     evaluate,
     find_scenario,
+    planning_columns,
 )
 from budgets.selectors import FIGURE_ROWS, RULE_FIGURE, FigureRow, FigureValue
 from finsam.findings import ERROR, Finding, by_severity
@@ -200,6 +201,23 @@ class EditorGrid:
         return tuple(found)
 
 
+EQUITY_FIGURES = frozenset({"opening_equity", "closing_equity"})
+
+
+def _rests_on_unknown(
+    finding: Finding, invalid_columns: set[str], equity_unknown: set[str]
+) -> bool:
+    """A finding about a column's sums while one of its cells is not an amount, or about
+    its equity while that is unknown: not said, as if the bad cell were 0 (the grid
+    shows "ogiltig cell" there, and the cell's own message is listed). A finding about
+    one line (a negative amount, a contribution linked to no member) still holds."""
+    if finding.column is None or finding.line is not None:
+        return False
+    if finding.column in invalid_columns:
+        return True
+    return RULE_FIGURE.get(finding.rule) in EQUITY_FIGURES and finding.column in equity_unknown
+
+
 def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> EditorGrid:
     computed = draft_facts(facts, draft)
     scenario = None
@@ -224,16 +242,6 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
             )
         )
 
-    marks: dict[tuple[str, str], str] = {}
-    flagged: dict[tuple[str, str], str] = {}
-    for finding in evaluation.findings:
-        if finding.line and finding.column and marks.get((finding.line, finding.column)) != ERROR:
-            marks[(finding.line, finding.column)] = finding.severity
-        if finding.rule in RULE_FIGURE and finding.column:
-            where = (RULE_FIGURE[finding.rule], finding.column)
-            if flagged.get(where) != ERROR:
-                flagged[where] = finding.severity
-
     # A column with a cell that is not an amount: its sums are not shown as if the
     # cell were 0 (the grid says "ogiltig cell" there instead).
     fields = errors.fields
@@ -244,6 +252,30 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
                 if amount_field(i, col.index) in fields:
                     invalid.add((line.category, col.code))
     invalid_columns = {code for _category, code in invalid}
+    # Each planning year opens with the previous one's closing equity: a bad cell, or a
+    # bad opening equity, leaves the equity of that year and every later one unknown.
+    equity_unknown: set[str] = set()
+    unknown = "opening_equity" in fields
+    for code in planning_columns(computed.year, computed.columns):
+        unknown = unknown or code in invalid_columns
+        if unknown:
+            equity_unknown.add(code)
+    findings = [
+        finding
+        for finding in evaluation.findings
+        if not _rests_on_unknown(finding, invalid_columns, equity_unknown)
+    ]
+
+    marks: dict[tuple[str, str], str] = {}
+    flagged: dict[tuple[str, str], str] = {}
+    for finding in findings:
+        if finding.line and finding.column and marks.get((finding.line, finding.column)) != ERROR:
+            marks[(finding.line, finding.column)] = finding.severity
+        if finding.rule in RULE_FIGURE and finding.column:
+            where = (RULE_FIGURE[finding.rule], finding.column)
+            if flagged.get(where) != ERROR:
+                flagged[where] = finding.severity
+
     cell_columns = [(f"-amount-{col.index}", col.code, col.label) for col in columns]
 
     blocks = []
@@ -314,7 +346,8 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
                 FigureValue(
                     value=getattr(col.figures, figure) if col.figures else None,
                     flagged=flagged.get((figure, col.code)),
-                    invalid=col.code in invalid_columns,
+                    invalid=col.code in invalid_columns
+                    or (figure in EQUITY_FIGURES and col.code in equity_unknown),
                 )
                 for col in columns
             ),
@@ -326,7 +359,7 @@ def editor_grid(facts: BudgetFacts, draft: BudgetDraft, errors: DraftErrors) -> 
         columns=tuple(columns),
         blocks=tuple(blocks),
         figure_rows=figure_rows,
-        findings=tuple(by_severity(list(evaluation.findings))),
+        findings=tuple(by_severity(findings)),
         errors=errors,
         scenarios=tuple(s.name for s in facts.scenarios),
         members=tuple((m.key, m.name) for m in facts.members),

@@ -1,7 +1,7 @@
 """`make bench`, the in-process part: server-side timings, one JSON line per figure.
 
 Runs against a throw-away test database. Measures the budget editor's recompute of
-a 300-line budget (target: median under 50 ms), the budget page and the JSON report,
+a 300-line budget (target: median at most 20 ms), the budget page and the JSON report,
 then the PDFs (tests/bench_pdf.py). `make bench` runs this through `python -m bench`,
 which also runs the load and scale part (bench/load.py) and writes bench/results.json.
 """
@@ -13,12 +13,14 @@ import os
 import statistics
 import sys
 import time
-from urllib.parse import urlencode
+from collections.abc import Callable
 
 
-def main() -> int:
+def on_test_database(run: Callable[[], int]) -> int:
+    """`run()` with the test settings (http, no secure cookies) on a throw-away test
+    database, as the tests have it."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finsam.settings")
-    os.environ.setdefault("PYTEST_VERSION", "bench")  # test settings: http, no secure cookies
+    os.environ.setdefault("PYTEST_VERSION", "bench")
     import django
 
     django.setup()
@@ -31,6 +33,10 @@ def main() -> int:
         return run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def main() -> int:
+    return on_test_database(run)
 
 
 def _time(fn, repeat: int = 30) -> dict[str, float]:
@@ -47,11 +53,11 @@ def _time(fn, repeat: int = 30) -> dict[str, float]:
     }
 
 
-def run() -> int:
+def bench_budget(lines: int = 300):
+    """A förbund with a budget of `lines` lines (the grid's speed targets are set at 300),
+    and a test client logged in as its förbundschef, past the two-factor step."""
     from django.test import Client
-    from django.urls import reverse
 
-    from tests.budgets.test_grid import grid_post
     from tests.budgets.test_views import make_budget
     from tests.factories import (
         MembershipFactory,
@@ -63,16 +69,22 @@ def run() -> int:
     federation = complete_federation(name="Bänk", slug="bank")
     user = UserFactory(username="bench")
     MembershipFactory(user=user, federation=federation)
-    budget = make_budget(federation, extra_lines=294)
-    client = log_in_verified(Client(), user)  # a förbundschef: two-factor login
-    # htmx posts the form urlencoded, as a browser does without files.
-    data = urlencode(grid_post(budget, line_5_amount_1="1 000 000"))
+    budget = make_budget(federation, extra_lines=lines - 6)
+    return federation, budget, log_in_verified(Client(), user)
+
+
+def run() -> int:
+    from django.urls import reverse
+
+    from tests.budgets.test_grid import grid_post
+
+    federation, budget, client = bench_budget()
+    # grid.js posts the recompute as one JSON object (its htmx extension grid-json).
+    data = json.dumps(grid_post(budget, line_5_amount_1="1 000 000"))
     recompute_url = reverse("budget_grid_recompute", args=[federation.slug, budget.year])
 
     def recompute() -> None:
-        response = client.post(
-            recompute_url, data, content_type="application/x-www-form-urlencoded"
-        )
+        response = client.post(recompute_url, data, content_type="application/json")
         assert response.status_code == 200, response.status_code
 
     def page() -> None:
@@ -96,8 +108,9 @@ def run() -> int:
             "figure": "budget_grid_recompute",
             "budget_lines": lines,
             **recompute_times,
-            "target_median_ms": 50,
-            "within_target": recompute_times["median_ms"] < 50,
+            "posted_as": "application/json",
+            "target_median_ms": 20,
+            "within_target": recompute_times["median_ms"] <= 20,
         },
         {"figure": "budget_page_in_process", "budget_lines": lines, **_time(page, 10)},
         {"figure": "budget_report_json_in_process", "budget_lines": lines, **_time(report, 10)},

@@ -211,6 +211,7 @@
     if (!old || !now) return old;
     var top = old.scrollTop, left = old.scrollLeft;
     old.parentNode.replaceChild(now, old);
+    shown = null;  // the marks on the grid now in are not known
     now.scrollTop = top;
     now.scrollLeft = left;
     return old;
@@ -326,9 +327,13 @@
     }
     PARTS.slice(1).forEach(function (id) {
       var now = parts[id], here = document.getElementById(id);
-      if (now && here) here.parentNode.replaceChild(document.adoptNode(now), here);
+      if (!now || !here) return;
+      // The live regions keep their box and change their content (read out so, and
+      // cheaper to lay out); the others are replaced whole.
+      if (here.hasAttribute("aria-live")) here.replaceChildren.apply(here, Array.from(now.childNodes));
+      else here.parentNode.replaceChild(document.adoptNode(now), here);
     });
-    applyState();
+    applyState(true);  // a new grid: every cell looked at
     clearBlock();
     var target = wrap && wrap.getAttribute("data-focus");
     var field = target ? document.getElementById(target) : null;
@@ -496,33 +501,64 @@
 
   // --- after a recompute ----------------------------------------------------------------
 
-  function applyState() {
+  // What the last applyState marked, so that a recompute touches only the cells and
+  // fields whose marks come or go (a 300-line grid has 2 400 fields); null: not known
+  // (the page as loaded, or a grid just swapped in), so every one is looked at.
+  var shown = null;
+  function markField(field, message) {
+    var name = field.id;
+    field.classList.toggle("is-invalid", message !== "");
+    if (message) {
+      field.setAttribute("aria-invalid", "true");
+      if (name !== "opening_equity") field.setAttribute("aria-describedby", name + "-error");
+    } else {
+      field.removeAttribute("aria-invalid");
+      if (name !== "opening_equity") field.removeAttribute("aria-describedby");
+    }
+  }
+  function fieldError(errors, name) {
+    var key = name.replace(/-link$/, "-member");
+    return errors[name] || errors[key] || errors[name.replace(/-link$/, "-intervention")] || "";
+  }
+  function applyState(everything) {
     var holder = document.getElementById("grid-state");
     if (!holder) return;
     var state;
     try { state = JSON.parse(holder.getAttribute("data-state") || "{}"); } catch (e) { return; }
     var marks = state.marks || {};
     var errors = state.errors || {};
-    form.querySelectorAll("td[data-cell]").forEach(function (td) {
-      var name = td.getAttribute("data-cell");
+    if (everything === true) shown = null;
+    var cells, fields;
+    if (shown === null) {
+      cells = Array.from(form.querySelectorAll("td[data-cell]"));
+      fields = Array.from(form.querySelectorAll("tr[data-row] input, tr[data-row] select, #opening_equity"));
+    } else {
+      cells = shown.cells.concat(Object.keys(marks).map(function (name) {
+        return form.querySelector('td[data-cell="' + CSS.escape(name) + '"]');
+      }));
+      fields = shown.fields.concat(Object.keys(errors).map(function (name) {
+        return document.getElementById(name.replace(/-(member|intervention)$/, "-link"));
+      }));
+    }
+    var now = { cells: [], fields: [] };
+    cells.forEach(function (td) {
+      if (!td || !form.contains(td)) return;
+      var mark = marks[td.getAttribute("data-cell")];
       td.classList.remove("finding-error", "finding-warning");
-      if (marks[name]) td.classList.add("finding-" + marks[name]);
-    });
-    // Bad fields are marked; their messages are listed under the grid (#grid-errors).
-    form.querySelectorAll("tr[data-row] input, tr[data-row] select, #opening_equity").forEach(function (field) {
-      var name = field.id;
-      if (/-(member|intervention)$/.test(name)) return;
-      var key = name.replace(/-link$/, "-member");
-      var message = errors[name] || errors[key] || errors[name.replace(/-link$/, "-intervention")] || "";
-      field.classList.toggle("is-invalid", message !== "");
-      if (message) {
-        field.setAttribute("aria-invalid", "true");
-        if (name !== "opening_equity") field.setAttribute("aria-describedby", name + "-error");
-      } else {
-        field.removeAttribute("aria-invalid");
-        if (name !== "opening_equity") field.removeAttribute("aria-describedby");
+      if (mark) {
+        td.classList.add("finding-" + mark);
+        now.cells.push(td);
       }
     });
+    // Bad fields are marked; their messages are listed under the grid (#grid-errors).
+    fields.forEach(function (field) {
+      if (!field || !form.contains(field) || /-(member|intervention)$/.test(field.id)) return;
+      if (field.id !== "opening_equity" && !field.closest("tr[data-row]")) return;
+      var message = fieldError(errors, field.id);
+      markField(field, message);
+      if (message) now.fields.push(field);
+    });
+    shown = now;
     var equity = document.querySelector('[data-error-for="opening_equity"]');
     if (equity) equity.textContent = errors.opening_equity || "";
   }
@@ -546,6 +582,35 @@
   var toolbar = document.getElementById("grid-toolbar");
   if (toolbar && editable) toolbar.hidden = false;
   buttons();
-  document.body.addEventListener("htmx:afterSettle", applyState);
-  document.body.addEventListener("htmx:oobAfterSwap", applyState);
+  // The recompute's answer: its parts (marked hx-swap-oob) go in here, not through htmx's
+  // swap, which fires some 800 events for them at 300 lines (70 ms). "innerHTML" parts
+  // keep their box and get new content; the others are replaced. Then the marks, once,
+  // before the next frame is painted.
+  function applyRecompute(body) {
+    var holder = document.createElement("template");
+    holder.innerHTML = body;
+    var parts = [];
+    (function collect(root) {
+      root.querySelectorAll("[hx-swap-oob]").forEach(function (part) { parts.push(part); });
+      root.querySelectorAll("template").forEach(function (inner) { collect(inner.content); });
+    })(holder.content);
+    parts.forEach(function (now) {
+      var here = now.id ? document.getElementById(now.id) : null;
+      if (!here) return;
+      if (now.getAttribute("hx-swap-oob") === "innerHTML") {
+        here.replaceChildren.apply(here, Array.from(now.childNodes));
+      } else {
+        now.removeAttribute("hx-swap-oob");
+        here.replaceWith(now);
+      }
+    });
+    applyState();
+    form.dispatchEvent(new CustomEvent("grid:recomputed", { bubbles: true }));
+  }
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail || detail.elt !== form || !detail.xhr || detail.xhr.status !== 200) return;
+    detail.shouldSwap = false;
+    applyRecompute(detail.serverResponse);
+  });
 })();

@@ -405,3 +405,37 @@ def test_the_quick_path_for_whole_kronor_reads_as_the_general_one(raw):
     got = draft.lines[0].amounts.get("2024:budget")
     assert got == expected and (got is None or str(got) == str(expected))
     assert ("line-0-amount-0" in errors.fields) == (expected is None)
+
+
+def test_a_bad_cell_withholds_its_columns_sums_and_later_equity_not_line_findings(federation):
+    """Issue 16, point 6: a column with a cell that is not an amount says nothing about
+    its sums, nor about the equity of it and the later planning years, as if the cell
+    were 0; a finding about one line of it still holds."""
+    budget = make_budget(federation)
+    facts = budget_facts(budget)
+    known = {
+        "members": {m.key for m in facts.members},
+        "interventions": {i.key for i in facts.interventions},
+    }
+    good = grid_post(budget, line_4_amount_1="-5 000")
+    draft, errors = parse_draft(good, **known)
+    before = editor_grid(facts, draft, errors)
+    years = lambda grid, rule: {f.year for f in grid.findings if f.rule == rule}  # noqa: E731
+    assert 2021 in years(before, "equity-cap")
+    assert 2021 in years(before, "negative-amount")
+
+    bad = grid_post(budget, line_4_amount_1="-5 000", line_5_amount_1="tjugo")
+    draft, errors = parse_draft(bad, **known)
+    grid = editor_grid(facts, draft, errors)
+    assert 2021 not in years(grid, "equity-cap") | years(grid, "budget-balance")
+    assert 2022 not in years(grid, "equity-cap")  # opens with 2021's unknown equity
+    assert 2022 in years(grid, "budget-balance")  # 2022's own sums are known
+    assert 2021 in years(grid, "negative-amount")
+    rows = {row.figure: row.values for row in grid.figure_rows}
+    codes = [col.code for col in grid.columns]
+    at = {code: i for i, code in enumerate(codes)}
+    assert rows["result"][at["2021:budget"]].invalid
+    assert not rows["result"][at["2022:plan"]].invalid
+    assert rows["closing_equity"][at["2022:plan"]].invalid
+    assert not rows["closing_equity"][at["2020:forecast"]].invalid
+    assert not any(v.invalid for v in rows["result"][at["2020:forecast"] : at["2021:budget"]])

@@ -16,23 +16,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
 # Playwright's sync API runs an event loop in this thread; Django refuses database
 # access from a thread with a running loop unless told it is safe (it is: the
 # loop only talks to the browser).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 E2E_DIR = Path(__file__).parent
 
 
