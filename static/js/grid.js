@@ -226,6 +226,11 @@
     try {
       if (step.wrap) {
         step.wrap = swapWrap(step.wrap);
+        if (step.equity) {
+          var now = step.equity.el.value;
+          step.equity.el.value = step.equity.other;
+          step.equity.other = now;
+        }
         recompute();
       } else {
         step.changes.forEach(function (change) {
@@ -321,9 +326,18 @@
     var parts = {};
     PARTS.forEach(function (id) { parts[id] = holder.content.getElementById(id); });
     var wrap = parts["grid-wrap"];
+    // A pasted budget table may bring the opening equity (its IB row): the field is
+    // outside the grid's box, so its new value comes on its own, and undo takes it back.
+    var equity = holder.content.getElementById("grid-opening-equity");
+    var equityField = form.elements.namedItem("opening_equity");
+    var equityStep = null;
+    if (equity && equityField && equityField.value !== equity.getAttribute("data-value")) {
+      equityStep = { el: equityField, other: equityField.value };
+      equityField.value = equity.getAttribute("data-value");
+    }
     if (wrap) {
       var old = swapWrap(document.adoptNode(wrap));
-      push({ wrap: old });
+      push({ wrap: old, equity: equityStep });
     }
     PARTS.slice(1).forEach(function (id) {
       var now = parts[id], here = document.getElementById(id);
