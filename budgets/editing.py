@@ -225,8 +225,8 @@ def _amount_message(reason: str) -> str:
     if reason == "fler än två decimaler":
         return "Högst två decimaler (öre)."
     if reason == TOO_LARGE:
-        return "Beloppet är för stort (högst 999 999 999 999,99)."
-    return "Inte ett belopp (skriv t.ex. 1 296 000 eller 1 296 000,50)."
+        return "Beloppet är för stort (högst 999\u00a0999\u00a0999\u00a0999,99)."
+    return "Inte ett belopp (skriv t.ex. 1\u00a0296\u00a0000 eller 1\u00a0296\u00a0000,50)."
 
 
 INDEX = re.compile(r"[0-9]{1,6}")
