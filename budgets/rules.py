@@ -479,6 +479,12 @@ def funding_split(col: ColumnFigures, unlinked: Sequence[LineFacts] = ()) -> Ite
             )
 
 
+# What a finding tells the author to do (Finding.advice): the board's documents leave it out.
+LINK_MEMBER = "Välj medlemmen under Koppling."
+CHECK_SIGN = "En rättelse är tillåten men ovanlig; kontrollera tecknet."
+SET_TARGET = "Ange ett målvärde som kan följas upp, till exempel 40 %."
+
+
 def unlinked_contributions(col: ColumnFigures, unlinked: Sequence[LineFacts]) -> Iterable[Finding]:
     """A contribution comes from a member: a line linked to none is marked, so the
     user links it (its money counts toward no party's share)."""
@@ -493,8 +499,9 @@ def unlinked_contributions(col: ColumnFigures, unlinked: Sequence[LineFacts]) ->
                 line=line.key,
                 message=(
                     f"Medlemsbidraget {line.label} ({format_kr(amount)} {col.year}) är inte "
-                    f"kopplat till någon medlem. Välj medlemmen under Koppling."
+                    f"kopplat till någon medlem. {LINK_MEMBER}"
                 ),
+                advice=LINK_MEMBER,
             )
 
 
@@ -519,9 +526,10 @@ def negative_amounts(col: ColumnFigures, lines: Sequence[LineFacts]) -> Iterable
                 line=line.key,
                 member=line.member if line.category == CONTRIBUTION else None,
                 message=(
-                    f"{kind} {line.label} är {negative} {col.year} ({format_kr(amount)}). En "
-                    f"rättelse är tillåten men ovanlig; kontrollera tecknet."
+                    f"{kind} {line.label} är {negative} {col.year} ({format_kr(amount)}). "
+                    f"{CHECK_SIGN}"
                 ),
+                advice=CHECK_SIGN,
             )
 
 
@@ -798,9 +806,9 @@ def intervention_goal_target(
             line=line,
             intervention=intervention.key,
             message=(
-                f"Insatsen {intervention.name} har {count} mål utan mätbart målvärde. "
-                f"Ange ett målvärde som kan följas upp, till exempel 40 %."
+                f"Insatsen {intervention.name} har {count} mål utan mätbart målvärde. {SET_TARGET}"
             ),
+            advice=SET_TARGET,
         )
 
 

@@ -312,6 +312,12 @@ class BudgetView:
     flagged: Mapping[tuple[str, str], str]  # (figure, column) → severity of a finding there
     notes: tuple[LineNote, ...] = ()
     note: str = ""  # the scenario's own note
+    deficit_reason: str = ""  # the board's reasons for a deficit (the budget's)
+
+    @property
+    def board_checks(self) -> BoardChecks:
+        """The checks as the board reads them (its documents)."""
+        return board_checks(self, self.deficit_reason)
 
     @property
     def name(self) -> str:
@@ -458,6 +464,7 @@ def budget_view(facts: BudgetFacts, evaluation: Evaluation) -> BudgetView:
         flagged=flagged,
         notes=tuple(notes),
         note=scenario_note,
+        deficit_reason=facts.deficit_reason or "",
     )
 
 
@@ -486,6 +493,41 @@ class BudgetSummary:
             if view.evaluation.scenario == scenario:
                 return view
         raise KeyError(scenario)
+
+
+@dataclass(frozen=True)
+class BoardChecks:
+    """The checks as the board's documents show them (the PDF, the adopted version,
+    the public page): each finding without the author's advice, and a deficit the board
+    has given its reasons for shown as its motivation, not as a warning."""
+
+    findings: tuple[Finding, ...]
+    deficits: tuple[ColumnFigures, ...]  # the planning years with a motivated deficit
+    reason: str
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+
+def board_checks(view: BudgetView, deficit_reason: str | None) -> BoardChecks:
+    reason = (deficit_reason or "").strip()
+    motivated = {
+        f.column
+        for f in view.evaluation.findings
+        if f.rule == "budget-balance" and f.severity != ERROR and reason
+    }
+    return BoardChecks(
+        findings=tuple(
+            f for f in view.findings if not (f.rule == "budget-balance" and f.column in motivated)
+        ),
+        deficits=tuple(c for c in view.evaluation.planning if c.column in motivated),
+        reason=reason,
+    )
 
 
 def budget_summary(budget: Budget) -> BudgetSummary:

@@ -109,7 +109,13 @@ def plan_html(document: PlanDocument) -> str:
     """The document as HTML: what WeasyPrint renders and `render_plan --html` writes."""
     return render_to_string(
         PDF_TEMPLATE,
-        {"document": document, "editable": False, "stylesheet_url": static_path_url(STYLESHEET)},
+        {
+            "document": document,
+            "editable": False,
+            # The board's document: its checks once, without advice to the author.
+            "board": True,
+            "stylesheet_url": static_path_url(STYLESHEET),
+        },
     )
 
 

@@ -24,6 +24,16 @@ class Finding:
     column: str | None = None
     member: str | None = None
     intervention: str | None = None
+    # The message's last sentence when it tells the author what to do ("Ange ett
+    # målvärde …"): left out where the board reads the finding (board_message).
+    advice: str = ""
+
+    @property
+    def board_message(self) -> str:
+        """What holds, as the board reads it: the message without the author's advice."""
+        if self.advice and self.message.endswith(self.advice):
+            return self.message[: -len(self.advice)].rstrip()
+        return self.message
 
     @property
     def severity_label(self) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.template.loader import render_to_string as django_render
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -313,3 +314,45 @@ def test_render_plan_writes_what_the_browser_downloads(
     html = html_file.read_text(encoding="utf-8")
     assert html == plan_html(plan_document(plan))
     assert '<html lang="sv">' in html and "/static/css/print.css" in html
+
+
+# --- the checks as the board reads them (issue 17, point 4) --------------------------------
+
+
+@pytest.mark.parametrize("demo", ["sodra-vatterbygden-2020", "sundbyberg-2020"])
+def test_the_boards_document_lists_its_checks_once_without_codes_or_advice(demo):
+    """The PDF (and the adopted version and public page, made from the same HTML): the
+    checks are listed once, under "Budgeten i korthet", in plain Swedish: no rule code,
+    no instruction to the author, and a deficit the board has given its reasons for is
+    "Styrelsens motivering", not a warning. The plan page keeps the author's advice."""
+    budget, bundle = import_demo(demo)
+    plan = budget.federation.plans.get(year=budget.year)
+    document = plan_document(plan)
+    html = plan_html(document)
+    summary = budget_summary(Budget.objects.get(pk=budget.pk))
+    findings = summary.base.findings
+    rules = {f.rule for v in summary.views for f in v.evaluation.findings}
+    assert rules
+    for rule in rules:
+        assert rule not in html
+    text = flat("\n".join(pdf_text(html_to_pdf(html))))
+    assert text.count("Kontroller:") == 1
+    assert "Kontrollerna av budgeten står under Budgeten i korthet." in text
+    advice = [f for f in findings if f.advice]
+    assert advice, "the demo should have a finding with advice"
+    for finding in advice:
+        assert flat(finding.advice) not in text
+        assert flat(finding.board_message) in text
+    reason = (summary.facts.deficit_reason or "").strip()
+    motivated = [f for f in findings if f.rule == "budget-balance" and f.severity == "warning"]
+    assert bool(motivated) == bool(reason)
+    if reason:
+        assert "Styrelsens motivering" in text
+        assert "Budgeten visar underskott 2020 (−648 800 kr)" in text
+        for finding in motivated:
+            assert flat(finding.message) not in text
+        assert text.count("Varning") == len(summary.base.board_checks.findings)
+    # The plan page, the author's, still says what to do.
+    assert flat(advice[0].advice) in flat(
+        django_render("plans/partials/summary.html", {"document": document})
+    )
