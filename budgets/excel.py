@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape as xml_escape
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -33,6 +35,7 @@ from budgets.rules import (
     column_label,
 )
 from budgets.selectors import FIGURE_ROWS, BudgetSummary, BudgetView, budget_summary
+from budgets.xlsx_formulas import Value, formula_values
 from finsam.money import HUNDRED, whole_if_integral
 
 if TYPE_CHECKING:
@@ -126,9 +129,48 @@ def workbook_identifier(budget: Budget) -> str:
 
 
 def export_xlsx(budget: Budget) -> bytes:
+    workbook = budget_workbook(budget_summary(budget))
     buffer = io.BytesIO()
-    budget_workbook(budget_summary(budget)).save(buffer)
-    return buffer.getvalue()
+    workbook.save(buffer)
+    return with_formula_values(buffer.getvalue(), workbook)
+
+
+FORMULA_CELL = re.compile(
+    r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)><f>(?P<f>[^<]*)</f><v\s*/>'
+)
+
+
+def with_formula_values(data: bytes, workbook: Workbook) -> bytes:
+    """The saved workbook with each formula's value beside it (openpyxl writes formulas
+    without one): a mail preview, a phone or a reader that does not calculate shows the
+    subtotals, results and equity. Excel and LibreOffice calculate again on opening
+    (openpyxl's fullCalcOnLoad), so the formulas stay what counts."""
+    values = formula_values(workbook)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", item.filename)
+            if match:
+                title = workbook.worksheets[int(match.group(1)) - 1].title
+                content = _fill_values(content.decode("utf-8"), title, values).encode("utf-8")
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def _fill_values(xml: str, title: str, values: dict[tuple[str, str], Value]) -> str:
+    def fill(match: re.Match[str]) -> str:
+        value = values.get((title, match.group("ref")))
+        attrs = re.sub(r'\st="[^"]*"', "", match.group("attrs"))
+        head = f'<c r="{match.group("ref")}"{attrs}'
+        if isinstance(value, Decimal):
+            return f"{head}><f>{match.group('f')}</f><v>{float(value)!r}</v>"
+        if isinstance(value, str):
+            return f'{head} t="str"><f>{match.group("f")}</f><v>{xml_escape(value)}</v>'
+        return match.group(0)
+
+    return FORMULA_CELL.sub(fill, xml)
 
 
 def budget_workbook(summary: BudgetSummary) -> Workbook:
@@ -307,7 +349,9 @@ class _BudgetSheet:
             for code, total in zip(self.codes, block.subtotals, strict=True):
                 letter = self.letters[code]
                 cell = ws[f"{letter}{row}"]
-                cell.value = f"=SUM({letter}{first}:{letter}{last})"
+                # From the block's heading to the row above this one, whichever it is
+                # after rows are inserted (directly above this one included).
+                cell.value = f"=SUM({letter}{first}:INDEX({letter}:{letter},ROW()-1))"
                 cell.number_format = _amount_format(total.value)
                 cell.font = BOLD
                 cell.border = TOP_BORDER
@@ -369,10 +413,12 @@ class _BudgetSheet:
         def share_of_contributions(part: str) -> str:
             return f'=IF({contributions}=0,"",{part}/{contributions})'
 
+        # A block's range runs from its heading to its "Summa" row, so that a row
+        # inserted anywhere in it counts (neither has a funder or a share).
         def funding_group(name: str) -> str:
-            first, last, _sum = self.blocks[CONTRIBUTION]
+            first, _last, end = self.blocks[CONTRIBUTION]
             return share_of_contributions(
-                f'SUMIF($E${first}:$E${last},"{name}",{L}{first}:{L}{last})'
+                f'SUMIF($E${first}:$E${end},"{name}",{L}{first}:{L}{end})'
             )
 
         if figure == "income":
@@ -392,8 +438,8 @@ class _BudgetSheet:
         if figure == "administration_share":
             return share_of_contributions(f"{L}{sums[ADMINISTRATION]}")
         if figure == "individual_share":
-            first, last, _sum = self.blocks[INTERVENTION]
-            amounts, individual = f"{L}{first}:{L}{last}", f"$F${first}:$F${last}"
+            first, _last, end = self.blocks[INTERVENTION]
+            amounts, individual = f"{L}{first}:{L}{end}", f"$F${first}:$F${end}"
             linked = f'SUMIF({individual},"<>",{amounts})'
             return f'=IF({linked}=0,"",SUMPRODUCT({amounts},{individual})/{linked})'
         if figure == "structural_share":

@@ -26,6 +26,8 @@ from budgets.models import Budget, Line
 from budgets.rules import column_label, evaluate, find_scenario
 from budgets.selectors import FIGURE_ROWS, BudgetSummary, budget_facts, budget_summary
 from budgets.services import budget_save
+from budgets.xlsx_formulas import Evaluator, sheet_name
+from budgets.xlsx_formulas import tokens as formula_tokens
 from documents.bundle.importer import bundle_import
 from tests.budgets.test_views import make_budget
 
@@ -34,165 +36,6 @@ DEMO = Path(settings.BASE_DIR) / "documents" / "demo"
 DEMOS = sorted(p.name for p in DEMO.glob("*.json"))
 SCENARIO = "Om ESF-projektet beviljas"
 ORE = D("0.01")
-
-
-# --- a small evaluator for the formulas the export writes ------------------------------
-
-TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<str>"[^"]*")
-    | (?P<ref>(?:(?:'(?:[^']|'')+'|[A-Za-z_]\w*)!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)
-    | (?P<num>\d+(?:\.\d+)?)
-    | (?P<func>[A-Z]+)\(
-    | (?P<op><>|[-+*/=(),])
-    )""",
-    re.VERBOSE,
-)
-
-
-class Evaluator:
-    """SUM, SUMIF, SUMPRODUCT, IF, ROUND, + - * / = and references, over Decimal.
-    A blank cell is None; it counts as 0 in arithmetic, as in Excel."""
-
-    def __init__(self, workbook: Workbook) -> None:
-        self.workbook = workbook
-        self.cache: dict[tuple[str, str], object] = {}
-
-    def cell(self, sheet: str, coordinate: str) -> object:
-        key = (sheet, coordinate.replace("$", ""))
-        if key not in self.cache:
-            value = self.workbook[sheet][key[1]].value
-            if isinstance(value, str) and value.startswith("="):
-                value = self.formula(sheet, value)
-            elif isinstance(value, int | float):
-                value = D(str(value))
-            elif isinstance(value, D):
-                pass
-            self.cache[key] = value
-        return self.cache[key]
-
-    def formula(self, sheet: str, text: str) -> object:
-        self.tokens = self._tokens(text[1:])
-        self.sheet = sheet
-        tree = self._expr()
-        assert not self.tokens, f"left over in {text}: {self.tokens}"
-        return self._eval(tree, sheet)
-
-    @staticmethod
-    def _tokens(text: str) -> list[tuple[str, str]]:
-        tokens, pos = [], 0
-        while pos < len(text.rstrip()):
-            match = TOKEN.match(text, pos)
-            assert match, f"cannot read {text[pos:]!r}"
-            kind = match.lastgroup
-            assert kind is not None
-            tokens.append((kind, match.group(kind)))
-            pos = match.end()
-        return tokens
-
-    def _take(self, value: str | None = None) -> tuple[str, str]:
-        token = self.tokens.pop(0)
-        assert value is None or token[1] == value, (token, value)
-        return token
-
-    def _peek(self) -> str | None:
-        return self.tokens[0][1] if self.tokens else None
-
-    def _expr(self) -> tuple:
-        left = self._additive()
-        if self._peek() in ("=", "<>"):
-            op = self._take()[1]
-            return ("cmp", op, left, self._additive())
-        return left
-
-    def _additive(self) -> tuple:
-        left = self._term()
-        while self._peek() in ("+", "-"):
-            left = ("bin", self._take()[1], left, self._term())
-        return left
-
-    def _term(self) -> tuple:
-        left = self._unary()
-        while self._peek() in ("*", "/"):
-            left = ("bin", self._take()[1], left, self._unary())
-        return left
-
-    def _unary(self) -> tuple:
-        if self._peek() == "-":
-            self._take()
-            return ("bin", "-", ("num", D(0)), self._unary())
-        return self._primary()
-
-    def _primary(self) -> tuple:
-        kind, text = self._take()
-        if kind == "num":
-            return ("num", D(text))
-        if kind == "str":
-            return ("str", text[1:-1])
-        if kind == "ref":
-            return ("ref", text)
-        if kind == "func":
-            args = [self._expr()]
-            while self._peek() == ",":
-                self._take()
-                args.append(self._expr())
-            self._take(")")
-            return ("func", text, args)
-        assert text == "(", text
-        inner = self._expr()
-        self._take(")")
-        return inner
-
-    def _range(self, sheet: str, ref: str) -> list[object]:
-        if "!" in ref:
-            sheet, ref = ref.rsplit("!", 1)
-            sheet = sheet.strip("'").replace("''", "'")
-        ref = ref.replace("$", "")
-        if ":" not in ref:
-            return [self.cell(sheet, ref)]
-        start, end = ref.split(":")
-        (c1, r1), (c2, r2) = (_split(start), _split(end))
-        assert c1 == c2, "the export only sums down one column"
-        return [self.cell(sheet, f"{c1}{row}") for row in range(r1, r2 + 1)]
-
-    def _eval(self, node: tuple, sheet: str) -> object:  # noqa: C901
-        kind = node[0]
-        if kind in ("num", "str"):
-            return node[1]
-        if kind == "ref":
-            values = self._range(sheet, node[1])
-            assert len(values) == 1
-            return values[0]
-        if kind == "bin":
-            a, b = (_number(self._eval(n, sheet)) for n in node[2:])
-            return {"+": a + b, "-": a - b, "*": a * b}.get(node[1]) if node[1] != "/" else a / b
-        if kind == "cmp":
-            a, b = (self._eval(n, sheet) for n in node[2:])
-            equal = _blank(a) and _blank(b) if "" in (a, b) else _number(a) == _number(b)
-            return equal if node[1] == "=" else not equal
-        name, args = node[1], node[2]
-        if name == "IF":
-            return self._eval(args[1] if self._eval(args[0], sheet) else args[2], sheet)
-        if name == "ROUND":
-            value = _number(self._eval(args[0], sheet))
-            places = int(_number(self._eval(args[1], sheet)))
-            return value.quantize(D(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        ranges = [
-            self._range(sheet, arg[1]) if arg[0] == "ref" else self._eval(arg, sheet)
-            for arg in args
-        ]
-        if name == "SUM":
-            return sum((_number(v) for v in ranges[0]), D(0))
-        if name == "SUMPRODUCT":
-            return sum((_number(a) * _number(b) for a, b in zip(*ranges, strict=True)), D(0))
-        if name == "SUMIF":
-            criteria, criterion, amounts = ranges
-            if criterion == "<>":
-                chosen = [not _blank(c) for c in criteria]
-            else:
-                chosen = [c == criterion for c in criteria]
-            return sum((_number(a) for a, ok in zip(amounts, chosen, strict=True) if ok), D(0))
-        raise AssertionError(f"unknown function {name}")
 
 
 def _split(ref: str) -> tuple[str, int]:
@@ -424,8 +267,9 @@ def test_export_layout(federation):
     assert ws["D13"].value == "Enter" and ws["F13"].value == 1 and ws["F13"].number_format == "0%"
 
     # Subtotals, result, equity and shares are formulas.
-    assert ws["H9"].value == "=SUM(H4:H8)" and ws["H9"].font.b
-    assert ws["H14"].value == "=SUM(H12:H13)"
+    # From the heading to the row above, so that a row inserted right above counts too.
+    assert ws["H9"].value == "=SUM(H4:INDEX(H:H,ROW()-1))" and ws["H9"].font.b
+    assert ws["H14"].value == "=SUM(H12:INDEX(H:H,ROW()-1))"
     income, costs, result = (
         _row(ws, label=x) for x in ("Summa intäkter", "Summa kostnader", "Årets resultat")
     )
@@ -437,7 +281,8 @@ def test_export_layout(federation):
     assert ws[f"H{ub}"].value == f"=H{ib}+H{result}"
     assert ws[f"G{ib}"].value is None and ws[f"G{ub}"].value is None  # a forecast column
     state = _row(ws, label="Statens andel av bidragen")
-    assert ws[f"H{state}"].value == '=IF(H9=0,"",SUMIF($E$4:$E$8,"Staten",H4:H8)/H9)'
+    # A block's range runs to its Summa row (no funder there), so an inserted row counts.
+    assert ws[f"H{state}"].value == '=IF(H9=0,"",SUMIF($E$4:$E$9,"Staten",H4:H9)/H9)'
     assert ws[f"H{state}"].number_format == "0.00%"
     assert ws[f"H{_row(ws, label='Tak för eget kapital')}"].value == "=ROUND(H9*20/100,2)"
 
@@ -474,6 +319,142 @@ def test_formulas_compute_the_figures_of_the_page(federation):
     )
     share = evaluator.cell("Budget", f"H{_row(ws, label='Administration i % av bidragen')}")
     assert (share * 100).quantize(ORE) == D("36.07")
+
+
+def insert_row_as_a_spreadsheet_does(workbook: Workbook, title: str, at: int) -> None:
+    """Insert an empty row at `at` on sheet `title`, as Excel and LibreOffice do: the
+    cells from `at` down move one row, and every reference to them, on any sheet, with
+    them (openpyxl's insert_rows moves the cells only). A range grows when the row comes
+    inside it, its first row excluded; whole columns (H:H) stay."""
+
+    def shifted(ref: str, formula_sheet: str) -> str:
+        sheet, _sep, cell = ref.rpartition("!")
+        target = sheet_name(sheet) if sheet else formula_sheet
+        if target != title or ":" in cell and not re.search(r"\d", cell):
+            return ref
+
+        def move(match: re.Match[str]) -> str:
+            row = int(match.group(2))
+            return f"{match.group(1)}{row + 1 if row >= at else row}"
+
+        return (sheet + "!" if sheet else "") + re.sub(r"(\$?[A-Z]{1,3}\$?)(\d+)", move, cell)
+
+    workbook[title].insert_rows(at)
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    parts = [
+                        shifted(t.text, ws.title) if t.kind == "ref" else t.text
+                        for t in formula_tokens(cell.value[1:])
+                    ]
+                    cell.value = "=" + "".join(parts)
+
+
+def test_inserting_a_row_moves_references_as_a_spreadsheet_does():
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = "Budget"
+    ws["A5"] = "=SUM(A1:A4)+A2+$A$5"
+    other = workbook.create_sheet("Om ESF")
+    other["A1"] = "=Budget!A3+'Budget'!A1+A3+SUM(Budget!A:A)"
+    insert_row_as_a_spreadsheet_does(workbook, "Budget", 3)
+    assert ws["A6"].value == "=SUM(A1:A5)+A2+$A$6"
+    assert other["A1"].value == "=Budget!A4+'Budget'!A1+A3+SUM(Budget!A:A)"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("block", "where", "category", "funder", "subtotal_sign", "result_sign"),
+    [
+        ("Insatser", "above the subtotal", "Insatser", None, 1, -1),
+        ("Insatser", "under the heading", "Insatser", None, 1, -1),
+        ("Medlemsbidrag", "between two lines", "Medlemsbidrag", "Staten", 1, 1),
+        ("Medlemsbidrag", "above the subtotal", "Medlemsbidrag", "Staten", 1, 1),
+    ],
+)
+def test_a_row_inserted_in_a_block_counts_in_its_subtotal_result_and_equity(
+    federation, block, where, category, funder, subtotal_sign, result_sign
+):
+    """Issue 17, point 7: a row inserted anywhere in a category block, directly above
+    its "Summa" row included, is inside every formula over the block (LibreOffice left
+    a row inserted above "Summa insatser" out of =SUM(G14:G19)). Inserted as a user
+    does, an amount typed, computed anew; the import reads the same amount."""
+    budget = make_budget(federation)
+    workbook = _open(export_xlsx(budget))
+    ws = workbook["Budget"]
+    col = _header(ws)["Budget 2021"]
+    subtotal_label = f"Summa {block.lower()}"
+    at = {
+        "above the subtotal": _row(ws, label=subtotal_label),
+        "under the heading": _row(ws, label=block) + 1,
+        "between two lines": _row(ws, key="region"),
+    }[where]
+    labels = (subtotal_label, "Årets resultat", "Eget kapital vid årets slut (UB)")
+    before = Evaluator(workbook)
+    figures = {label: before.cell("Budget", f"{col}{_row(ws, label=label)}") for label in labels}
+    state_before = before.cell("Budget", f"{col}{_row(ws, label='Statens andel av bidragen')}")
+
+    insert_row_as_a_spreadsheet_does(workbook, "Budget", at)
+    ws[f"B{at}"], ws[f"C{at}"], ws[f"{col}{at}"] = "Ny rad", category, 123456
+    if funder:
+        ws[f"D{at}"], ws[f"E{at}"] = "Försäkringskassan", funder
+    after = Evaluator(workbook)
+    grown = {label: after.cell("Budget", f"{col}{_row(ws, label=label)}") for label in labels}
+    assert grown == {
+        subtotal_label: figures[subtotal_label] + subtotal_sign * 123456,
+        "Årets resultat": figures["Årets resultat"] + result_sign * 123456,
+        "Eget kapital vid årets slut (UB)": figures["Eget kapital vid årets slut (UB)"]
+        + result_sign * 123456,
+    }
+    state_after = after.cell("Budget", f"{col}{_row(ws, label='Statens andel av bidragen')}")
+    assert (state_after > state_before) == bool(funder)
+    # The scenario sheet's references to the base budget moved with it.
+    scenario = workbook[sheet_titles([SCENARIO])[0]]
+    fk = _cell(scenario, "Budget 2021", key="fk")
+    assert after.cell(scenario.title, fk) == D(1_296_000)
+
+    base = parse_workbook(_save(workbook), budget)[0]
+    added = next(line for line in base.lines if line.label == "Ny rad")
+    assert added.amounts["2021:budget"] == D(123456)
+
+
+@pytest.mark.django_db
+def test_an_export_carries_its_formulas_values(federation):
+    """Issue 17, point 7: read without calculating (a mail preview, openpyxl's
+    data_only), every subtotal, result and equity figure of every sheet is there and is
+    the page's; Excel still calculates again on opening."""
+    budget = make_budget(federation)
+    summary = budget_summary(budget)
+    data = export_xlsx(budget)
+    values = load_workbook(io.BytesIO(data), data_only=True)
+    formulas = _open(data)
+    assert formulas.calculation.fullCalcOnLoad
+    titles = ["Budget", *sheet_titles(v.name for v in summary.scenarios)]
+    checked = 0
+    for title, view in zip(titles, summary.views, strict=True):
+        ws = values[title]
+        header = _header(ws)
+        for col in view.columns:
+            letter = header[column_label(col.column)]
+            for block in view.blocks:
+                cell = f"{letter}{_row(ws, label=f'Summa {str(block.label).lower()}')}"
+                assert formulas[title][cell].data_type == "f"
+                value = D(str(ws[cell].value))
+                assert value == block.subtotals[view.columns.index(col)].value
+                checked += 1
+            for label, figure in (
+                ("Årets resultat", "result"),
+                ("Eget kapital vid årets slut (UB)", "closing_equity"),
+                ("Summa kostnader", "costs"),
+            ):
+                expected = getattr(col, figure)
+                value = ws[f"{letter}{_row(ws, label=label)}"].value
+                assert (value is None) == (expected is None), (title, label, col.column)
+                if expected is not None:
+                    assert D(str(value)) == expected
+                    checked += 1
+    assert checked > 40
 
 
 @pytest.mark.django_db

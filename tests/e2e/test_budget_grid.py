@@ -537,3 +537,39 @@ def test_the_seeds_budget_block_from_excel_pasted_into_an_empty_budget_gives_its
     assert budget.lines.filter(scenario=None).count() == 17
     budget.refresh_from_db()
     assert budget.opening_equity == 2_512_371
+
+
+def test_an_older_answer_never_overwrites_newer_input(
+    clipboard_page: Page, director, federation, password
+) -> None:
+    """Issue 16, point 8: the answer to an older recompute, held back until a newer
+    one has landed, does not put its figures over the newer input's (htmx's
+    hx-sync replace drops it)."""
+    page = clipboard_page
+    make_budget(federation)
+    log_in(page, director.username, password)
+    page.goto(f"/f/{federation.slug}/budget/2021/rutnat/")
+    held = []
+
+    def hold_the_first(route) -> None:
+        if not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/rutnat/berakna/", hold_the_first)
+    page.fill(KANSLI_2021, "700 000")  # would give −18 000 kr
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the first recompute was never asked"
+    page.fill(KANSLI_2021, "682 000")
+    expect(result_2021(page)).to_have_text("0\u00a0kr")
+    try:
+        held[0].fulfill(response=held[0].fetch())  # the old answer, late
+    except Exception:  # noqa: BLE001 (the browser may have dropped the request already)
+        pass
+    page.wait_for_timeout(500)
+    expect(result_2021(page)).to_have_text("0\u00a0kr")
+    expect(page.locator(KANSLI_2021)).to_have_value("682 000")
