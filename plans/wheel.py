@@ -63,6 +63,19 @@ def legend(meetings: Sequence[Meeting]) -> tuple[LegendEntry, ...]:
     )
 
 
+def wheel_title(year: int, meetings: Sequence[Meeting]) -> str:
+    """The wheel's text for a screen reader: "Årshjul 2020: 1 möte och 3 hålltider, se
+    listan" (in Swedish number, each kind counted)."""
+    deadlines = sum(1 for m in meetings if m.kind == MeetingKind.DEADLINE)
+    held = len(meetings) - deadlines
+    parts = []
+    if held or not deadlines:
+        parts.append(f"{held} {'möte' if held == 1 else 'möten'}")
+    if deadlines:
+        parts.append(f"{deadlines} {'hålltid' if deadlines == 1 else 'hålltider'}")
+    return f"Årshjul {year}: {' och '.join(parts)}, se listan"
+
+
 def _point(angle: float, radius: float) -> tuple[float, float]:
     """Angle in degrees clockwise from twelve o'clock."""
     rad = math.radians(angle - 90)
@@ -104,10 +117,7 @@ def annual_cycle_svg(
         f'aria-labelledby="{title_id}" id="{escape(element_id)}" '
         f'font-family="{FONT}">'
     )
-    parts.append(
-        f'<title id="{title_id}">Årshjul {year}: {len(in_year)} möten och hålltider, '
-        f"se listan</title>"
-    )
+    parts.append(f'<title id="{title_id}">{wheel_title(year, in_year)}</title>')
     # Month sectors and their names.
     for month in range(1, 13):
         start = _month_start_angle(year, month)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +15,7 @@ from plans.rules import (
     planning_columns,
 )
 from plans.services import statutory_meetings
+from plans.wheel import wheel_title
 
 
 @pytest.mark.parametrize(
@@ -60,3 +62,19 @@ def test_adopted_on_the_deadline_is_in_time(decided_on, late):
     assert bool(found) is late
     if late:
         assert found[0].message.endswith("efter den 30 november 2020.")
+
+
+@pytest.mark.parametrize(
+    ("kinds", "title"),
+    [
+        (["board"], "Årshjul 2020: 1 möte, se listan"),
+        (["deadline"], "Årshjul 2020: 1 hålltid, se listan"),
+        (["board", "members", "deadline"], "Årshjul 2020: 2 möten och 1 hålltid, se listan"),
+        (["board", "deadline", "deadline"], "Årshjul 2020: 1 möte och 2 hålltider, se listan"),
+        ([], "Årshjul 2020: 0 möten, se listan"),
+    ],
+)
+def test_the_wheels_text_counts_in_swedish(kinds, title):
+    """Issue 17: the wheel's Alt text said "1 möten"."""
+    meetings = [SimpleNamespace(kind=kind, date=date(2020, 3, 1)) for kind in kinds]
+    assert wheel_title(2020, meetings) == title
