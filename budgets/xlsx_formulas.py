@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.workbook import Workbook
+
+from finsam.money import to_places
 
 Value = Decimal | str | None
 MAX_ROW = 1_048_576
@@ -399,7 +401,7 @@ def _round(ev: Evaluator, args: list[Value | Ref], row: int) -> Value:
     value = _number(ev.scalar(args[0]))
     digits = int(_number(ev.scalar(args[1])))
     try:
-        return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        return to_places(value, digits)  # half up, away from zero, as Excel
     except InvalidOperation as exc:
         raise FormulaError("talet går inte att avrunda") from exc
 

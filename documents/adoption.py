@@ -26,7 +26,7 @@ from budgets.rules import evaluate
 from budgets.selectors import budget_facts, budget_report
 from documents.bundle.export import export_bundle
 from documents.document import plan_document
-from documents.pdf import plan_html
+from documents.pdf import Archive, plan_html
 from documents.pdf_render import render_document_pdf
 from finsam.audit import record
 from finsam.models import Role
@@ -339,8 +339,17 @@ def snapshot_create(*, plan: Plan, by: AbstractBaseUser | None) -> Snapshot:
     html = render_to_string(
         "plans/partials/document_body.html", {"document": document, "editable": False}
     )
-    # Within the time and size limits; a PdfRefused rolls the adoption back.
-    pdf = render_document_pdf(document, html=plan_html(document))
+    # Within the time and size limits; a PdfRefused rolls the adoption back. The
+    # archival PDF (PDF/A-3a and PDF/UA-1) carries the bundle inside.
+    archive = Archive(
+        bundle=bundle,
+        title=f"{plan.title} – {plan.federation.name}",
+        author=plan.federation.name,
+        reference=plan.reference,
+        decided_on=plan.decided_on,
+        created=timezone.now(),
+    )
+    pdf = render_document_pdf(document, html=plan_html(document), archive=archive)
     snapshot = Snapshot(
         plan=plan,
         revision=plan.revision,

@@ -15,12 +15,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import mimetypes
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree  # noqa: S405 (writes our own XMP, parses WeasyPrint's)
 
 import weasyprint
 from django.conf import settings
@@ -119,12 +122,88 @@ def plan_html(document: PlanDocument) -> str:
     )
 
 
-def html_to_pdf(html: str, *, fetcher: StaticFilesFetcher | None = None) -> bytes:
-    """WeasyPrint alone: HTML in, tagged PDF out."""
-    document = weasyprint.HTML(
+ARCHIVE_VARIANT = "pdf/a-3a"  # tagged archival (ISO 19005-3, level A)
+BUNDLE_ATTACHMENT = "verksamhetsplan.json"
+FINSAM_XMP = "https://finsam-planering.se/ns/plan/1.0/"
+XMP_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
+    "finsam": FINSAM_XMP,
+}
+ElementTree.register_namespace("finsam", FINSAM_XMP)
+
+
+@dataclass(frozen=True)
+class Archive:
+    """What the adopted version's PDF carries besides the document: it is PDF/A-3a and
+    PDF/UA-1, with the plan's bundle inside (an associated file, relationship Data), so
+    that anyone with only the PDF can get the machine-readable plan back."""
+
+    bundle: bytes
+    title: str
+    author: str  # the förbund
+    reference: str  # the decision's dnr
+    decided_on: date
+    created: datetime
+
+
+def html_to_pdf(
+    html: str, *, fetcher: StaticFilesFetcher | None = None, archive: Archive | None = None
+) -> bytes:
+    """WeasyPrint alone: HTML in, tagged PDF out (PDF/UA-1; with `archive`, PDF/A-3a
+    and PDF/UA-1 with the bundle inside)."""
+    source = weasyprint.HTML(
         string=html, base_url="file:///", url_fetcher=fetcher or StaticFilesFetcher()
     )
-    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
+    if archive is None:
+        return source.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
+    document = source.render(pdf_variant=ARCHIVE_VARIANT)
+    metadata = document.metadata
+    metadata.title = archive.title
+    metadata.authors = [archive.author]
+    metadata.lang = "sv"
+    metadata.created = metadata.modified = archive.created.isoformat(timespec="seconds")
+    base_rdf = metadata.generate_rdf_metadata
+
+    def with_plan_facts(variant: str, version: int, conformance: str) -> bytes:
+        rdf = ElementTree.fromstring(base_rdf(variant, version, conformance))
+        for element in _archive_rdf(archive):
+            rdf.append(element)
+        return ElementTree.tostring(rdf, encoding="utf-8")
+
+    metadata.generate_rdf_metadata = with_plan_facts
+    attachment = weasyprint.Attachment(
+        file_obj=io.BytesIO(archive.bundle),
+        name=BUNDLE_ATTACHMENT,
+        description="Verksamhetsplanen och budgeten maskinläsbart (finsam-bundle/1)",
+        created=archive.created,
+        modified=archive.created,
+        relationship="Data",
+    )
+    return document.write_pdf(
+        pdf_variant=ARCHIVE_VARIANT, attachments=[attachment], custom_metadata=False
+    )
+
+
+def _archive_rdf(archive: Archive) -> list[ElementTree.Element]:
+    """The XMP beyond WeasyPrint's own: PDF/UA-1 identification, the language, and the
+    decision (dnr and date) in the project's namespace."""
+    rdf, dc, ua, finsam = (XMP_NS[k] for k in ("rdf", "dc", "pdfuaid", "finsam"))
+    about = {f"{{{rdf}}}about": ""}
+    ua_id = ElementTree.Element(f"{{{rdf}}}Description", about)
+    ElementTree.SubElement(ua_id, f"{{{ua}}}part").text = "1"
+    language = ElementTree.Element(f"{{{rdf}}}Description", about)
+    bag = ElementTree.SubElement(
+        ElementTree.SubElement(language, f"{{{dc}}}language"), f"{{{rdf}}}Bag"
+    )
+    ElementTree.SubElement(bag, f"{{{rdf}}}li").text = "sv"
+    decision = ElementTree.Element(f"{{{rdf}}}Description", about)
+    ElementTree.SubElement(decision, f"{{{finsam}}}reference").text = archive.reference
+    ElementTree.SubElement(
+        decision, f"{{{finsam}}}decisionDate"
+    ).text = archive.decided_on.isoformat()
+    return [ua_id, language, decision]
 
 
 @dataclass(frozen=True)

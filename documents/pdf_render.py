@@ -146,7 +146,9 @@ class RenderCrashed(Exception):
     pass
 
 
-def _render_child(write_fd: int, html: str, seconds: float, niceness: int) -> None:
+def _render_child(
+    write_fd: int, html: str, seconds: float, niceness: int, archive: pdf.Archive | None
+) -> None:
     """In the forked child: render, write the PDF (or what went wrong) to the pipe,
     and exit at once: no cleanup that could wait on a lock another thread of the
     parent held at the fork, nothing of the parent's (database connections) closed.
@@ -157,7 +159,7 @@ def _render_child(write_fd: int, html: str, seconds: float, niceness: int) -> No
             os.nice(niceness)
         signal.setitimer(signal.ITIMER_PROF, seconds)
         try:
-            message = b"P" + pdf.html_to_pdf(html)
+            message = b"P" + pdf.html_to_pdf(html, archive=archive)
         except Exception as exc:  # noqa: BLE001 (sent to the parent, which raises it)
             message = b"E" + f"{exc.__class__.__name__}: {exc}".encode()[:2000]
         with os.fdopen(write_fd, "wb") as out:
@@ -167,7 +169,9 @@ def _render_child(write_fd: int, html: str, seconds: float, niceness: int) -> No
         os._exit(status)
 
 
-def render_html_in_child(html: str, *, seconds: float, niceness: int = 0) -> bytes:
+def render_html_in_child(
+    html: str, *, seconds: float, niceness: int = 0, archive: pdf.Archive | None = None
+) -> bytes:
     """WeasyPrint in a forked child process: the PDF, or RenderTimeout after
     `seconds` of the child's processor time (so that a busy machine does not fail a
     plan that renders in time on its own) or WALL_CLOCK_FACTOR times that on the
@@ -176,7 +180,7 @@ def render_html_in_child(html: str, *, seconds: float, niceness: int = 0) -> byt
     pid = os.fork()
     if pid == 0:  # pragma: no cover (the child; it never returns)
         os.close(read_fd)
-        _render_child(write_fd, html, seconds, niceness)
+        _render_child(write_fd, html, seconds, niceness, archive)
     os.close(write_fd)
     deadline = time.monotonic() + seconds * WALL_CLOCK_FACTOR
     chunks: list[bytes] = []
@@ -206,7 +210,11 @@ def render_html_in_child(html: str, *, seconds: float, niceness: int = 0) -> byt
 
 
 def render_document_pdf(
-    document: PlanDocument, *, html: str | None = None, limits: RenderLimits | None = None
+    document: PlanDocument,
+    *,
+    html: str | None = None,
+    limits: RenderLimits | None = None,
+    archive: pdf.Archive | None = None,
 ) -> bytes:
     """The document's PDF within the limits, or PdfRefused saying why in Swedish."""
     limits = limits or RenderLimits.from_settings()
@@ -214,7 +222,9 @@ def render_document_pdf(
     check_size(document, html, limits)
     started = time.monotonic()
     try:
-        return render_html_in_child(html, seconds=limits.seconds, niceness=limits.niceness)
+        return render_html_in_child(
+            html, seconds=limits.seconds, niceness=limits.niceness, archive=archive
+        )
     except RenderStalled:
         raise PdfRefused(
             _(

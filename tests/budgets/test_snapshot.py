@@ -65,7 +65,7 @@ def fake_pdf(monkeypatch):
     """The adopted PDF as bytes that stand for the document (the real rendering is
     in test_render_plan_writes_the_adopted_pdf)."""
 
-    def render(html: str, *, fetcher: object = None) -> bytes:
+    def render(html: str, *, fetcher: object = None, archive: object = None) -> bytes:
         return b"%PDF-1.7\n% test\n" + hashlib.sha256(html.encode()).hexdigest().encode()
 
     monkeypatch.setattr("documents.pdf.html_to_pdf", render)

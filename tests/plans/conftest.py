@@ -142,7 +142,7 @@ def fake_pdf(monkeypatch):
     (one test in test_workflow.py renders the real thing)."""
     import hashlib
 
-    def render(html: str, *, fetcher: object = None) -> bytes:
+    def render(html: str, *, fetcher: object = None, archive: object = None) -> bytes:
         return b"%PDF-1.7\n% test\n" + hashlib.sha256(html.encode()).hexdigest().encode()
 
     monkeypatch.setattr("documents.pdf.html_to_pdf", render)
