@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.safestring import SafeString
 
 from budgets.funding import InterventionChapter, intervention_chapters
 from budgets.models import Budget
 from budgets.selectors import BudgetSummary, budget_queryset, budget_summary
+from budgets.text_figures import figure_values, fill_figures, stale_amounts, unknown_placeholders
 from finsam.findings import Finding
 from finsam.models import Federation
 from plans.markdown import render_markdown
@@ -37,6 +39,9 @@ class Chapter:
     section: Section
     anchor: str
     body: SafeString
+    # For the plan page: amounts in the text that disagree with the budget, and
+    # inserted figures the budget does not have (budgets/text_figures.py).
+    warnings: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -132,6 +137,20 @@ def _plan_budget(plan: Plan) -> Budget | None:
     return budget_queryset().filter(federation=plan.federation_id, year=plan.year).first()
 
 
+def _text_warnings(
+    section: Section, values: dict[tuple[str, int], Decimal], line_amounts: list[Decimal]
+) -> tuple[str, ...]:
+    if not values:
+        return ()
+    stale = [s.message for s in stale_amounts(section.heading, section.body, values, line_amounts)]
+    unknown = [
+        f"Avsnittet {section.heading} har {written}, som budgeten inte har: välj ett belopp "
+        f"under Infoga belopp."
+        for written in unknown_placeholders(section.body, values)
+    ]
+    return tuple(stale + unknown)
+
+
 def plan_document(plan: Plan) -> PlanDocument:
     """Everything the plan page and the PDF show, loaded once."""
     federation = plan.federation
@@ -141,8 +160,23 @@ def plan_document(plan: Plan) -> PlanDocument:
     budget = _plan_budget(plan)
     summary = budget_summary(budget) if budget is not None else None
 
+    values = figure_values(summary.base.evaluation) if summary is not None else {}
+    line_amounts = (
+        [
+            line.amount(col.column)
+            for line in summary.base.evaluation.lines
+            for col in summary.base.evaluation.planning
+        ]
+        if summary is not None
+        else []
+    )
     chapters = tuple(
-        Chapter(section=section, anchor=f"kapitel-{section.pk}", body=render_markdown(section.body))
+        Chapter(
+            section=section,
+            anchor=f"kapitel-{section.pk}",
+            body=render_markdown(fill_figures(section.body, values)),
+            warnings=_text_warnings(section, values, line_amounts),
+        )
         for section in sections
     )
     by_level: dict[str, list[Goal]] = defaultdict(list)

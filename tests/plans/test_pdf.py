@@ -356,3 +356,28 @@ def test_the_boards_document_lists_its_checks_once_without_codes_or_advice(demo)
     assert flat(advice[0].advice) in flat(
         django_render("plans/partials/summary.html", {"document": document})
     )
+
+
+def test_live_figures_are_the_budgets_in_the_pdf_and_a_stale_amount_is_flagged_not_printed():
+    """Issue 17, point 5: Burlöv's text says 6 082 393 kr of the equity at the end of
+    2026, and its own lines give 6 082 434 kr: flagged for the plan page, never in the
+    board's PDF; a placeholder prints the budget's figure."""
+    budget, _bundle = import_demo("burlov-kavlinge-staffanstorp-vellinge-2024")
+    plan = budget.federation.plans.get(year=budget.year)
+    document = plan_document(plan)
+    warnings = [w for chapter in document.chapters for w in chapter.warnings]
+    assert warnings == [
+        "Avsnittet Budget 2024 inklusive treårsplan nämner 6\u00a0082\u00a0393\u00a0kr; "
+        "budgetens eget kapital vid utgången av 2026 är 6\u00a0082\u00a0434\u00a0kr. Skriv "
+        "{{ UB 2026 }} så följer texten budgeten."
+    ]
+    section = next(c.section for c in document.chapters if c.warnings)
+    section.body = section.body.replace("6 082 393 kr", "{{ UB 2026 }}")
+    section.save()
+    document = plan_document(plan)
+    assert [w for chapter in document.chapters for w in chapter.warnings] == []
+    html = plan_html(document)
+    assert "Stämmer inte med budgeten" not in html
+    text = flat("\n".join(pdf_text(html_to_pdf(html))))
+    assert "2026 uppgå till 6 082 434 kr" in text
+    assert "{{" not in text
