@@ -135,8 +135,10 @@ def export_xlsx(budget: Budget) -> bytes:
     return with_formula_values(buffer.getvalue(), workbook)
 
 
+# A formula cell as openpyxl writes it, its value empty: <v /> (with the standard
+# library's XML writer) or <v></v> (with lxml's).
 FORMULA_CELL = re.compile(
-    r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)><f>(?P<f>[^<]*)</f><v\s*/>'
+    r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)><f>(?P<f>[^<]*)</f>(?:<v\s*/>|<v></v>)'
 )
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("f/<slug:slug>/", views.federation_detail, name="federation_detail"),
     path(PLAN, views.plan_detail, name="plan_detail"),
     path(PLAN + "pdf/", views.plan_pdf_download, name="plan_pdf"),
+    path(PLAN + "word/", views.plan_docx_download, name="plan_docx"),
     path(PLAN + "skicka-pa-beredning/", views.plan_send_to_review, name="plan_send_to_review"),
     path(PLAN + "faststall/", views.plan_decide, name="plan_decide"),
     path(

@@ -30,6 +30,7 @@ from documents.history import changes_since_review
 from documents.pdf_tasks import latest_failure, queue_adoption
 from documents.pdf_views import draft_pdf_response
 from documents.selectors import federation_overview, plan_and_budget_steps
+from documents.word import DOCX_CONTENT_TYPE, plan_docx
 from finsam.access import comment_view, edit_view, get_federation_for_user
 from finsam.audit import record
 from finsam.getting_started import getting_started
@@ -162,6 +163,27 @@ def plan_pdf_download(request: HttpRequest, slug: str, year: int) -> HttpRespons
             changes={"year": plan.year, "adopted": True},
         )
     return snapshot_pdf_response(snapshot)
+
+
+@login_required
+def plan_docx_download(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """The plan as a Word file, for members who reuse its text (documents/word.py)."""
+    _access, plan = load_plan(request, slug, year)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    content = plan_docx(plan_document(plan))
+    if request.method == "GET":
+        record(
+            action="laddade ned planen som Word-fil",
+            by=request.user,
+            obj=plan,
+            changes={"year": plan.year},
+        )
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="verksamhetsplan-{plan.federation.slug}-{plan.year}.docx"'
+    )
+    return response
 
 
 # --- the workflow ----------------------------------------------------------------

@@ -97,6 +97,14 @@ def render_markdown(text: str) -> SafeString:
     return mark_safe(clean_html(html))  # nosec B308, B703: cleaned by nh3 just above
 
 
+def markdown_tokens(text: str) -> list:
+    """The section's Markdown as markdown-it's block tokens (headings shifted as on the
+    page): for writers other than HTML, such as the Word export."""
+    tokens = _parser().parse(text or "", {})
+    _shift_headings(tokens)
+    return tokens
+
+
 def plain_text(text: str) -> str:
     """The words a reader sees of a section body (what a comment may quote): the
     rendered Markdown without its tags, entities decoded."""

@@ -952,3 +952,15 @@ def test_an_older_file_through_the_import_page_saves_nothing(client, director, f
         line.key: line.amounts for line in budget_facts(Budget.objects.get(pk=budget.pk)).lines
     }
     assert stored["kansli"]["2021:budget"] == D(900_000)
+
+
+def test_formula_values_go_in_whichever_way_openpyxl_wrote_the_empty_value():
+    """openpyxl writes an empty value <v /> with the standard library and <v></v> with
+    lxml (which another package may have brought): both get the value."""
+    from budgets.excel import _fill_values
+
+    xml = '<c r="A1" s="2"><f>1+1</f><v /></c><c r="A2"><f>IF(1,"","")</f><v></v></c>'
+    filled = _fill_values(xml, "Budget", {("Budget", "A1"): D(2), ("Budget", "A2"): ""})
+    assert filled == (
+        '<c r="A1" s="2"><f>1+1</f><v>2.0</v></c><c r="A2" t="str"><f>IF(1,"","")</f><v></v></c>'
+    )

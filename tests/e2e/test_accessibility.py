@@ -54,6 +54,7 @@ NOT_PAGES = {
     "section_move": "POST only",
     "plan_calendar_renew": "POST only (Byt länk); redirects to the plan page",
     "plan_pdf": "PDF",
+    "plan_docx": "Word file",
     "plan_public_pdf": "PDF",
     "snapshot_pdf": "PDF",
     "snapshot_bundle": "JSON",

@@ -48,7 +48,7 @@ FROZEN = "är fastställd och kan inte ändras"
 SECTION = "Risker"  # a chapter of the standard outline
 
 
-def _stand_in_pdf(html: str, *, fetcher: object = None) -> bytes:
+def _stand_in_pdf(html: str, *, fetcher: object = None, archive: object = None) -> bytes:
     """Adoption renders the plan's PDF while it holds the lock. The real renderer
     takes seconds; this stand-in takes a moment, so the race window stays open."""
     time.sleep(0.02)
@@ -107,7 +107,7 @@ def test_a_save_posted_during_adoption_answers_409_in_swedish(
 
     adopting, release, saving = threading.Event(), threading.Event(), threading.Event()
 
-    def held_pdf(html: str, *, seconds: float, niceness: int = 0) -> bytes:
+    def held_pdf(html: str, *, seconds: float, niceness: int = 0, archive: object = None) -> bytes:
         adopting.set()  # the adoption holds the plan's lock now
         release.wait(JOIN_SECONDS)
         return _stand_in_pdf(html)
