@@ -167,7 +167,8 @@ def _fill_values(xml: str, title: str, values: dict[tuple[str, str], Value]) -> 
         attrs = re.sub(r'\st="[^"]*"', "", match.group("attrs"))
         head = f'<c r="{match.group("ref")}"{attrs}'
         if isinstance(value, Decimal):
-            return f"{head}><f>{match.group('f')}</f><v>{float(value)!r}</v>"
+            # The Decimal as written, never through a float: "2592000", "0.5".
+            return f"{head}><f>{match.group('f')}</f><v>{value.normalize():f}</v>"
         if isinstance(value, str):
             return f'{head} t="str"><f>{match.group("f")}</f><v>{xml_escape(value)}</v>'
         return match.group(0)

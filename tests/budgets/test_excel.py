@@ -962,5 +962,5 @@ def test_formula_values_go_in_whichever_way_openpyxl_wrote_the_empty_value():
     xml = '<c r="A1" s="2"><f>1+1</f><v /></c><c r="A2"><f>IF(1,"","")</f><v></v></c>'
     filled = _fill_values(xml, "Budget", {("Budget", "A1"): D(2), ("Budget", "A2"): ""})
     assert filled == (
-        '<c r="A1" s="2"><f>1+1</f><v>2.0</v></c><c r="A2" t="str"><f>IF(1,"","")</f><v></v></c>'
+        '<c r="A1" s="2"><f>1+1</f><v>2</v></c><c r="A2" t="str"><f>IF(1,"","")</f><v></v></c>'
     )
