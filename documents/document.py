@@ -137,6 +137,15 @@ def _plan_budget(plan: Plan) -> Budget | None:
     return budget_queryset().filter(federation=plan.federation_id, year=plan.year).first()
 
 
+def fill_plan_figures(plan: Plan, text: str) -> str:
+    """The text with its live figures as the plan's budget has them now (the editor's
+    preview; the document itself fills them in plan_document)."""
+    budget = _plan_budget(plan)
+    if budget is None:
+        return text
+    return fill_figures(text, figure_values(budget_summary(budget).base.evaluation))
+
+
 def _text_warnings(
     section: Section, values: dict[tuple[str, int], Decimal], line_amounts: list[Decimal]
 ) -> tuple[str, ...]:

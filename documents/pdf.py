@@ -38,6 +38,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from budgets.models import Budget, Scenario
 from documents.document import INTERVENTION_CHAPTER_TEMPLATE, PlanDocument, plan_document
+from documents.pdf_tags import finish_tags
 from finsam.models import Federation, Member
 from interventions.models import Intervention, InterventionGoal
 from plans.models import Goal, Meeting, Plan, Section
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "plans/plan_pdf.html"
 STYLESHEET = "css/print.css"
+DRAFT_STYLESHEET = "css/print-draft.css"  # the watermark, on a draft's pages
+WATERMARK = "img/utkast.svg"  # documents/watermark.py draws it
 PDF_VARIANT = "pdf/ua-1"
 # Bump when the rendering changes in a way the templates' text does not show.
 RENDER_VERSION = "1"
@@ -119,6 +122,7 @@ def plan_html(document: PlanDocument) -> str:
             # The board's document: its checks once, without advice to the author.
             "board": True,
             "stylesheet_url": static_path_url(STYLESHEET),
+            "draft_stylesheet_url": static_path_url(DRAFT_STYLESHEET),
         },
     )
 
@@ -158,7 +162,9 @@ def html_to_pdf(
         string=html, base_url="file:///", url_fetcher=fetcher or StaticFilesFetcher()
     )
     if archive is None:
-        return source.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=False)
+        return source.write_pdf(
+            pdf_variant=PDF_VARIANT, custom_metadata=False, finisher=finish_tags
+        )
     document = source.render(pdf_variant=ARCHIVE_VARIANT)
     metadata = document.metadata
     metadata.title = archive.title
@@ -183,7 +189,10 @@ def html_to_pdf(
         relationship="Data",
     )
     return document.write_pdf(
-        pdf_variant=ARCHIVE_VARIANT, attachments=[attachment], custom_metadata=False
+        pdf_variant=ARCHIVE_VARIANT,
+        attachments=[attachment],
+        custom_metadata=False,
+        finisher=finish_tags,
     )
 
 
@@ -241,6 +250,8 @@ def _template_files() -> list[Path]:
         base / "templates" / "budgets" / "partials" / "findings.html",
         base / "templates" / INTERVENTION_CHAPTER_TEMPLATE,
         base / "static" / "css" / "print.css",
+        base / "static" / DRAFT_STYLESHEET,
+        base / "static" / WATERMARK,
     ]
     return files
 

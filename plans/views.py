@@ -40,8 +40,8 @@ from plans.calendar import federation_calendar, member_for_token, membership_tok
 from plans.diff import word_diff
 from plans.forms import GoalForm, MeetingForm, PlanCreateForm, PlanForm, SectionForm
 from plans.freeze import PlanFrozen, frozen_response
-from plans.markdown import render_markdown
 from plans.models import Goal, Meeting, Plan, Section, Snapshot
+from plans.section_text import section_preview_html
 from plans.selectors import get_plan
 
 
@@ -236,7 +236,7 @@ def _section_page(
         cancel_url=plan.get_absolute_url() + (f"#kapitel-{section.pk}" if section else ""),
         template="plans/section_form.html",
         section=section,
-        preview=render_markdown(body),
+        preview=section_preview_html(plan, body),
         **extra,
     )
 
@@ -389,12 +389,12 @@ def section_move(request: HttpRequest, slug: str, year: int, section_id: int) ->
 @login_required
 def section_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """htmx: the Markdown beside the editor, rendered as the plan will show it."""
-    _access, _plan, refused = _load_for_edit(request, slug, year)
+    _access, plan, refused = _load_for_edit(request, slug, year)
     if refused:
         return refused
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    html = render_markdown(request.POST.get("body", ""))
+    html = section_preview_html(plan, request.POST.get("body", ""))
     return render(request, "plans/partials/markdown_preview.html", {"html": html})
 
 

@@ -24,17 +24,22 @@ from budgets.selectors import budget_summary
 from documents import pdf as plan_pdf_module
 from documents.document import plan_document
 from documents.pdf import StaticFilesFetcher, html_to_pdf, plan_html, plan_pdf
+from finsam.models import Role
 from finsam.money import format_kr
 from plans import services
+from tests.factories import MembershipFactory, UserFactory
 from tests.plans.conftest import grow_plan, import_demo
 
 pytestmark = pytest.mark.django_db
 
 
-def pdf_text(content: bytes) -> list[str]:
-    """pdftotext, one string per page."""
+def pdf_text(content: bytes, *, layout: bool = False) -> list[str]:
+    """pdftotext, one string per page (with `layout`, lines as they stand on the page)."""
     result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=content, capture_output=True, check=True
+        ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), "-", "-"],
+        input=content,
+        capture_output=True,
+        check=True,
     )
     return result.stdout.decode("utf-8").split("\f")
 
@@ -126,15 +131,19 @@ def test_demo_pdf_holds_the_plan_and_the_budget_figures(demo):
     # The running header and the page numbers "sida 3 av 14".
     assert f"sida 3 av {len(pages) - 1}" in flat(pages[2])
     assert bundle["federation"]["name"] in pages[3]
-    # The draft watermark (rotated, so pdftotext reads it letter by letter) only on
-    # plans that are not decided.
+    # The draft watermark only on plans that are not decided: drawn as the pages'
+    # background, so its letters are in no text (tests/plans/test_pdf_ua.py).
     draft = bundle["plan"]["status"] != "decided"
-    assert ('class="watermark"' in plan_html(plan_document(plan))) == draft
-    assert ("UTKAST" in text) is False or draft
+    assert ("print-draft.css" in plan_html(plan_document(plan))) == draft
+    assert "U T K" not in text and "UTKAST" not in text
 
-    # The table of contents: each entry's page holds that heading.
+    # The table of contents: each entry's page holds that heading. Its dots are a
+    # background, so the text has only the title and, to its right, the number.
     toc_page = next(i for i, page in enumerate(pages) if "Innehåll" in page)
-    entries = re.findall(r"^(\S.*?)\s*\.{4,}\s*(\d+)\s*$", pages[toc_page], re.M)
+    toc = pdf_text(content, layout=True)[toc_page].split("Innehåll", 1)[1]
+    toc = toc.split("Budgeten i korthet", 1)[0]
+    assert "....." not in toc
+    entries = re.findall(r"^\s*(\S.*?)\s{3,}(\d+)\s*$", toc, re.M)
     assert len(entries) >= len(bundle["plan"]["sections"])
     for heading, number in entries:
         assert flat(heading) in flat(pages[int(number) - 1]), (heading, number)
@@ -180,7 +189,12 @@ def test_a_hostile_section_is_harmless_text_and_nothing_is_fetched(plan, listene
     assert "root:x:0:0" not in text
     time.sleep(0.3)
     assert listener.connections == 0
-    assert fetched == ["file:///static/css/print.css"]
+    # The stylesheet, and the draft's watermark: our own static files, nothing else.
+    assert fetched == [
+        "file:///static/css/print.css",
+        "file:///static/css/print-draft.css",
+        "file:///static/img/utkast.svg",
+    ]
 
 
 def test_the_fetcher_serves_static_files_and_refuses_the_rest(listener):
@@ -381,3 +395,22 @@ def test_live_figures_are_the_budgets_in_the_pdf_and_a_stale_amount_is_flagged_n
     text = flat("\n".join(pdf_text(html_to_pdf(html))))
     assert "2026 uppgå till 6 082 434 kr" in text
     assert "{{" not in text
+
+
+def test_the_editors_preview_shows_the_live_figure_not_its_code(client):
+    """The preview beside the section editor fills in {{ UB 2026 }} as the plan page
+    and the PDF do; a figure the budget does not have stays as written."""
+    budget, _bundle = import_demo("burlov-kavlinge-staffanstorp-vellinge-2024")
+    plan = budget.federation.plans.get(year=budget.year)
+    director = UserFactory()
+    MembershipFactory(user=director, federation=plan.federation, role=Role.DIRECTOR)
+    client.force_login(director)
+    preview_url = reverse("section_preview", args=[plan.federation.slug, plan.year])
+    body = "Eget kapital {{ UB 2026 }}, resultat {{ resultat 2024 }} och {{ UB 2031 }}."
+    html = client.post(preview_url, {"body": body}, HTTP_HX_REQUEST="true").content.decode()
+    html = html.replace("&nbsp;", " ").replace("\u00a0", " ")
+    assert "Eget kapital 6 082 434 kr, resultat 536 153 kr" in html
+    assert "{{ UB 2031 }}" in html
+    section = plan.sections.first()
+    page = client.get(reverse("section_edit", args=[plan.federation.slug, plan.year, section.pk]))
+    assert page.status_code == 200
