@@ -190,3 +190,94 @@ class Amount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line.key} {self.column.code}: {self.amount}"
+
+
+# --- the follow-up during the year: actuals from the bookkeeping (SIE) -------------
+
+
+class ActualsImport(models.Model):
+    """One SIE file's actuals for a year, as imported (budgets/sie.py read it). The
+    latest import of a year is the year's actuals; the earlier ones stay, as what the
+    board was shown then."""
+
+    federation = models.ForeignKey(
+        Federation, on_delete=models.CASCADE, related_name="actuals_imports"
+    )
+    year = models.PositiveIntegerField(_("år"))
+    file_name = models.CharField(_("filnamn"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    program = models.CharField(_("program"), max_length=200, blank=True)
+    company = models.CharField(_("företag i filen"), max_length=200, blank=True)
+    period_start = models.DateField(_("räkenskapsårets början"))
+    period_end = models.DateField(_("räkenskapsårets slut"))
+    last_month = models.CharField(_("senaste månad med utfall"), max_length=7, blank=True)
+    source = models.CharField(max_length=20)  # "vouchers" or "period_balances"
+    warnings = models.JSONField(default=list, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        verbose_name = _("import av utfall")
+        verbose_name_plural = _("importer av utfall")
+
+    def __str__(self) -> str:
+        return f"{self.federation} {self.year}: {self.file_name}"
+
+
+class ActualAccount(models.Model):
+    """An account's actuals in an import: its months and its total (the file's #RES
+    when it has one)."""
+
+    actuals_import = models.ForeignKey(
+        ActualsImport, on_delete=models.CASCADE, related_name="accounts"
+    )
+    account = models.CharField(_("konto"), max_length=10)
+    name = models.CharField(_("kontonamn"), max_length=200, blank=True)
+    months = models.JSONField(default=dict)  # "YYYY-MM" → "-1234.00"
+    total = models.DecimalField(_("summa"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["account"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["actuals_import", "account"], name="actual_account_once_per_import"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.name}"
+
+
+class AccountMapping(models.Model):
+    """The förbund's own: an account, or a range of accounts, to a budget line (by its
+    key, which stays the same from year to year)."""
+
+    federation = models.ForeignKey(
+        Federation, on_delete=models.CASCADE, related_name="account_mappings"
+    )
+    first_account = models.CharField(_("från konto"), max_length=4)
+    last_account = models.CharField(_("till konto"), max_length=4)
+    line_key = models.SlugField(_("budgetrad"), max_length=80)
+
+    class Meta:
+        ordering = ["first_account", "last_account"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["federation", "first_account", "last_account"],
+                name="account_mapping_unique_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        accounts = (
+            self.first_account
+            if self.first_account == self.last_account
+            else f"{self.first_account}–{self.last_account}"
+        )
+        return f"{accounts} → {self.line_key}"
+
+    def covers(self, account: str) -> bool:
+        return self.first_account <= account <= self.last_account

@@ -73,6 +73,55 @@ def bench_budget(lines: int = 300):
     return federation, budget, log_in_verified(Client(), user)
 
 
+def sie_file(year: int, size: int = 1_000_000) -> bytes:
+    """A type 4 file of about `size` bytes: a year of balanced vouchers on 40 result
+    accounts, as an accounting firm's export of a busy förbund would be."""
+    head = (
+        f'#FLAGGA 0\n#PROGRAM "Bänk" 1\n#FORMAT PC8\n#SIETYP 4\n#FNAMN "Bänk"\n'
+        f"#RAR 0 {year}0101 {year}1231\n"
+    )
+    accounts = [str(a) for a in range(4010, 8010, 100)]
+    parts = [head] + [f'#KONTO {a} "Konto {a} för bänken"\n' for a in accounts]
+    length, number = sum(len(p) for p in parts), 0
+    while length < size:
+        number += 1
+        month, account = number % 12 + 1, accounts[number % len(accounts)]
+        voucher = (
+            f'#VER A {number} {year}{month:02d}15 "Faktura {number} från leverantören"\n{{\n'
+            f'#TRANS {account} {{1 "10"}} {number % 9000 + 100}.50 {year}{month:02d}15 "Rad"\n'
+            f"#TRANS 2640 {{}} 25.00\n"
+            f"#TRANS 2440 {{}} -{number % 9000 + 125}.50\n}}\n"
+        )
+        parts.append(voucher)
+        length += len(voucher)
+    return "".join(parts).encode("cp437")
+
+
+def _sie_import_figure(federation, year: int) -> dict:
+    """Issue 18: an SIE file of 1 MB read, checked and stored (budgets/actuals.py)."""
+    from budgets.actuals import store_actuals
+    from budgets.models import AccountMapping, ActualsImport
+    from budgets.sie import read_actuals
+
+    AccountMapping.objects.get_or_create(
+        federation=federation, first_account="4000", last_account="7999", line_key="kansli"
+    )
+    content = sie_file(year)
+
+    def import_file() -> None:
+        store_actuals(federation, read_actuals(content), file_name="bank.se", content=content)
+
+    times = _time(import_file, 5)
+    ActualsImport.objects.filter(federation=federation).delete()
+    return {
+        "figure": "sie_import_1mb",
+        "file_bytes": len(content),
+        **times,
+        "target_max_ms": 2000,
+        "within_target": times["max_ms"] <= 2000,
+    }
+
+
 def run() -> int:
     from django.urls import reverse
 
@@ -115,6 +164,7 @@ def run() -> int:
         {"figure": "budget_page_in_process", "budget_lines": lines, **_time(page, 10)},
         {"figure": "budget_report_json_in_process", "budget_lines": lines, **_time(report, 10)},
     ]
+    figures.append(_sie_import_figure(federation, budget.year))
     for figure in figures:
         print(json.dumps(figure, ensure_ascii=False), flush=True)
     from tests.bench_pdf import run_pdf_bench
