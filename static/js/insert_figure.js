@@ -10,12 +10,19 @@
   var button = document.getElementById("insert-figure-button");
   if (!field || !button) return;
   box.hidden = false;
+  // Until she has been in the text, the cursor is at its start: the figure then goes
+  // at the end, on a line of its own, not glued to the first word.
+  var visited = false;
+  field.addEventListener("focus", function () { visited = true; });
   button.addEventListener("click", function () {
     var name = document.getElementById("insert-figure-name").value;
     var year = document.getElementById("insert-figure-year").value;
     var text = "{{ " + name + " " + year + " }}";
     var start = field.selectionStart, end = field.selectionEnd;
-    if (typeof start !== "number") { start = end = field.value.length; }
+    if (!visited || typeof start !== "number") {
+      start = end = field.value.length;
+      if (field.value && !/\s$/.test(field.value)) { text = "\n\n" + text; }
+    }
     field.setRangeText(text, start, end, "end");
     field.dispatchEvent(new Event("input", { bubbles: true }));
     field.focus();
