@@ -14,6 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+
+from finsam.findings import ERROR, WARNING, Finding
+from finsam.money import format_kr, percent, round_ore, to_places
+
+ZERO = Decimal(0)
 
 INCOME_CATEGORIES = ("contribution", "other_income")
 PERSONNEL = re.compile(r"lön|personal|arvode|sociala avg|pension|semester", re.I)
@@ -95,3 +101,216 @@ def suggest_mapping(
         in_category = [line for line in lines if line.category == category]
         suggestions[number] = in_category[0].key if in_category else None
     return suggestions
+
+
+# --- the follow-up's figures ---------------------------------------------------------
+
+MONTHS_IN_YEAR = 12
+FORECAST_METHODS = {
+    "remaining": "Utfall hittills plus återstående budget",
+    "run_rate": "Utfall hittills i samma takt året ut",
+    "entered": "Inmatad prognos per rad",
+}
+# An intervention that has used this many percentage points more of its budget than
+# the share of the year gone is named.
+OVERSPEND_POINTS = Decimal(25)
+
+
+@dataclass(frozen=True)
+class AccountRange:
+    first: str
+    last: str
+    key: str
+
+    def covers(self, account: str) -> bool:
+        return self.first <= account <= self.last
+
+
+@dataclass(frozen=True)
+class LineFollowUp:
+    line: BudgetLine
+    budget: Decimal
+    actual: Decimal
+    used_percent: Decimal | None  # of the year's budget
+    expected: Decimal  # the budget's share of the months gone
+    forecast: Decimal
+    deviation: Decimal  # forecast − budget
+    deviation_percent: Decimal | None
+
+
+def actuals_by_line(
+    totals: Mapping[str, Decimal],
+    mappings: Sequence[AccountRange],
+    lines: Sequence[BudgetLine],
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """The accounts' actuals to date per line key, as the budget counts them (income
+    positive: the bookkeeping's credit is negative), and the accounts no mapping
+    covers, with their amounts (never dropped)."""
+    income = {line.key for line in lines if line.category in INCOME_CATEGORIES}
+    known = {line.key for line in lines}
+    by_line: dict[str, Decimal] = {}
+    unmapped: dict[str, Decimal] = {}
+    for account, amount in sorted(totals.items()):
+        mapping = next((m for m in mappings if m.covers(account) and m.key in known), None)
+        if mapping is None:
+            unmapped[account] = amount
+            continue
+        signed = -amount if mapping.key in income else amount
+        by_line[mapping.key] = by_line.get(mapping.key, ZERO) + signed
+    return by_line, unmapped
+
+
+def forecast(
+    budget: Decimal, actual: Decimal, months: int, method: str, entered: Decimal | None = None
+) -> Decimal:
+    """The year's forecast for a line: entered (where she has entered one), actual plus
+    the budget of the months left, or the actual's pace over the whole year."""
+    if method == "entered" and entered is not None:
+        return entered
+    if months <= 0:
+        return budget
+    if method == "run_rate":
+        return round_ore(actual * MONTHS_IN_YEAR / months)
+    return round_ore(actual + budget * (MONTHS_IN_YEAR - months) / MONTHS_IN_YEAR)
+
+
+def follow_up(
+    lines: Sequence[BudgetLine],
+    budgets: Mapping[str, Decimal],
+    actual: Mapping[str, Decimal],
+    months: int,
+    method: str = "remaining",
+    entered: Mapping[str, Decimal] | None = None,
+) -> list[LineFollowUp]:
+    entered = entered or {}
+    result = []
+    for line in lines:
+        budget = budgets.get(line.key, ZERO)
+        spent = actual.get(line.key, ZERO)
+        expected = round_ore(budget * months / MONTHS_IN_YEAR)
+        year_forecast = forecast(budget, spent, months, method, entered.get(line.key))
+        result.append(
+            LineFollowUp(
+                line=line,
+                budget=budget,
+                actual=spent,
+                used_percent=percent(spent, budget),
+                expected=expected,
+                forecast=year_forecast,
+                deviation=year_forecast - budget,
+                deviation_percent=percent(year_forecast - budget, budget),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ForecastYear:
+    income: Decimal
+    costs: Decimal
+    result: Decimal
+    closing_equity: Decimal
+
+
+def forecast_year(rows: Sequence[LineFollowUp], opening_equity: Decimal) -> ForecastYear:
+    income = sum((r.forecast for r in rows if r.line.category in INCOME_CATEGORIES), ZERO)
+    costs = sum((r.forecast for r in rows if r.line.category not in INCOME_CATEGORIES), ZERO)
+    return ForecastYear(income, costs, income - costs, opening_equity + income - costs)
+
+
+def _whole_percent(value: Decimal) -> str:
+    """ "80 %": a share in a sentence, to the whole percent (half-up)."""
+    return f"{to_places(value, 0)}\u00a0%"
+
+
+def follow_up_findings(
+    year: int,
+    rows: Sequence[LineFollowUp],
+    totals: ForecastYear,
+    months: int,
+    *,
+    equity_cap: Decimal | None,
+    equity_floor: Decimal | None,
+    unmapped: Mapping[str, Decimal],
+) -> list[Finding]:
+    """What the board should see in the follow-up, in plain Swedish."""
+    findings: list[Finding] = []
+    if totals.result < 0:
+        findings.append(
+            Finding(
+                "followup-deficit",
+                WARNING,
+                year,
+                f"Prognosen för {year} är ett underskott på {format_kr(-totals.result)}.",
+            )
+        )
+    equity = totals.closing_equity
+    if equity < 0:
+        findings.append(
+            Finding(
+                "followup-equity-negative",
+                ERROR,
+                year,
+                f"Enligt prognosen blir det egna kapitalet negativt vid utgången av {year}: "
+                f"{format_kr(equity)}.",
+            )
+        )
+    elif equity_floor is not None and equity < equity_floor:
+        findings.append(
+            Finding(
+                "followup-equity-floor",
+                WARNING,
+                year,
+                f"Enligt prognosen blir det egna kapitalet {format_kr(equity)} vid utgången "
+                f"av {year}, under förbundets golv på {format_kr(equity_floor)}.",
+            )
+        )
+    if equity_cap is not None and equity > equity_cap:
+        findings.append(
+            Finding(
+                "followup-equity-cap",
+                WARNING,
+                year,
+                f"Enligt prognosen blir det egna kapitalet {format_kr(equity)} vid utgången "
+                f"av {year}, över taket på {format_kr(equity_cap)}.",
+            )
+        )
+    gone = percent(Decimal(months), Decimal(MONTHS_IN_YEAR)) or ZERO
+    for row in rows:
+        if (
+            row.line.category == "intervention"
+            and row.used_percent is not None
+            and row.used_percent > gone + OVERSPEND_POINTS
+        ):
+            findings.append(
+                Finding(
+                    "followup-intervention-pace",
+                    WARNING,
+                    year,
+                    f"{row.line.label} har använt {_whole_percent(row.used_percent)} av årets "
+                    f"budget när {_whole_percent(gone)} av året har gått.",
+                    line=row.line.key,
+                )
+            )
+        if row.budget == ZERO and row.actual != ZERO:
+            findings.append(
+                Finding(
+                    "followup-actual-without-budget",
+                    WARNING,
+                    year,
+                    f"{row.line.label} har ett utfall på {format_kr(row.actual)} men ingen "
+                    "budget för året.",
+                    line=row.line.key,
+                )
+            )
+    for account, amount in sorted(unmapped.items()):
+        findings.append(
+            Finding(
+                "followup-unmapped-account",
+                WARNING,
+                year,
+                f"Konto {account} har ett utfall på {format_kr(amount)} men är inte kopplat "
+                "till någon budgetrad.",
+            )
+        )
+    return findings

@@ -236,6 +236,9 @@ COMMAND_READS: dict[str, str] = {
     "validate_budget": "reads the budget and reports",
     "render_plan": "writes the plan's PDF or HTML to a file",
     "backup_db": "copies the database to a file",
+    "import_sie": "adds the year's actuals from the bookkeeping as a new import beside the "
+    "adopted plan (the follow-up happens after the decision); it changes no plan, budget or "
+    "snapshot (tests/budgets/test_import_sie.py)",
     "restore_db": "an operator's restore of a whole backup, which puts every plan back as it "
     "was backed up (adopted ones with their snapshots)",
 }
