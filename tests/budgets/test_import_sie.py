@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from django.core.management.base import CommandError
 
 from budgets.models import AccountMapping, ActualsImport
 from tests.budgets.test_sie import SIE_DIR
-from tests.plans.conftest import import_demo
+from tests.plans.conftest import decide, fake_pdf, import_demo  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 BURLOV = "burlov-kavlinge-staffanstorp-vellinge-2024"
@@ -107,3 +108,30 @@ def test_unknown_federation_and_missing_file_are_said_in_swedish(tmp_path):
     budget, _ = import_demo(BURLOV)
     with pytest.raises(CommandError, match="kan inte läsas"):
         run(budget.federation.slug, str(tmp_path / "saknas.se"))
+
+
+@pytest.mark.usefixtures("fake_pdf")
+def test_actuals_for_an_adopted_year_change_nothing_the_board_adopted(tmp_path):
+    """The follow-up comes after the decision: the import adds actuals beside the
+    adopted plan, and its snapshot, plan and budget stay as they were."""
+    from budgets.models import Amount
+    from plans.models import Plan, Snapshot
+    from tests.factories import UserFactory
+
+    budget, _ = import_demo(BURLOV)
+    plan = Plan.objects.get(federation=budget.federation, year=2024)
+    decide(plan, UserFactory(), on=date(2023, 11, 20), reference="dnr 2023:12")
+    plan.refresh_from_db()
+    assert plan.status == "decided"
+    snapshot = Snapshot.objects.filter(plan=plan).values().first()
+    assert snapshot is not None
+    amounts = sorted(Amount.objects.filter(line__budget=budget).values_list("pk", "amount"))
+    AccountMapping.objects.create(
+        federation=budget.federation, first_account="3000", last_account="8999", line_key="kansli"
+    )
+    run(budget.federation.slug, str(made_file(tmp_path, BALANCED)))
+    assert ActualsImport.objects.filter(federation=budget.federation, year=2024).count() == 1
+    plan.refresh_from_db()
+    assert plan.status == "decided"
+    assert Snapshot.objects.filter(plan=plan).values().first() == snapshot
+    assert sorted(Amount.objects.filter(line__budget=budget).values_list("pk", "amount")) == amounts
