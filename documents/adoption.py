@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -18,18 +19,21 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budgets.models import Amount, Budget, Line
 from budgets.rules import evaluate
-from budgets.selectors import budget_facts, budget_report
+from budgets.selectors import budget_facts, budget_queryset, budget_report, budget_summary
 from documents.bundle.export import export_bundle
 from documents.document import plan_document
 from documents.pdf import Archive, plan_html
 from documents.pdf_render import render_document_pdf
 from finsam.audit import record
+from finsam.findings import Finding
 from finsam.models import Role
+from finsam.money import swedish_date
 from interventions.models import Intervention
 from plans.models import (
     Goal,
@@ -39,9 +43,18 @@ from plans.models import (
     PlanStatus,
     PlanTransition,
     Section,
+    SectionKind,
     Snapshot,
 )
-from plans.rules import adoption_warnings, meeting_date_error
+from plans.rules import (
+    Stopper,
+    adoption_warnings,
+    decision_deadline,
+    meeting_date_error,
+    members_consulted,
+    open_comments_stopper,
+)
+from plans.selectors import open_comment_links
 from plans.services import _as, _editable, _user
 from plans.workflow import (
     members_meeting_dates,
@@ -171,6 +184,93 @@ def decision_warnings(plan: Plan, decided_on: date) -> list[str]:
                 % {"count": len(errors), "first": errors[0].message}
             )
     return warnings
+
+
+def decision_stoppers(
+    *,
+    year: int,
+    decided_on: date,
+    open_comments: Sequence[tuple[str, str]] = (),
+    comments_url: str = "",
+    budget_findings: Sequence[Finding] = (),
+    budget_url: str = "",
+    members_meetings: Iterable[date] = (),
+    meetings_url: str = "",
+    empty_sections: Sequence[tuple[str, str]] = (),
+) -> list[Stopper]:
+    """What the confirmation before registering the board's decision lists, each
+    thing that should stop her: open comments; the budget's errors and warnings
+    (as budgets/rules.py phrases them); a decision after 30 November of the year
+    before; no medlemssamråd before the decision; text sections left empty (each
+    (heading, url)). Plain values in; nothing here refuses the adoption."""
+    stoppers = open_comments_stopper(open_comments, url=comments_url)
+    for finding in budget_findings:
+        stoppers.append(
+            Stopper(
+                rule=finding.rule,
+                severity=finding.severity,
+                message=(f"{finding.year}: " if finding.year else "") + finding.message,
+                url=budget_url,
+                link_text=_("Till budgeten") if budget_url else "",
+            )
+        )
+    deadline = decision_deadline(year)
+    if decided_on > deadline:
+        stoppers.append(
+            Stopper(
+                rule="decision-deadline",
+                message=_("Beslutsdatumet %(date)s är efter den %(deadline)s.")
+                % {"date": swedish_date(decided_on), "deadline": swedish_date(deadline)},
+            )
+        )
+    if not members_consulted(year=year, decided_on=decided_on, members_meetings=members_meetings):
+        stoppers.append(
+            Stopper(
+                rule="members-meeting",
+                message=_(
+                    "Inget medlemssamråd finns i årshjulet före beslutet (mellan 1 januari "
+                    "%(year)s och %(date)s)."
+                )
+                % {"year": year - 1, "date": swedish_date(decided_on)},
+                url=meetings_url,
+                link_text=_("Lägg till ett möte i årshjulet") if meetings_url else "",
+            )
+        )
+    for heading, url in empty_sections:
+        stoppers.append(
+            Stopper(
+                rule="empty-section",
+                message=_("Avsnittet ”%(heading)s” är tomt.") % {"heading": heading},
+                url=url,
+                link_text=_("Skriv avsnittet") if url else "",
+            )
+        )
+    return stoppers
+
+
+def plan_decision_stoppers(plan: Plan, decided_on: date) -> list[Stopper]:
+    """decision_stoppers for the plan as it is now, decided on `decided_on`: its
+    open comments, the budget's findings as the plan page shows them
+    (budgets.selectors.budget_summary), its medlemssamråd and its text sections."""
+    args = [plan.federation.slug, plan.year]
+    budget = budget_queryset().filter(federation=plan.federation_id, year=plan.year).first()
+    findings = budget_summary(budget).base.findings if budget is not None else []
+    empty = [
+        (section.heading, reverse("section_edit", args=[*args, section.pk]))
+        for section in plan.sections.filter(kind=SectionKind.TEXT).order_by("position", "id")
+        if not section.body.strip()
+    ]
+    return decision_stoppers(
+        year=plan.year,
+        decided_on=decided_on,
+        open_comments=open_comment_links(plan),
+        comments_url=reverse("plan_comments", args=args),
+        budget_findings=findings,
+        budget_url=reverse("budget_detail", args=args),
+        members_meetings=members_meeting_dates(plan),
+        meetings_url=reverse("meeting_create", args=args),
+        empty_sections=empty,
+    )
 
 
 def _status_refusal(plan: Plan) -> str:

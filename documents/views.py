@@ -21,6 +21,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from budgets.funding import intervention_chapters
@@ -272,6 +273,10 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         errors = adoption.decision_errors(plan, **form.cleaned_data)
         if errors:
             errors_to_form(form, ValidationError(errors))
+        elif request.POST.get("confirmed") != "1":
+            # First the confirmation: what should stop her, and what is registered.
+            # Nothing is saved until she confirms.
+            return _decide_confirmation(request, access, plan, form)
         else:
             # The snapshot's PDF is made in the worker, under the plan's lock: the
             # progress page follows it (documents/pdf_tasks.py adopt_plan).
@@ -312,6 +317,58 @@ def plan_decide(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         submit_label=_("Registrera beslutet"),
         check_label=_("Kontrollera datumet"),
         status=200 if not form.is_bound or (checking and decided_on) else 400,
+    )
+
+
+def _decide_confirmation(
+    request: HttpRequest, access: Any, plan: Plan, form: DecideForm
+) -> HttpResponse:
+    """The step before the decision is registered: each stopper that applies
+    (documents/adoption.py decision_stoppers), what will be registered, and the
+    form's fields carried on, to confirm, to change or to cancel."""
+    data = form.cleaned_data
+    decided_on = data["decided_on"]
+    meeting = data["meeting"]
+    entered = {
+        "decided_on": decided_on.isoformat(),
+        "meeting": form.data.get("meeting", ""),
+        "reference": data["reference"].strip(),
+    }
+    return plan_page(
+        request,
+        access,
+        plan,
+        "plans/confirm.html",
+        title=_("Bekräfta beslutet om verksamhetsplanen %(year)s") % {"year": plan.year},
+        lead=_(
+            "Inget är registrerat ännu. Se över listan och bekräfta: planen, budgeten, "
+            "insatserna och årshjulet sparas då som den fastställda versionen och kan inte "
+            "längre ändras."
+        ),
+        stoppers=adoption.plan_decision_stoppers(plan, decided_on),
+        stoppers_heading=_("Det här bör du se över innan beslutet registreras"),
+        all_clear=_(
+            "Inget att anmärka på: inga öppna kommentarer, budgeten håller kontrollerna, "
+            "beslutet är i tid efter ett medlemssamråd och inget avsnitt är tomt."
+        ),
+        summary=[
+            (_("Beslutsdatum"), swedish_date(decided_on)),
+            (
+                _("Styrelsemöte"),
+                _("Ett styrelsemöte på beslutsdagen")
+                if meeting is None
+                else f"{swedish_date(meeting.date)} – {meeting.display_title}"
+                if meeting.date == decided_on
+                else _("%(meeting)s – %(title)s, flyttas till beslutsdagen")
+                % {"meeting": swedish_date(meeting.date), "title": meeting.display_title},
+            ),
+            (_("Diarienummer"), entered["reference"]),
+        ],
+        form=form,
+        confirm_label=_("Bekräfta och fastställ"),
+        back_url=reverse("plan_decide", args=[plan.federation.slug, plan.year])
+        + "?"
+        + urlencode(entered),
     )
 
 

@@ -7,10 +7,11 @@ no ORM."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from finsam.findings import WARNING, Finding
+from finsam.findings import SEVERITY_LABELS, WARNING, Finding
 from finsam.money import swedish_date
 from finsam.text import is_whole_number
 
@@ -87,15 +88,93 @@ def adoption_warnings(
             year=year, decided_on=decided_on, decision_meeting_on=None
         )
     ]
-    earliest = date(year - 1, 1, 1)
-    held = [day for day in members_meetings if earliest <= day <= decided_on]
-    if not held:
+    if not members_consulted(year=year, decided_on=decided_on, members_meetings=members_meetings):
         warnings.append(
             f"Inget medlemssamråd finns i årshjulet mellan 1 januari {year - 1} och "
             f"beslutsdagen {swedish_date(decided_on)}. Medlemmarna ska höras innan "
             f"styrelsen fastställer verksamhetsplan och budget."
         )
     return warnings
+
+
+def members_consulted(*, year: int, decided_on: date, members_meetings: Iterable[date]) -> bool:
+    """Whether a medlemssamråd was held before the decision on `decided_on`: that
+    year or the year before (from 1 January of the year before the plan year)."""
+    earliest = date(year - 1, 1, 1)
+    return any(earliest <= day <= decided_on for day in members_meetings)
+
+
+# --- what should stop the director before she adopts or publishes --------------------
+
+
+@dataclass(frozen=True)
+class Stopper:
+    """One thing the confirmation before adopting or publishing lists: what
+    should make her stop (it never refuses; she confirms or cancels). `url` and
+    `link_text` point to where it is put right; `items` are its parts, each
+    (text, url), e.g. the open comments."""
+
+    rule: str
+    message: str
+    severity: str = WARNING
+    url: str = ""
+    link_text: str = ""
+    items: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity != WARNING
+
+
+def open_comments_stopper(
+    open_comments: Sequence[tuple[str, str]], *, url: str = ""
+) -> list[Stopper]:
+    """The comment threads that are neither resolved nor withdrawn, each (text,
+    url of the thread): one stopper that counts them and lists them."""
+    count = len(open_comments)
+    if not count:
+        return []
+    message = "1 kommentar är inte löst." if count == 1 else f"{count} kommentarer är inte lösta."
+    return [
+        Stopper(
+            rule="open-comments",
+            message=message,
+            url=url,
+            link_text="Visa de öppna kommentarerna",
+            items=tuple(open_comments),
+        )
+    ]
+
+
+def publish_stoppers(
+    *,
+    open_comments: Sequence[tuple[str, str]],
+    comments_url: str = "",
+    adopted_revision: int,
+    adopted_on: date,
+    current_revision: int,
+    decided: bool,
+) -> list[Stopper]:
+    """What the confirmation before publishing lists: open comments, and a new
+    revision being prepared (what is published is the adopted version's PDF, not
+    the revision's draft)."""
+    stoppers = open_comments_stopper(open_comments, url=comments_url)
+    if current_revision != adopted_revision or not decided:
+        stoppers.append(
+            Stopper(
+                rule="not-the-adopted-revision",
+                message=(
+                    f"Revision {current_revision} bereds och är inte fastställd. Det som "
+                    f"publiceras är den fastställda revisionen {adopted_revision} från "
+                    f"{swedish_date(adopted_on)} och dess PDF, inte utkastet."
+                ),
+            )
+        )
+    return stoppers
 
 
 def meeting_window(year: int) -> tuple[date, date]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from finsam.access import Access, get_in_federation
 from finsam.models import Role
@@ -92,6 +93,20 @@ def comment_threads(plan: Plan, *, show: str = "open") -> list[Comment]:
     elif show == "resolved":
         threads = threads.filter(resolved_at__isnull=False)
     return list(threads.order_by("created_at", "id"))
+
+
+def open_comment_links(plan: Plan) -> list[tuple[str, str]]:
+    """The plan's open comment threads, each (what it is about and its start, the
+    thread's address), for the confirmation's list."""
+    links = []
+    for thread in comment_threads(plan):
+        about = thread.target_label or str(thread.get_target_display())
+        body = " ".join(thread.body.split())
+        if len(body) > 80:
+            body = body[:79].rstrip() + "…"
+        url = reverse("comment_thread", args=[plan.federation.slug, plan.year, thread.pk])
+        links.append((f"{about}: {body}", f"{url}#{thread.anchor}"))
+    return links
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from finsam.access import Access, comment_view, edit_view, get_federation_for_user
 from finsam.audit import record
+from finsam.money import swedish_date
 from finsam.roles import COMMENT, EDIT, VIEW
 from plans import comments, workflow
 from plans.diff import word_diff
@@ -33,10 +34,12 @@ from plans.history import get_version, version_of
 from plans.history import section_versions as versions_of_section
 from plans.markdown import render_markdown
 from plans.models import Comment, Plan, Section, Snapshot
+from plans.rules import publish_stoppers
 from plans.selectors import (
     COMMENT_FILTERS,
     comment_threads,
     get_plan,
+    open_comment_links,
     published_plan,
     snapshots_without_files,
     transitions,
@@ -144,6 +147,11 @@ def plan_publish(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     access, plan = load_plan(request, slug, year, action=EDIT)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    if request.POST.get("confirmed") != "1":
+        # First the confirmation; nothing is published until she confirms.
+        confirmation = _publish_confirmation(request, access, plan)
+        if confirmation is not None:
+            return confirmation
     try:
         workflow.plan_publish(plan=plan, by=request.user)
     except ValidationError as exc:
@@ -155,6 +163,57 @@ def plan_publish(request: HttpRequest, slug: str, year: int) -> HttpResponse:
             % {"url": request.build_absolute_uri(plan.get_public_url())},
         )
     return redirect(plan.get_absolute_url())
+
+
+def _publish_confirmation(request: HttpRequest, access: Access, plan: Plan) -> HttpResponse | None:
+    """The step before publishing: what should stop her (plans/rules.py
+    publish_stoppers) and which adopted version is published. None when there is
+    no adopted version (plan_publish says why)."""
+    snapshot = (
+        Snapshot.objects.filter(plan=plan)
+        .defer("pdf", "bundle", "html", "report")
+        .order_by("-revision")
+        .first()
+    )
+    if snapshot is None:
+        return None
+    stoppers = publish_stoppers(
+        open_comments=open_comment_links(plan),
+        comments_url=reverse("plan_comments", args=[plan.federation.slug, plan.year]),
+        adopted_revision=snapshot.revision,
+        adopted_on=snapshot.decided_on,
+        current_revision=plan.revision,
+        decided=plan.is_decided,
+    )
+    return plan_page(
+        request,
+        access,
+        plan,
+        "plans/confirm.html",
+        title=_("Bekräfta publiceringen av verksamhetsplanen %(year)s") % {"year": plan.year},
+        lead=_(
+            "Inget är publicerat ännu. Publicerad kan vem som helst läsa den fastställda "
+            "versionen, webbsidan och PDF:en, utan inloggning."
+        ),
+        stoppers=stoppers,
+        stoppers_heading=_("Det här bör du se över innan planen publiceras"),
+        all_clear=_(
+            "Inget att anmärka på: inga öppna kommentarer, och det som publiceras är den "
+            "fastställda versionen."
+        ),
+        summary=[
+            (
+                _("Publiceras"),
+                _("Den fastställda versionen, revision %(revision)s")
+                % {"revision": snapshot.revision},
+            ),
+            (_("Beslutsdatum"), swedish_date(snapshot.decided_on)),
+            (_("Diarienummer"), snapshot.reference or "–"),
+            (_("PDF:ens SHA-256"), snapshot.pdf_sha256),
+            (_("Adress"), request.build_absolute_uri(plan.get_public_url())),
+        ],
+        confirm_label=_("Bekräfta och publicera"),
+    )
 
 
 @edit_view

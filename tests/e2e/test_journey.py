@@ -218,6 +218,10 @@ def test_from_an_empty_database_to_an_adopted_plan_and_its_pdf(
     field(page, "Diarienummer").fill("dnr 2020:7")
     you.check("09-faststall")
     you.click(page.get_by_role("button", name="Registrera beslutet"))
+    # The confirmation: what should stop her, and what is registered.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bekräfta beslutet")
+    you.check("09b-bekrafta")
+    you.click(page.get_by_role("button", name="Bekräfta och fastställ"))
     expect(page.get_by_role("status").first).to_contain_text(
         "Planen är fastställd", timeout=120_000
     )

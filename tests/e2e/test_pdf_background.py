@@ -107,6 +107,8 @@ def test_the_pdf_is_prepared_then_downloads_and_adoption_shows_progress(
     field(page, "Beslutsdatum").fill(date(PLAN_YEAR - 1, 11, 19).isoformat())
     field(page, "Diarienummer").fill("dnr 2020:7")
     page.get_by_role("button", name="Registrera beslutet").click()
+    axe(page, "Bekräfta beslutet", violations)
+    page.get_by_role("button", name="Bekräfta och fastställ").click()
     expect(page.get_by_role("heading", name="Planen fastställs …")).to_be_visible()
     expect(page.locator("[aria-current=step]")).to_contain_text("står på tur")
     axe(page, "Planen fastställs", violations)

@@ -161,6 +161,7 @@ def test_the_director_records_adoption_and_a_board_member_downloads_the_decided_
     )
     field(page, "Diarienummer").fill("dnr 2020:7")
     page.get_by_role("button", name="Registrera beslutet").click()
+    page.get_by_role("button", name="Bekräfta och fastställ").click()
     expect(page.get_by_role("status").first).to_contain_text("Planen är fastställd")
     expect(page.locator(".workflow-steps [aria-current=step]")).to_have_text("Fastställd")
     expect(page.get_by_text("beslut 19 november 2020 · dnr 2020:7").first).to_be_visible()

@@ -213,6 +213,7 @@ def _adopt(client, plan):
             "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(),
             "meeting": workflow.NEW_MEETING,
             "reference": "dnr 2020:7",
+            "confirmed": "1",
         },
     )
 

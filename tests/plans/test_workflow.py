@@ -152,6 +152,7 @@ def test_the_decide_page_shows_the_warnings_first(client, director, plan, fake_p
             "decided_on": "2020-12-02",
             "meeting": workflow.NEW_MEETING,
             "reference": "dnr 2020:9",
+            "confirmed": "1",
         },
         follow=True,
     )
@@ -277,7 +278,7 @@ def test_an_adopted_plan_is_published_and_a_draft_never_is(client, director, pla
     decide(plan, director)
     assert client.get(public).status_code == 404  # adopted but not published
     client.force_login(director)
-    assert client.post(url("plan_publish", plan)).status_code == 302
+    assert client.post(url("plan_publish", plan), {"confirmed": "1"}).status_code == 302
     client.logout()
     page = client.get(public)
     snapshot = plan.snapshots.get()

@@ -186,6 +186,7 @@ def test_adopting_the_attack_plan_fails_in_swedish_and_leaves_it_undecided(
             "decided_on": date(PLAN_YEAR - 1, 11, 19).isoformat(),
             "meeting": workflow.NEW_MEETING,
             "reference": "dnr 2020:7",
+            "confirmed": "1",
         },
     )
     assert queued_at.status_code == 302
