@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from budgets.models import INCOME_CATEGORIES
 from finsam.findings import ERROR, WARNING, Finding
 from finsam.money import format_kr, percent, round_ore, to_places
 
 ZERO = Decimal(0)
 
-INCOME_CATEGORIES = ("contribution", "other_income")
 PERSONNEL = re.compile(r"lön|personal|arvode|sociala avg|pension|semester", re.I)
 GRANTS = re.compile(r"bidrag", re.I)
 WORD = re.compile(r"[a-zåäöéü]{4,}", re.I)
@@ -202,6 +202,23 @@ def follow_up(
             )
         )
     return result
+
+
+def subtotal(label: str, category: str, rows: Sequence[LineFollowUp]) -> LineFollowUp:
+    """A group's sum as a row of its own: shares and deviation of the sums."""
+    budget = sum((r.budget for r in rows), ZERO)
+    spent = sum((r.actual for r in rows), ZERO)
+    year_forecast = sum((r.forecast for r in rows), ZERO)
+    return LineFollowUp(
+        line=BudgetLine("", category, label),
+        budget=budget,
+        actual=spent,
+        used_percent=percent(spent, budget),
+        expected=sum((r.expected for r in rows), ZERO),
+        forecast=year_forecast,
+        deviation=year_forecast - budget,
+        deviation_percent=percent(year_forecast - budget, budget),
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from budgets.rules import COLUMN_KIND_LABELS
 from finsam.models import Federation, Member
 from interventions.models import Intervention
+from plans.models import FrozenRecord
 
 
 class ColumnKind(models.TextChoices):
@@ -281,3 +284,94 @@ class AccountMapping(models.Model):
 
     def covers(self, account: str) -> bool:
         return self.first_account <= account <= self.last_account
+
+
+class ForecastMethod(models.TextChoices):
+    REMAINING = "remaining", _("Utfall hittills plus återstående budget")
+    RUN_RATE = "run_rate", _("Utfall hittills i samma takt året ut")
+    ENTERED = "entered", _("Inmatad prognos per rad")
+
+
+class FollowUp(models.Model):
+    """The follow-up of a year at a month ("per 30 juni": month 6), as the
+    förbundschef prepares it for a board meeting: how the year's forecast is made,
+    the forecasts she has entered and her comments on the deviations (line key →
+    "1234.00" and → text). Once sent to the board (FollowUpRecord) it is kept as sent."""
+
+    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="follow_ups")
+    year = models.PositiveIntegerField(_("år"))
+    month = models.PositiveSmallIntegerField(_("per månad"))
+    method = models.CharField(
+        _("prognosmetod"),
+        max_length=20,
+        choices=ForecastMethod.choices,
+        default=ForecastMethod.REMAINING,
+    )
+    forecasts = models.JSONField(_("inmatade prognoser"), default=dict, blank=True)
+    comments = models.JSONField(_("kommentarer"), default=dict, blank=True)
+    comment = models.TextField(_("övergripande kommentar"), blank=True)
+    meeting = models.ForeignKey(
+        "plans.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("styrelsemöte"),
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["federation", "year", "month"]
+        verbose_name = _("uppföljning")
+        verbose_name_plural = _("uppföljningar")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["federation", "year", "month"], name="follow_up_one_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="follow_up_month_in_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.federation} {self.year} per månad {self.month}"
+
+
+class FollowUpRecord(models.Model):
+    """The follow-up as sent to the board, kept unchanged for ever: its data (JSON),
+    the report's HTML and PDF, with a SHA-256 of the data and of the PDF."""
+
+    follow_up = models.OneToOneField(
+        FollowUp, on_delete=models.PROTECT, related_name="record", verbose_name=_("uppföljning")
+    )
+    sent_at = models.DateTimeField(_("skickad"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actuals_import = models.ForeignKey(
+        ActualsImport, on_delete=models.PROTECT, related_name="+", verbose_name=_("utfallet")
+    )
+    data = models.TextField(_("uppgifter (JSON)"))
+    data_sha256 = models.CharField(_("SHA-256 för uppgifterna"), max_length=64)
+    html = models.TextField(_("rapporten som HTML"), blank=True)
+    pdf = models.BinaryField(_("PDF"))
+    pdf_sha256 = models.CharField(_("SHA-256 för PDF:en"), max_length=64)
+
+    class Meta:
+        verbose_name = _("skickad uppföljning")
+        verbose_name_plural = _("skickade uppföljningar")
+
+    def __str__(self) -> str:
+        return f"{self.follow_up} (skickad {self.sent_at:%Y-%m-%d})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or not self._state.adding:
+            raise FrozenRecord("En skickad uppföljning ändras aldrig.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise FrozenRecord("En skickad uppföljning tas aldrig bort.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budgets import create_views, excel_views, scenario_views, views
+from budgets import create_views, excel_views, followup_views, scenario_views, views
 
 urlpatterns = [
     path("<int:year>/", views.budget_detail, name="budget_detail"),
@@ -31,4 +31,16 @@ urlpatterns = [
         name="scenario_delete",
     ),
     path("<int:year>/bidragsplanerare/", scenario_views.budget_planner, name="budget_planner"),
+    # the follow-up during the year (budgets/followup_views.py)
+    path("<int:year>/uppfoljning/", followup_views.follow_up_page, name="follow_up"),
+    path(
+        "<int:year>/uppfoljning/importera/",
+        followup_views.follow_up_import,
+        name="follow_up_import",
+    ),
+    path(
+        "<int:year>/uppfoljning/konton/",
+        followup_views.follow_up_mapping,
+        name="follow_up_mapping",
+    ),
 ]

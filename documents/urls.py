@@ -4,7 +4,7 @@ budget and the interventions (included at the root by finsam/urls.py)."""
 
 from django.urls import path
 
-from documents import pdf_views, views
+from documents import followup_report, pdf_views, views
 
 PLAN = "f/<slug:slug>/plan/<int:year>/"
 
@@ -24,4 +24,20 @@ urlpatterns = [
     path(PLAN + "nasta-ar/", views.plan_roll_forward, name="plan_roll_forward"),
     path(PLAN + "andringar/", views.plan_changes, name="plan_changes"),
     path(PLAN + "kommentarer/ny/", views.comment_add, name="comment_add"),
+    # the board's follow-up report (documents/followup_report.py)
+    path(
+        "f/<slug:slug>/budget/<int:year>/uppfoljning/<int:month>/rapport/",
+        followup_report.follow_up_report,
+        name="follow_up_report",
+    ),
+    path(
+        "f/<slug:slug>/budget/<int:year>/uppfoljning/<int:month>/rapport.pdf",
+        followup_report.follow_up_report_pdf,
+        name="follow_up_report_pdf",
+    ),
+    path(
+        "f/<slug:slug>/budget/<int:year>/uppfoljning/<int:month>/skicka/",
+        followup_report.follow_up_send,
+        name="follow_up_send",
+    ),
 ]

@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from budgets.models import Budget, Category, Line, Scenario
+from budgets.models import Budget, Category, FollowUp, Line, Scenario
 from finsam.models import BoardSeat, Federation, Invitation, Member, Membership, Role
 from finsam.roles import EDIT
 from interventions.models import Intervention, InterventionGoal, InterventionOutcome
@@ -92,7 +92,13 @@ KWARG_REGISTRY: dict[str, Callable[[World], object]] = {
     "membership_id": lambda w: w.membership.pk,
     "invitation_id": lambda w: w.invitation.pk,
     "uidb64": lambda w: urlsafe_base64_encode(force_bytes(w.membership.user_id)),
+    # The follow-up per 30 June of the world's budget year (budgets/followup_data.py).
+    "month": lambda w: _follow_up(w).month,
 }
+
+
+def _follow_up(w: World) -> FollowUp:
+    return FollowUp.objects.get_or_create(federation=w.federation, year=w.budget.year, month=6)[0]
 
 
 def _adoption_job(w: World) -> str:

@@ -23,12 +23,16 @@ from django.core.management import call_command
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from budgets.actuals import store_actuals
+from budgets.models import AccountMapping
+from budgets.sie import read_actuals
 from documents.adoption import plan_send_to_review
 from finsam.models import BoardSeat, Role, SeatRole
 from plans.comments import comment_add
 from plans.models import Plan, PlanStatus, Section
 from plans.services import plan_create, section_update
 from plans.workflow import plan_publish
+from tests.budgets.test_followup_views import sie_2024
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
@@ -54,6 +58,9 @@ NOT_PAGES = {
     "section_move": "POST only",
     "plan_calendar_renew": "POST only (Byt länk); redirects to the plan page",
     "plan_pdf": "PDF",
+    "follow_up_import": "POST only (a form on the follow-up page)",
+    "follow_up_send": "POST only (a form on the report's page)",
+    "follow_up_report_pdf": "PDF",
     "plan_docx": "Word file",
     "plan_public_pdf": "PDF",
     "snapshot_pdf": "PDF",
@@ -202,6 +209,17 @@ def _more_states() -> None:
     decided = Plan.objects.filter(status=PlanStatus.DECIDED).first()
     assert decided is not None, "demodata utan fastställd plan"
     plan_publish(plan=decided, by=chef)
+    # The adopted year followed up: the bookkeeping's actuals, mapped as suggested.
+    actuals = read_actuals(sie_2024(year=decided.year))
+    store_actuals(
+        decided.federation, actuals, file_name="juni.se", content=b"", needs_mapping=False
+    )
+    AccountMapping.objects.create(
+        federation=decided.federation,
+        first_account="3000",
+        last_account="8999",
+        line_key=decided.federation.budgets.get(year=decided.year).lines.first().key,
+    )
     # A plan without a budget yet, whose page offers "Skapa budget"; an earlier year,
     # listed after the plan on review, whose page is the one crawled.
     plan_create(federation=draft.federation, year=draft.year - 5, by=chef)

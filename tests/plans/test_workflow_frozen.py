@@ -39,6 +39,10 @@ AFTER_ADOPTION = {
     "comment_reopen",
     # The adoption's progress page writes nothing; it follows the adoption to its end.
     "plan_adoption_progress",
+    # The follow-up during the year comes after adoption: actuals, the mapping and the
+    # board's report are stored beside the adopted plan (tests/security/test_freeze_sweep.py).
+    "follow_up_import",
+    "follow_up_send",
 }
 
 

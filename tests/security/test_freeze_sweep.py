@@ -194,6 +194,13 @@ NOT_PLAN_YEAR_WRITES: dict[str, str] = {
     "twofactor_disable": "the user's own two-factor settings",
     "session_status": "the session's status for the editors (JSON), writes nothing of a plan",
     "home": "a read page, which answers any method with the page",
+    "follow_up": "the year's follow-up (method, forecasts, comments) beside the adopted plan",
+    "follow_up_import": "the bookkeeping's actuals, stored beside the adopted plan and budget",
+    "follow_up_mapping": "the förbund's own mapping of accounts to budget lines",
+    "follow_up_send": (
+        "freezes the follow-up report; next year's prognos column only if that year is "
+        "not adopted (forecast_into_next_year)"
+    ),
     "federation_detail": "a read page, which answers any method with the page",
     "federation_edit": "the förbund's own facts; a decided year's figures come from its snapshot",
     "member_create": "a member of the förbund; a decided year's figures come from its snapshot",
