@@ -27,6 +27,7 @@ from finsam.access import Access, edit_view, get_federation_for_user
 from finsam.audit import record
 from finsam.money import format_kr, parse_typed_amount
 from finsam.roles import EDIT
+from interventions.period import period_rows
 from plans.models import Meeting, MeetingKind
 
 # An SIE file of a förbund's year is well under a megabyte; the bench reads 1 MB.
@@ -115,6 +116,9 @@ def _render(
             "errors": errors or {},
             "import_errors": import_errors or [],
             "has_mapping": access.federation.account_mappings.exists(),
+            "interventions": (
+                period_rows(access.federation, budget.year, sheet.month) if sheet else []
+            ),
         },
         status=status,
     )

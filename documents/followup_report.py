@@ -31,6 +31,7 @@ from finsam.access import edit_view, get_federation_for_user
 from finsam.audit import record
 from finsam.models import Federation
 from finsam.roles import EDIT
+from interventions.period import period_data, period_rows
 
 REPORT_TEMPLATE = "plans/follow_up_report_pdf.html"
 REPORT_STYLESHEET = "css/print-report.css"
@@ -69,7 +70,7 @@ def report_for(budget: Budget, month: int) -> FollowUpReport:
         raise Http404("Uppföljningen gäller inte det senast inlästa utfallet.")
     return FollowUpReport(
         sheet=sheet,
-        interventions=(),  # TODO period_rows
+        interventions=tuple(period_rows(budget.federation, budget.year, month)),
         federation=budget.federation,
     )
 
@@ -173,7 +174,7 @@ def follow_up_send(request: HttpRequest, slug: str, year: int, month: int) -> Ht
         )
         return redirect("follow_up_report", access.federation.slug, year, month)
     data = sheet_data(report.sheet)
-    data["interventions"] = []  # TODO
+    data["interventions"] = period_data(report.interventions)
     text, data_sha = data_text(data)
     html = report_html(report, draft=False)
     pdf = html_to_pdf(html)

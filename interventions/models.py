@@ -275,3 +275,76 @@ class InterventionOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal} {self.year}: {self.value}"
+
+
+class PeriodFollowUp(models.Model):
+    """An intervention's follow-up for January up to the end of a month ("per 30
+    juni": month 6): its participants as counts, never as persons. Total may exceed
+    women and men together: not everyone's gender is recorded."""
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.CASCADE,
+        related_name="period_follow_ups",
+        verbose_name=_("insats"),
+    )
+    year = models.PositiveIntegerField(
+        _("år"),
+        validators=[MinValueValidator(OUTCOME_YEARS[0]), MaxValueValidator(OUTCOME_YEARS[1])],
+    )
+    month = models.PositiveSmallIntegerField(
+        _("per månad"), validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    women = models.PositiveIntegerField(_("kvinnor"), default=0)
+    men = models.PositiveIntegerField(_("män"), default=0)
+    total = models.PositiveIntegerField(_("totalt"), default=0)
+    note = models.CharField(_("kommentar"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["intervention", "year", "month"]
+        verbose_name = _("uppföljning av insats per period")
+        verbose_name_plural = _("uppföljningar av insatser per period")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "year", "month"], name="period_follow_up_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=F("women") + F("men")),
+                name="period_total_covers_women_and_men",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1) & Q(month__lte=12), name="period_month_in_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervention} {self.year}-{self.month:02d}"
+
+    def clean(self) -> None:
+        if (self.women or 0) + (self.men or 0) > (self.total or 0):
+            raise ValidationError(
+                {"total": "Totalt kan inte vara mindre än kvinnor och män tillsammans."}
+            )
+
+
+class PeriodOutcome(models.Model):
+    """A goal's outcome to date in a period's follow-up: a number, never a person."""
+
+    period = models.ForeignKey(PeriodFollowUp, on_delete=models.CASCADE, related_name="outcomes")
+    goal = models.ForeignKey(
+        InterventionGoal, on_delete=models.CASCADE, related_name="period_outcomes"
+    )
+    value = models.DecimalField(_("utfall"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["period", "goal"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "goal"], name="period_outcome_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.value}"

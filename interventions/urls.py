@@ -3,7 +3,7 @@ register and an intervention's page are in budgets/intervention_urls.py."""
 
 from django.urls import path
 
-from interventions import views
+from interventions import period_views, views
 
 urlpatterns = [
     path("ny/", views.intervention_create, name="intervention_create"),
@@ -18,5 +18,10 @@ urlpatterns = [
         "<int:intervention_id>/utfall/<int:outcome_id>/ta-bort/",
         views.outcome_delete,
         name="outcome_delete",
+    ),
+    path(
+        "<int:intervention_id>/uppfoljning/<int:year>/<int:month>/",
+        period_views.intervention_period_edit,
+        name="intervention_period_edit",
     ),
 ]

@@ -58,6 +58,19 @@ def test_import_map_follow_up_comment_and_freeze(page: Page, password, tmp_path)
     expect(samteam).to_contain_text("400\u00a0000\u00a0kr")
     page.screenshot(path=str(tmp_path / "follow-up.png"), full_page=True)
 
+    # The intervention's participants for the period, as counts.
+    page.get_by_role("link", name="Fyll i för SAMTEAM 2.0 Burlöv").click()
+    page.get_by_label("Kvinnor").fill("14")
+    page.get_by_label("Män").fill("9")
+    page.get_by_label("Totalt").fill("20")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator("#id_total_error")).to_contain_text(
+        "Totalt kan inte vara mindre än kvinnor och män tillsammans."
+    )
+    page.get_by_label("Totalt").fill("25")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_role("status")).to_contain_text("Uppföljningen av SAMTEAM 2.0 Burlöv")
+
     # Her comment on the deviation, and the meeting-less report sent.
     page.get_by_label("Kommentar till avvikelsen för SAMTEAM 2.0 Burlöv").fill(
         "Fler deltagare än väntat under våren."
@@ -82,7 +95,10 @@ def test_import_map_follow_up_comment_and_freeze(page: Page, password, tmp_path)
     ).stdout
     assert "Ekonomisk uppföljning per 30 juni 2024" in text
     assert "Fler deltagare än väntat under våren." in text
+    assert "Insatserna per 30 juni 2024" in text
     data = json.loads(frozen.data)
+    samteam = next(i for i in data["interventions"] if i["key"] == "samteam-burlov")
+    assert samteam["participants"] == {"women": 14, "men": 9, "total": 25}
     assert {line["key"]: line["comment"] for line in data["lines"]}["samteam-burlov"] == (
         "Fler deltagare än väntat under våren."
     )

@@ -197,6 +197,7 @@ NOT_PLAN_YEAR_WRITES: dict[str, str] = {
     "follow_up": "the year's follow-up (method, forecasts, comments) beside the adopted plan",
     "follow_up_import": "the bookkeeping's actuals, stored beside the adopted plan and budget",
     "follow_up_mapping": "the förbund's own mapping of accounts to budget lines",
+    "intervention_period_edit": "an intervention's participant counts and goal outcomes to date",
     "follow_up_send": (
         "freezes the follow-up report; next year's prognos column only if that year is "
         "not adopted (forecast_into_next_year)"
